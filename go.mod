@@ -1,0 +1,3 @@
+module github.com/stockholm/insyn
+
+go 1.26
