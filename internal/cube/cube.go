@@ -1,0 +1,180 @@
+// Package cube holds aggregate tables in memory: rows of dimension codes with
+// additive measures, and sums over whole categories of those dimensions.
+// Every figure insyn publishes is computed from such sums.
+package cube
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Cube is one aggregate table of a dataset, e.g. insatser by nämnd, insats,
+// kön, ... with the measures antal_beslut, timmar_antal, timmar_summa.
+type Cube struct {
+	Name     string
+	Dims     []string
+	Measures []string
+	Rows     []Row
+}
+
+// Row is one cell of the finest cross-tabulation: a code per dimension and a
+// value per measure, in the order of Cube.Dims and Cube.Measures.
+type Row struct {
+	Coords []string
+	Values []float64
+}
+
+// Filter selects whole categories: for each named dimension, the codes a row
+// must have one of. A dimension not named is not restricted.
+type Filter map[string][]string
+
+// Merge returns the intersection of f and g: a dimension named in both keeps
+// the codes both allow.
+func (f Filter) Merge(g Filter) Filter {
+	out := Filter{}
+	for d, codes := range f {
+		out[d] = codes
+	}
+	for d, codes := range g {
+		if prev, ok := out[d]; ok {
+			var both []string
+			for _, c := range codes {
+				if slices.Contains(prev, c) {
+					both = append(both, c)
+				}
+			}
+			if both == nil {
+				both = []string{}
+			}
+			out[d] = both
+			continue
+		}
+		out[d] = codes
+	}
+	return out
+}
+
+// Without returns f without restrictions on the given dimensions.
+func (f Filter) Without(dims ...string) Filter {
+	out := Filter{}
+	for d, codes := range f {
+		if !slices.Contains(dims, d) {
+			out[d] = codes
+		}
+	}
+	return out
+}
+
+// Only returns f restricted to the given dimensions.
+func (f Filter) Only(dims []string) Filter {
+	out := Filter{}
+	for d, codes := range f {
+		if slices.Contains(dims, d) {
+			out[d] = codes
+		}
+	}
+	return out
+}
+
+// String renders f deterministically, e.g. {kon=K namnd=jarva|bromma}.
+func (f Filter) String() string {
+	dims := make([]string, 0, len(f))
+	for d := range f {
+		dims = append(dims, d)
+	}
+	sort.Strings(dims)
+	parts := make([]string, len(dims))
+	for i, d := range dims {
+		parts[i] = d + "=" + strings.Join(f[d], "|")
+	}
+	return "{" + strings.Join(parts, " ") + "}"
+}
+
+// Sum adds up measure over the rows f selects. It returns the sum and the
+// number of rows that matched; an error names a dimension or measure the cube
+// does not have.
+func (c *Cube) Sum(f Filter, measure string) (float64, int, error) {
+	m := slices.Index(c.Measures, measure)
+	if m < 0 {
+		return 0, 0, fmt.Errorf("cube %s: no measure %q (has %s)", c.Name, measure, strings.Join(c.Measures, ", "))
+	}
+	type cond struct {
+		dim   int
+		codes []string
+	}
+	conds := make([]cond, 0, len(f))
+	for d, codes := range f {
+		i := slices.Index(c.Dims, d)
+		if i < 0 {
+			return 0, 0, fmt.Errorf("cube %s: no dimension %q (has %s)", c.Name, d, strings.Join(c.Dims, ", "))
+		}
+		conds = append(conds, cond{i, codes})
+	}
+	var sum float64
+	n := 0
+rows:
+	for _, r := range c.Rows {
+		for _, k := range conds {
+			if !slices.Contains(k.codes, r.Coords[k.dim]) {
+				continue rows
+			}
+		}
+		sum += r.Values[m]
+		n++
+	}
+	return sum, n, nil
+}
+
+// Builder accumulates rows keyed by their coordinates, adding the measures of
+// rows with equal coordinates.
+type Builder struct {
+	cube  *Cube
+	index map[string]int
+}
+
+// NewBuilder starts an empty cube.
+func NewBuilder(name string, dims, measures []string) *Builder {
+	return &Builder{cube: &Cube{Name: name, Dims: dims, Measures: measures}, index: map[string]int{}}
+}
+
+// Add adds values to the cell at coords.
+func (b *Builder) Add(coords []string, values ...float64) {
+	if len(coords) != len(b.cube.Dims) || len(values) != len(b.cube.Measures) {
+		panic(fmt.Sprintf("cube %s: Add with %d coords and %d values, want %d and %d",
+			b.cube.Name, len(coords), len(values), len(b.cube.Dims), len(b.cube.Measures)))
+	}
+	key := strings.Join(coords, "\x00")
+	i, ok := b.index[key]
+	if !ok {
+		i = len(b.cube.Rows)
+		b.index[key] = i
+		b.cube.Rows = append(b.cube.Rows, Row{Coords: slices.Clone(coords), Values: make([]float64, len(values))})
+	}
+	for j, v := range values {
+		b.cube.Rows[i].Values[j] += v
+	}
+}
+
+// Cube returns the cube with its rows sorted by coordinates, so equal data
+// always give an equal cube.
+func (b *Builder) Cube() *Cube {
+	c := b.cube
+	sort.Slice(c.Rows, func(i, j int) bool {
+		return slices.Compare(c.Rows[i].Coords, c.Rows[j].Coords) < 0
+	})
+	return c
+}
+
+// Source gives the cubes of one lake version by name.
+type Source map[string]*Cube
+
+// Get returns the cube called name.
+func (s Source) Get(name string) (*Cube, error) {
+	c, ok := s[name]
+	if !ok {
+		return nil, fmt.Errorf("no cube %q", name)
+	}
+	return c, nil
+}

@@ -1,0 +1,241 @@
+package reports
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+)
+
+const reportsDir = "../../testdata/reports"
+
+// wantTables are the 29 seed tables: 9:1–9:23 and ev:1–ev:6.
+func wantTables() []string {
+	var ids []string
+	for i := 1; i <= 23; i++ {
+		ids = append(ids, fmt.Sprintf("9:%d", i))
+	}
+	for i := 1; i <= 6; i++ {
+		ids = append(ids, fmt.Sprintf("ev:%d", i))
+	}
+	return ids
+}
+
+func loadAll(t *testing.T) []*Printed {
+	t.Helper()
+	tables, err := LoadPrinted(reportsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tables
+}
+
+func TestAllSeedTablesTranscribed(t *testing.T) {
+	var got []string
+	for _, p := range loadAll(t) {
+		got = append(got, p.ID)
+		if p.Caption == "" || p.Source == "" || p.Number == "" || len(p.Rows) == 0 || len(p.Columns) == 0 {
+			t.Errorf("table %s: caption, number, source, rows and columns are all required", p.ID)
+		}
+	}
+	if !slices.Equal(got, wantTables()) {
+		t.Fatalf("tables = %v, want %v", got, wantTables())
+	}
+}
+
+// TestPrintedTotals evaluates every declared total of every table and
+// requires the failures to be exactly the recorded inconsistencies.
+func TestPrintedTotals(t *testing.T) {
+	checked := 0
+	for _, p := range loadAll(t) {
+		failed, n, err := evalChecks(p)
+		if err != nil {
+			t.Errorf("table %s: %v", p.ID, err)
+			continue
+		}
+		checked += n
+		var recorded []string
+		for _, inc := range p.Inconsistencies {
+			recorded = append(recorded, inc.Check)
+			if inc.Note == "" {
+				t.Errorf("table %s: inconsistency %q has no note", p.ID, inc.Check)
+			}
+		}
+		sort.Strings(recorded)
+		var ids []string
+		for id, msg := range failed {
+			ids = append(ids, id)
+			if !slices.Contains(recorded, id) {
+				t.Errorf("table %s: unrecorded inconsistency %s: %s", p.ID, id, msg)
+			}
+		}
+		sort.Strings(ids)
+		for _, r := range recorded {
+			if _, ok := failed[r]; !ok {
+				t.Errorf("table %s: recorded inconsistency %q does not fail (or is not a declared check)", p.ID, r)
+			}
+		}
+		if len(ids) > 0 {
+			t.Logf("table %s: %d recorded inconsistencies: %s", p.ID, len(ids), strings.Join(ids, "; "))
+		}
+	}
+	t.Logf("%d printed totals checked", checked)
+	if checked < 100 {
+		t.Errorf("only %d totals checked: the checks are not declared", checked)
+	}
+}
+
+// evalChecks returns the failing checks by canonical id with a message, and
+// how many sums were checked.
+func evalChecks(p *Printed) (map[string]string, int, error) {
+	failed := map[string]string{}
+	n := 0
+	for _, c := range p.Checks {
+		switch {
+		case c.TotalRow != "":
+			parts := c.PartRows
+			if len(parts) == 0 {
+				for _, r := range p.Rows {
+					if r.Label != c.TotalRow && !isTotalOrShareLabel(r.Label) {
+						parts = append(parts, r.Label)
+					}
+				}
+			}
+			for _, col := range c.Columns {
+				id := fmt.Sprintf("sum row %q col %s", c.TotalRow, col)
+				total, ok, err := p.Cell(c.TotalRow, col)
+				if err != nil {
+					return nil, n, err
+				}
+				var cells []Cell
+				for _, r := range parts {
+					cell, ok, err := p.Cell(r, col)
+					if err != nil {
+						return nil, n, err
+					}
+					if ok {
+						cells = append(cells, cell)
+					}
+				}
+				if !ok || total.Mark != "" {
+					continue
+				}
+				n++
+				if msg := sumFails(total, cells); msg != "" {
+					failed[id] = msg
+				}
+			}
+		case c.TotalCol != "":
+			rows := c.Rows
+			if len(rows) == 0 {
+				for _, r := range p.Rows {
+					rows = append(rows, r.Label)
+				}
+			}
+			for _, r := range rows {
+				id := fmt.Sprintf("sum col %s row %q", c.TotalCol, r)
+				total, ok, err := p.Cell(r, c.TotalCol)
+				if err != nil {
+					return nil, n, err
+				}
+				var cells []Cell
+				for _, col := range c.PartCols {
+					cell, ok, err := p.Cell(r, col)
+					if err != nil {
+						return nil, n, err
+					}
+					if ok {
+						cells = append(cells, cell)
+					}
+				}
+				if !ok || total.Mark != "" {
+					continue
+				}
+				n++
+				if msg := sumFails(total, cells); msg != "" {
+					failed[id] = msg
+				}
+			}
+		case len(c.PercentCols) > 0:
+			for _, r := range p.Rows {
+				sum, marked := 0.0, false
+				for _, col := range c.PercentCols {
+					cell, ok, err := p.Cell(r.Label, col)
+					if err != nil {
+						return nil, n, err
+					}
+					if !ok || cell.Mark != "" {
+						marked = true
+					}
+					sum += cell.Value
+				}
+				if marked {
+					continue
+				}
+				n++
+				if sum < 99 || sum > 101 {
+					failed[fmt.Sprintf("percent row %q", r.Label)] = fmt.Sprintf("percentages add up to %v", sum)
+				}
+			}
+		default:
+			return nil, n, fmt.Errorf("a check declares no total_row, total_col or percent_cols")
+		}
+	}
+	return failed, n, nil
+}
+
+func isTotalOrShareLabel(l string) bool {
+	return strings.HasPrefix(l, "Totalt") || strings.HasPrefix(l, "Summa") || strings.HasPrefix(l, "Andel")
+}
+
+// sumFails says why the parts cannot add up to total: each "*" part is 1–3,
+// each "**" part any value ≥ 0.
+func sumFails(total Cell, parts []Cell) string {
+	known, stars, complements := 0.0, 0, 0
+	for _, c := range parts {
+		switch c.Mark {
+		case "":
+			known += c.Value
+		case MarkSuppressed:
+			stars++
+		case MarkComplementary:
+			complements++
+		}
+	}
+	rest := total.Value - known
+	lo, hi := float64(stars), float64(3*stars)
+	if complements > 0 {
+		hi = rest
+	}
+	if rest < lo || rest > hi {
+		return fmt.Sprintf("total %v, known parts %v, %d * and %d ** parts", total.Value, known, stars, complements)
+	}
+	return ""
+}
+
+func TestParseCell(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Cell
+	}{
+		{"4 984", Cell{Value: 4984}},
+		{"21%", Cell{Value: 21, Percent: true}},
+		{"12,5", Cell{Value: 12.5}},
+		{"0", Cell{Value: 0}},
+		{"*", Cell{Mark: "*"}},
+		{"**", Cell{Mark: "**"}},
+		{".", Cell{Mark: "."}},
+		{"i.u", Cell{Mark: "i.u"}},
+	} {
+		got, err := ParseCell(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("ParseCell(%q) = %+v, %v; want %+v", tc.in, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"", "x", "1 2a", "***"} {
+		if _, err := ParseCell(bad); err == nil {
+			t.Errorf("ParseCell(%q): no error", bad)
+		}
+	}
+}
