@@ -171,10 +171,13 @@ type Spec struct {
 }
 
 // Line is a row (Label as printed) or a column (Label = the column key).
+// Cube, when set, makes the line's cells read that cube instead of the
+// measure's own (table 9:1's SFB row reads "sfb" with the columns' measures).
 type Line struct {
 	Label   string
 	Where   cube.Filter
 	Measure Measure
+	Cube    string
 }
 
 // Eval computes the cell at row r and column c.
@@ -187,10 +190,39 @@ func (s *Spec) Eval(src Source, r, c int) (Value, error) {
 	if m == nil {
 		return Value{}, fmt.Errorf("table %s row %q column %s: no measure", s.ID, row.Label, col.Label)
 	}
+	if row.Cube != "" {
+		m = onCube(m, row.Cube)
+	}
+	if col.Cube != "" {
+		m = onCube(m, col.Cube)
+	}
 	f := cube.Filter{}.Merge(s.Where).Merge(row.Where).Merge(col.Where)
 	v, err := m.Eval(src, f)
 	if err != nil {
 		return Value{}, fmt.Errorf("table %s row %q column %s: %w", s.ID, row.Label, col.Label, err)
 	}
 	return v, nil
+}
+
+// onCube returns m reading cube name instead of its own cube; a Rate keeps
+// its population cube.
+func onCube(m Measure, name string) Measure {
+	switch m := m.(type) {
+	case Count:
+		m.Cube = name
+		return m
+	case Amount:
+		m.Cube = name
+		return m
+	case Mean:
+		m.Cube = name
+		return m
+	case Share:
+		m.Of.Cube = name
+		return m
+	case Rate:
+		m.Of.Cube = name
+		return m
+	}
+	return m
 }
