@@ -17,6 +17,10 @@ import (
 // Store is a flat namespace of immutable-per-version objects addressed by
 // slash-separated keys. Every write replaces an object whole; readers see
 // either the old or the new content, never a mix.
+//
+// Keys are portable only if no key is also a "directory" of another: AWS S3
+// can hold both "a" and "a/b", but stores kept in a file system (dirstore,
+// versitygw's posix backend) refuse the second one.
 type Store interface {
 	// Get opens the object at key. With opts.IfNoneMatch set to the ETag
 	// the caller already has, Get returns ErrNotModified (and a nil body)

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the tools insyn's tests run beyond Go itself into <repo>/.tools.
+# Idempotent: a tool already there at the pinned version is left alone.
+# CI calls it; developers may too (the tests also install on first use).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+tools="$root/.tools"
+mkdir -p "$tools"
+
+# versitygw: a real S3-protocol server over a local directory
+# (internal/testenv/s3server pins the same version).
+versitygw_version=v1.8.0
+versitygw_module=github.com/versity/versitygw/cmd/versitygw
+
+# `go version -m` reads the module version the Go toolchain stamps into
+# every binary it builds, so a stale install is noticed and replaced.
+if go version -m "$tools/versitygw" 2>/dev/null |
+	grep -Eq "^[[:space:]]+mod[[:space:]]+github.com/versity/versitygw[[:space:]]+$versitygw_version[[:space:]]"; then
+	echo "tools.sh: versitygw $versitygw_version already in $tools"
+else
+	echo "tools.sh: installing versitygw $versitygw_version into $tools (60-80 s on a cold module cache)"
+	GOBIN="$tools" go install "$versitygw_module@$versitygw_version"
+fi
