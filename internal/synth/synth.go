@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/stockholm/insyn/internal/aggregate"
 	v1 "github.com/stockholm/insyn/internal/lake/vparquet1"
@@ -45,7 +46,8 @@ func Generate() (*aggregate.Microdata, *aggregate.External, error) {
 	var errs []error
 	for _, s := range steps {
 		if err := s.run(m, e); err != nil {
-			errs = append(errs, fmt.Errorf("generate %s: %w", s.name, err))
+			// one line per dataset, so a reader sees which dataset failed
+			errs = append(errs, fmt.Errorf("generate %s: %s", s.name, strings.ReplaceAll(err.Error(), "\n", "; ")))
 		}
 	}
 	return m, e, errors.Join(errs...)
