@@ -60,8 +60,9 @@ type DatasetInfo struct {
 	Source string
 }
 
-// datasets lists every dataset in manifest order. The sources are those the
-// seed reports print under the tables each dataset feeds.
+// datasets lists every dataset, those built from microdata first. The
+// sources are those the seed reports print under the tables each dataset
+// feeds.
 var datasets = []DatasetInfo{
 	{Name: Insatser, Raw: true, Source: "Källa: Sociala system"},
 	{Name: InsatserPersoner, Source: "Källa: Sociala system"},
@@ -73,7 +74,8 @@ var datasets = []DatasetInfo{
 	{Name: SFB, Source: "Källa: Försäkringskassan, december respektive år"},
 }
 
-// Datasets returns every dataset of the lake, in manifest order.
+// Datasets returns every dataset of the lake: those built from microdata
+// first, then the delivered aggregates.
 func Datasets() []DatasetInfo { return slices.Clone(datasets) }
 
 // LookupDataset returns the description of the dataset called name.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -109,9 +110,16 @@ func decodeRows[T any](data []byte) ([]T, error) {
 	}
 	r := parquet.NewGenericReader[T](f)
 	defer r.Close()
-	n, err := r.Read(rows)
-	if err != nil && n != len(rows) {
-		return nil, fmt.Errorf("read rows: %w (%d of %d read)", err, n, len(rows))
+	n := 0
+	for n < len(rows) {
+		k, err := r.Read(rows[n:])
+		n += k
+		if errors.Is(err, io.EOF) || (err == nil && k == 0) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read rows: %w (%d of %d read)", err, n, len(rows))
+		}
 	}
 	if n != len(rows) {
 		return nil, fmt.Errorf("read %d rows, the footer says %d", n, len(rows))
