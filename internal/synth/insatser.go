@@ -15,9 +15,9 @@ import (
 // for the district's printed counts (personlig assistans, ledsagarservice,
 // avlösarservice, ledsagning), and so that the city's rates hold too.
 var population = map[int][11]int{
-	2022: {94512, 74630, 79120, 70206, 162517, 129842, 103611, 48774, 62180, 134923, 36904},
-	2023: {95290, 75016, 79505, 70866, 163401, 130409, 104225, 49203, 62566, 135711, 37122},
-	2024: {96137, 75412, 79836, 71391, 164288, 130874, 104756, 49611, 62873, 136402, 37296},
+	2022: {91598, 69324, 79057, 70635, 167676, 125005, 103587, 45752, 60991, 126114, 35655},
+	2023: {92437, 69957, 79790, 71277, 169218, 126144, 104540, 46163, 61553, 127259, 35983},
+	2024: {93182, 70516, 80423, 71848, 170574, 127158, 105375, 46533, 62042, 128284, 36267},
 }
 
 // dec is one generated decision before persons are formed.
@@ -153,11 +153,6 @@ func filter(decs []*dec, keep func(*dec) bool) []*dec {
 		}
 	}
 	return out
-}
-
-func isChildBand(b string, maxAge int) bool {
-	_, hi := dataset.BandRange(b)
-	return hi <= maxAge
 }
 
 // namndCodes are the nämnder in table order: districts, then Socialnämnden.

@@ -2,26 +2,25 @@ package synth
 
 import (
 	"fmt"
+
+	"github.com/stockholm/insyn/internal/dataset"
 )
 
-// paKon returns the women's and men's counts of a printed row: chosen where
-// marks leave them open, else from the printed total with the women's share
-// of the city.
-func rowKon(r paRowLike, share float64) km {
-	if r.chosen() != (km{}) {
-		return r.chosen()
-	}
-	n := r.total()
-	k := int(roundHalfUp(float64(n) * share))
-	k = min(max(k, min(4, n)), n-min(4, n))
-	return km{k, n - k}
-}
-
-// paRowLike is a printed row with means per sex and a count.
-type paRowLike interface {
+// toSplit turns printed rows (districts only) into a class to split.
+func toSplit[R interface {
 	total() int
 	chosen() km
 	means() (meanCell, meanCell)
+}](rows []R, city R, typical float64) *splitClass {
+	cl := &splitClass{typical: typical}
+	ck, cm := city.means()
+	cl.cityK, cl.cityM = ck.Value, cm.Value
+	for _, r := range rows {
+		k, m := r.means()
+		cl.rows = append(cl.rows, splitRow{K: k, M: m, N: r.total()})
+		cl.fixed = append(cl.fixed, r.chosen())
+	}
+	return cl
 }
 
 func (r paRow) total() int {
@@ -45,7 +44,8 @@ func (r hoursRow) means() (meanCell, meanCell) { return r.K, r.M }
 type hoursGroup struct {
 	decs []*dec
 	mean meanCell
-	city int // index of the city constraint it belongs to
+	city int   // index of the city constraint it belongs to
+	also []int // further constraints it belongs to (e.g. a district's both-sexes mean)
 }
 
 // setHours gives every decision in the groups whole hours such that each
@@ -63,16 +63,19 @@ func setHours(groups []hoursGroup, cityMeans []float64, typical float64) error {
 		m := gr.mean.Value
 		if gr.mean.Star || gr.mean.Dot || n == 0 {
 			m = typical
-			lo[g], hi[g] = int(0.4*typical*float64(n)), int(1.6*typical*float64(n))
-		} else {
-			lo[g], hi[g] = meanRange(m, n)
 		}
+		lo[g], hi[g] = sumRange(gr.mean, n, typical)
 		start[g] = int(roundHalfUp(m * float64(n)))
-		cityGroups[gr.city] = append(cityGroups[gr.city], g)
-		cityN[gr.city] += n
+		for _, c := range append([]int{gr.city}, gr.also...) {
+			cityGroups[c] = append(cityGroups[c], g)
+			cityN[c] += n
+		}
 	}
 	var cons []sumConstraint
 	for c, m := range cityMeans {
+		if m < 0 {
+			continue // a constraint slot whose mean is not printed
+		}
 		l, h := meanRange(m, cityN[c])
 		cons = append(cons, sumConstraint{groups: cityGroups[c], lo: l, hi: h, what: fmt.Sprintf("city mean %v", m)})
 	}
@@ -118,59 +121,28 @@ func spread(decs []*dec, sum int) {
 
 // personligAssistans builds tables 9:4 (adults) and 9:5 (children 0–17).
 func (y *yearData) personligAssistans() error {
-	share := float64(lssByKon["personlig_assistans"][y.year].K) / float64(lssByKon["personlig_assistans"][y.year].total())
-	var kcount [2][11]km
-	for c, table := range []map[int][12]paRow{pa95, pa94} {
-		for d := 0; d < 11; d++ {
-			kcount[c][d] = rowKon(table[y.year][d], share)
-		}
+	var classes []*splitClass
+	for _, table := range []map[int][12]paRow{pa95, pa94} {
+		rows := table[y.year]
+		classes = append(classes, toSplit(rows[:11], rows[11], rows[11].K.Value))
 	}
-	// Make the women's total match table 9:3 by moving persons between the
-	// sexes in rows whose marks leave room.
-	want := lssByKon["personlig_assistans"][y.year].K
-	have := 0
-	for c := range kcount {
-		for d := range kcount[c] {
-			have += kcount[c][d].K
-		}
-	}
-	for c := 1; c >= 0 && have != want; c-- {
-		table := map[int][12]paRow{0: pa95[y.year], 1: pa94[y.year]}[c]
-		for d := 0; d < 11 && have != want; d++ {
-			r := table[d]
-			if r.Chosen != (km{}) {
-				continue
-			}
-			p := &kcount[c][d]
-			for have < want && p.M > 4 {
-				p.K++
-				p.M--
-				have++
-			}
-			for have > want && p.K > 4 {
-				p.K--
-				p.M++
-				have--
-			}
-		}
-	}
-	if have != want {
-		return fmt.Errorf("personlig assistans: women %d, table 9:3 says %d", have, want)
+	if err := chooseSplits(classes, lssByKon["personlig_assistans"][y.year].K); err != nil {
+		return fmt.Errorf("personlig assistans: %w", err)
 	}
 	for c, table := range []map[int][12]paRow{pa95, pa94} {
 		profile := []string{"child", "paadult"}[c]
 		var groups []hoursGroup
 		for s, kon := range []string{"K", "M"} {
 			for d := 0; d < 11; d++ {
-				n := kcount[c][d].K
+				n := classes[c].solution[d].K
 				mean := table[y.year][d].K
 				if kon == "M" {
-					n, mean = kcount[c][d].M, table[y.year][d].M
+					n, mean = classes[c].solution[d].M, table[y.year][d].M
 				}
 				var decs []*dec
-				for band, k := range bandCounts(n, profile) {
-					decs = append(decs, y.add(k, dec{namnd: namndCodes[d], lagrum: "LSS", insats: "personlig_assistans",
-						kon: kon, band: band, regi: []string{"egen_regi", "privat_regi_lov"}[d%2]})...)
+				for _, bc := range orderedBands(bandCounts(n, profile)) {
+					decs = append(decs, y.add(bc.n, dec{namnd: namndCodes[d], lagrum: "LSS", insats: "personlig_assistans",
+						kon: kon, band: bc.band, regi: []string{"egen_regi", "privat_regi_lov"}[d%2]})...)
 				}
 				groups = append(groups, hoursGroup{decs: decs, mean: mean, city: s})
 			}
@@ -181,4 +153,20 @@ func (y *yearData) personligAssistans() error {
 		}
 	}
 	return nil
+}
+
+type bandN struct {
+	band string
+	n    int
+}
+
+// orderedBands lists a band map in code-list order (map order is random).
+func orderedBands(m map[string]int) []bandN {
+	var out []bandN
+	for _, c := range dataset.Aldersgrupp.Codes {
+		if m[c.Code] > 0 {
+			out = append(out, bandN{c.Code, m[c.Code]})
+		}
+	}
+	return out
 }

@@ -3,35 +3,16 @@ package synth
 import (
 	"fmt"
 	"sort"
-
-	v1 "github.com/stockholm/insyn/internal/lake/vparquet1"
 )
 
 // fixedRows builds an insats whose per-district counts and means are printed
 // (tables 9:14, 9:15): decisions per district and sex, hours to the means.
 func (y *yearData) fixedRows(insats, lagrum string, rows [12]hoursRow, total km) ([]*dec, error) {
-	share := float64(total.K) / float64(max(total.total(), 1))
-	var counts [11]km
-	have := 0
-	for d := 0; d < 11; d++ {
-		counts[d] = rowKon(rows[d], share)
-		have += counts[d].K
+	cl := toSplit(rows[:11], rows[11], rows[11].K.Value)
+	if err := chooseSplits([]*splitClass{cl}, total.K); err != nil {
+		return nil, fmt.Errorf("%s: %w", insats, err)
 	}
-	for d := 0; d < 11 && have != total.K; d++ {
-		if rows[d].Chosen != (km{}) {
-			continue
-		}
-		p := &counts[d]
-		for have < total.K && p.M > 4 {
-			p.K, p.M, have = p.K+1, p.M-1, have+1
-		}
-		for have > total.K && p.K > 4 {
-			p.K, p.M, have = p.K-1, p.M+1, have-1
-		}
-	}
-	if have != total.K {
-		return nil, fmt.Errorf("%s: women %d, the city total says %d", insats, have, total.K)
-	}
+	counts := cl.solution
 	var all []*dec
 	var groups []hoursGroup
 	for s, kon := range []string{"K", "M"} {
@@ -69,8 +50,10 @@ func scaledRows(rows [12]hoursRow, total km) [12]hoursRow {
 			m = rows[11].M
 		}
 		out[d] = hoursRow{K: k, M: m, N: n[d]}
-		if n[d] < 8 {
-			out[d].Chosen = km{n[d] / 2, n[d] - n[d]/2}
+		switch {
+		case n[d] == 0:
+			out[d].K, out[d].M = dot, dot
+		case n[d] <= 6:
 			out[d].K, out[d].M = star, star
 		}
 	}
@@ -214,21 +197,4 @@ func sortedDecs(decs []*dec) {
 		}
 		return a.band < b.band
 	})
-}
-
-// errPending marks the parts of the insatser generator not written yet; the
-// reproduction test lists the tables they feed as pending.
-var errPending = fmt.Errorf("not generated yet (issue 3 is open: see the note on the issue)")
-
-func (y *yearData) korttid() error {
-	return fmt.Errorf("korttidsvistelse, korttidstillsyn: %w", errPending)
-}
-func (y *yearData) bostad() error { return fmt.Errorf("bostad med särskild service: %w", errPending) }
-func (y *yearData) daglig() error { return fmt.Errorf("daglig verksamhet: %w", errPending) }
-func (y *yearData) rateInsatser() error {
-	return fmt.Errorf("insatser printed as rates: %w", errPending)
-}
-func (y *yearData) otherInsatser() error { return fmt.Errorf("other insatser: %w", errPending) }
-func (y *yearData) persons() ([]v1.Insats, error) {
-	return nil, fmt.Errorf("persons from decisions: %w", errPending)
 }
