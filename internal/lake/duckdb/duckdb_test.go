@@ -355,10 +355,10 @@ func run(t *testing.T, root string, queries []query) *output {
 		if err != nil {
 			t.Fatalf("npm not found (%v): it installs @duckdb/node-api from package-lock.json; install npm or run `npm ci` in %s", err, root)
 		}
-		cmd := exec.Command(npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
+		cmd := exec.Command(npm, "install", "--no-audit", "--no-fund", "--loglevel=error")
 		cmd.Dir = root
 		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("npm ci in %s: %v\n%s", root, err, b)
+			t.Fatalf("npm install in %s: %v\n%s", root, err, b)
 		}
 	}
 	in, err := json.Marshal(queries)
