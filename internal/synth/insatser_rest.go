@@ -360,36 +360,13 @@ func (y *yearData) daglig() error {
 	k, m := y.makeDecs("daglig_verksamhet", sp)
 	for s, decs := range [][]*dec{k, m} {
 		kon := []string{"K", "M"}[s]
-		bands := map[string]int{}
-		printed := 0
-		for g, p := range daglig98 {
-			n := pick(p, kon)
-			printed += n
-			if len(ageGroups[g]) == 2 {
-				// 15–19: daglig verksamhet starts at 16, most are 18–19;
-				// 20–24: one year in five is 24
-				first := []int{n / 4, n * 4 / 5}[g]
-				bands[ageGroups[g][0]] += first
-				bands[ageGroups[g][1]] += n - first
-			} else {
-				bands[ageGroups[g][0]] += n
-			}
-		}
+		// 15–19: daglig verksamhet starts at 16, most are 18–19
+		bands, printed := groupBands(daglig98, kon, 4)
 		older := pick(lssByKon["daglig_verksamhet"][2024], kon) - printed
 		bands["69-"] = 1
 		bands["65-68"] = older - 1
 		if y.year != 2024 {
-			var w []float64
-			var codes []string
-			for _, bc := range orderedBands(bands) {
-				codes = append(codes, bc.band)
-				w = append(w, float64(bc.n))
-			}
-			n := split(len(decs), w)
-			bands = map[string]int{}
-			for i, c := range codes {
-				bands[c] = n[i]
-			}
+			bands = scaleBands(bands, len(decs))
 		}
 		if err := bandMapAssign(decs, bands); err != nil {
 			return fmt.Errorf("daglig verksamhet bands: %w", err)
@@ -403,6 +380,42 @@ func (y *yearData) daglig() error {
 		}
 	}
 	return nil
+}
+
+// groupBands turns printed age groups (ageGroups order) into bands: a group
+// of two bands gives its first band one in youngShare of 15–19 and four in
+// five of 20–24 (one year in five is 24). It returns the bands and the
+// persons the groups hold.
+func groupBands(groups []km, kon string, youngShare int) (map[string]int, int) {
+	bands := map[string]int{}
+	printed := 0
+	for g, p := range groups {
+		n := pick(p, kon)
+		printed += n
+		if len(ageGroups[g]) == 2 {
+			first := []int{n / youngShare, n * 4 / 5}[g]
+			bands[ageGroups[g][0]] += first
+			bands[ageGroups[g][1]] += n - first
+		} else {
+			bands[ageGroups[g][0]] += n
+		}
+	}
+	return bands, printed
+}
+
+// scaleBands scales a band distribution to n decisions.
+func scaleBands(bands map[string]int, n int) map[string]int {
+	var w []float64
+	var codes []string
+	for _, bc := range orderedBands(bands) {
+		codes = append(codes, bc.band)
+		w = append(w, float64(bc.n))
+	}
+	out := map[string]int{}
+	for i, k := range split(n, w) {
+		out[codes[i]] = k
+	}
+	return out
 }
 
 // rateInsatser builds the insatser printed only as totals and, in 2024,
@@ -431,35 +444,13 @@ func (y *yearData) boendestod() error {
 	}
 	for s, decs := range [][]*dec{k, m} {
 		kon := []string{"K", "M"}[s]
-		bands := map[string]int{}
-		printed := 0
 		groups, ok := boendestod911[y.year]
 		if !ok {
 			groups = boendestod911[2023]
 		}
-		for g, p := range groups {
-			n := pick(p, kon)
-			printed += n
-			if len(ageGroups[g]) == 2 {
-				first := []int{n / 3, n * 4 / 5}[g]
-				bands[ageGroups[g][0]] += first
-				bands[ageGroups[g][1]] += n - first
-			} else {
-				bands[ageGroups[g][0]] += n
-			}
-		}
+		bands, printed := groupBands(groups, kon, 3)
 		if _, ok := boendestod911[y.year]; !ok {
-			var w []float64
-			var codes []string
-			for _, bc := range orderedBands(bands) {
-				codes = append(codes, bc.band)
-				w = append(w, float64(bc.n))
-			}
-			n := split(len(decs), w)
-			bands = map[string]int{}
-			for i, c := range codes {
-				bands[c] = n[i]
-			}
+			bands = scaleBands(bands, len(decs))
 		} else {
 			bands["65-68"] = len(decs) - printed
 		}
