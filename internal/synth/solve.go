@@ -3,6 +3,7 @@ package synth
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"sort"
 )
 
@@ -130,9 +131,12 @@ type sumConstraint struct {
 }
 
 // solveSums finds whole-number values v[g] in [lo[g], hi[g]] that satisfy
-// every constraint, starting from start and moving one unit at a time
-// towards fewer violations (a small hill climb; the constraints here are a
-// few dozen, over groups whose own ranges leave plenty of room).
+// every constraint, starting from start. It is a small local search in the
+// manner of WalkSAT: while a constraint is violated, it moves one unit of one
+// of that constraint's groups in the direction that constraint needs,
+// choosing the move that helps most overall (or, now and then, one at random
+// from a fixed seed, to leave a local minimum). Deterministic for the same
+// input.
 func solveSums(start, lo, hi []int, cons []sumConstraint) ([]int, error) {
 	v := append([]int(nil), start...)
 	for g := range v {
@@ -159,73 +163,48 @@ func solveSums(start, lo, hi []int, cons []sumConstraint) ([]int, error) {
 		}
 		return 0
 	}
-	total := 0
-	for c := range cons {
-		total += viol(c, sums[c])
-	}
-	for iter := 0; total > 0; iter++ {
-		if iter > 200000 {
-			break
+	rng := rand.New(rand.NewPCG(1, 2))
+	for iter := 0; iter < 200000; iter++ {
+		var bad []int
+		for c := range cons {
+			if viol(c, sums[c]) > 0 {
+				bad = append(bad, c)
+			}
 		}
-		bestG, bestD, bestGain := -1, 0, 0
-		for g := range v {
-			for _, d := range []int{1, -1} {
-				if v[g]+d < lo[g] || v[g]+d > hi[g] {
-					continue
-				}
+		if len(bad) == 0 {
+			return v, nil
+		}
+		c := bad[rng.IntN(len(bad))]
+		d := 1
+		if sums[c] > cons[c].hi {
+			d = -1
+		}
+		var moves []int
+		for _, g := range cons[c].groups {
+			if v[g]+d >= lo[g] && v[g]+d <= hi[g] {
+				moves = append(moves, g)
+			}
+		}
+		if len(moves) == 0 {
+			return nil, fmt.Errorf("cannot satisfy %s: every group is at its bound (sum %d, want %d..%d)", cons[c].what, sums[c], cons[c].lo, cons[c].hi)
+		}
+		best, bestGain := moves[0], math.MinInt
+		if rng.IntN(10) < 2 {
+			best = moves[rng.IntN(len(moves))]
+		} else {
+			for _, g := range moves {
 				gain := 0
-				for _, c := range member[g] {
-					gain += viol(c, sums[c]) - viol(c, sums[c]+d)
+				for _, k := range member[g] {
+					gain += viol(k, sums[k]) - viol(k, sums[k]+d)
 				}
 				if gain > bestGain {
-					bestG, bestD, bestGain = g, d, gain
+					best, bestGain = g, gain
 				}
 			}
 		}
-		if bestG >= 0 {
-			v[bestG] += bestD
-			for _, c := range member[bestG] {
-				sums[c] += bestD
-			}
-			total -= bestGain
-			continue
-		}
-		// No single move helps: move one unit from one group to another,
-		// which keeps every constraint holding both groups unchanged.
-		moved := false
-		for a := range v {
-			for b := range v {
-				if a == b || v[a]+1 > hi[a] || v[b]-1 < lo[b] {
-					continue
-				}
-				delta := map[int]int{}
-				for _, c := range member[a] {
-					delta[c]++
-				}
-				for _, c := range member[b] {
-					delta[c]--
-				}
-				gain := 0
-				for c, d := range delta {
-					gain += viol(c, sums[c]) - viol(c, sums[c]+d)
-				}
-				if gain > 0 {
-					v[a]++
-					v[b]--
-					for c, d := range delta {
-						sums[c] += d
-					}
-					total -= gain
-					moved = true
-					break
-				}
-			}
-			if moved {
-				break
-			}
-		}
-		if !moved {
-			break
+		v[best] += d
+		for _, k := range member[best] {
+			sums[k] += d
 		}
 	}
 	for c := range cons {
