@@ -353,7 +353,7 @@ func run(t *testing.T, root string, queries []query) *output {
 	if _, err := os.Stat(filepath.Join(root, "node_modules", "@duckdb", "node-api", "package.json")); err != nil {
 		npm, err := exec.LookPath("npm")
 		if err != nil {
-			t.Fatalf("npm not found (%v): it installs @duckdb/node-api from package-lock.json; install npm or run `npm ci` in %s", err, root)
+			t.Fatalf("npm not found (%v): it installs @duckdb/node-api from package-lock.json; install npm or run `npm install` in %s", err, root)
 		}
 		cmd := exec.Command(npm, "install", "--no-audit", "--no-fund", "--loglevel=error")
 		cmd.Dir = root
