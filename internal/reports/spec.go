@@ -226,3 +226,42 @@ func onCube(m Measure, name string) Measure {
 	}
 	return m
 }
+
+// CountRef is a count a figure rests on: a cube's count field over a filter.
+// A mean rests on its persons, a share on its numerator and denominator, a
+// rate on its numerator (the population is public).
+type CountRef struct {
+	Cube, Field string
+	Where       cube.Filter
+}
+
+// Counts returns the counts the cell at row r and column c rests on, which
+// disclosure control must publish before the figure can be.
+func (s *Spec) Counts(r, c int) ([]CountRef, error) {
+	row, col := s.Rows[r], s.Cols[c]
+	m := col.Measure
+	if m == nil {
+		m = row.Measure
+	}
+	if row.Cube != "" {
+		m = onCube(m, row.Cube)
+	}
+	if col.Cube != "" {
+		m = onCube(m, col.Cube)
+	}
+	f := cube.Filter{}.Merge(s.Where).Merge(row.Where).Merge(col.Where)
+	switch m := m.(type) {
+	case Count:
+		return []CountRef{{m.Cube, m.Field, f}}, nil
+	case Amount:
+		return []CountRef{{m.Cube, m.Persons, f}}, nil
+	case Mean:
+		return []CountRef{{m.Cube, m.N, f}}, nil
+	case Share:
+		nf := f.Without(m.NumWithout...)
+		return []CountRef{{m.Of.Cube, m.Of.Field, nf}, {m.Of.Cube, m.Of.Field, nf.Without(m.DenWithout...)}}, nil
+	case Rate:
+		return []CountRef{{m.Of.Cube, m.Of.Field, f}}, nil
+	}
+	return nil, fmt.Errorf("table %s row %q column %s: no measure", s.ID, row.Label, col.Label)
+}

@@ -1,0 +1,302 @@
+// Package protect defines the protected structure of each dataset — every
+// cell the API can ever publish, as linked tables over fixed dimensions with
+// their hierarchies — and decides, once per dataset version, which cells are
+// published and which are suppressed. Answers are sums of published cells of
+// this structure; nothing else is computed for a client.
+package protect
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/stockholm/insyn/internal/cube"
+)
+
+// Total is the member of every dimension that stands for all its codes.
+const Total = "*"
+
+// Member is a code of a dimension or a named group of codes (a node of the
+// dimension's hierarchy), e.g. the lagrum "LSS" over the LSS insatser, or the
+// age group "0-17" over three bands.
+type Member struct {
+	Code   string
+	Leaves []string // the codes it covers; one code for a leaf
+}
+
+// Dim is a dimension of a view and the members the view crosses.
+type Dim struct {
+	Name    string
+	Members []Member
+}
+
+// View is one linked table: the cross product of its dimensions' members.
+// Dimensions a view does not name are at Total.
+type View struct {
+	Name string
+	Dims []Dim
+}
+
+// Hierarchy is a dimension's leaves and groups, from which views pick members.
+type Hierarchy struct {
+	Name   string
+	Leaves []string
+	Groups map[string][]string // group code -> leaves; Total is implied
+}
+
+// Leaf returns the member for one leaf code.
+func (h Hierarchy) Leaf(code string) Member { return Member{Code: code, Leaves: []string{code}} }
+
+// Member returns a leaf, a group or Total by code.
+func (h Hierarchy) Member(code string) (Member, error) {
+	if code == Total {
+		return Member{Code: Total, Leaves: slices.Clone(h.Leaves)}, nil
+	}
+	if slices.Contains(h.Leaves, code) {
+		return h.Leaf(code), nil
+	}
+	if g, ok := h.Groups[code]; ok {
+		return Member{Code: code, Leaves: slices.Clone(g)}, nil
+	}
+	return Member{}, fmt.Errorf("dimension %s has no code or group %q", h.Name, code)
+}
+
+// Members returns the members for codes, failing on an unknown one.
+func (h Hierarchy) Members(codes ...string) ([]Member, error) {
+	out := make([]Member, 0, len(codes))
+	for _, c := range codes {
+		m, err := h.Member(c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// AllLeaves returns every leaf as a member, and Total.
+func (h Hierarchy) AllLeaves() []Member {
+	out := make([]Member, 0, len(h.Leaves)+1)
+	for _, l := range h.Leaves {
+		out = append(out, h.Leaf(l))
+	}
+	return append(out, Member{Code: Total, Leaves: slices.Clone(h.Leaves)})
+}
+
+// Structure is the protected structure of one dataset and period: the atoms
+// (the coarsest cells from which every publishable cell is a sum — inner
+// cells that no published cell tells apart are one atom) and the cells.
+type Structure struct {
+	Dataset string
+	Dims    []string // dimension order of cell coordinates
+	Atoms   []Atom
+	Cells   []Cell
+	index   map[string]int
+}
+
+// Atom is a set of finest cells that belong to exactly the same cells.
+type Atom struct {
+	Value float64 // the count it holds
+	Cells []int32 // the cells containing it, sorted
+}
+
+// Cell is one publishable cell.
+type Cell struct {
+	Key    string   // canonical coordinates: "dim=code|dim=code", Total dims included
+	Coords []string // one member code per Structure.Dims
+	Atoms  []int32  // sorted
+	Value  float64  // sum of its atoms
+}
+
+// Lookup returns the cell with the given coordinates (a map from dimension to
+// member code; missing dimensions are Total).
+func (s *Structure) Lookup(coords map[string]string) (int, bool) {
+	i, ok := s.index[s.key(coords)]
+	return i, ok
+}
+
+func (s *Structure) key(coords map[string]string) string {
+	parts := make([]string, len(s.Dims))
+	for i, d := range s.Dims {
+		c, ok := coords[d]
+		if !ok {
+			c = Total
+		}
+		parts[i] = d + "=" + c
+	}
+	return strings.Join(parts, "|")
+}
+
+// Build makes the structure of a cube's measure over the rows period selects
+// (one year or quarter), from the views. hier gives every dimension the views
+// use; the cube's other dimensions are summed over. possible, when not nil,
+// says which combinations of leaves can exist at all (public knowledge, e.g.
+// a type of housing only for bostad); the others are structural zeros.
+func Build(dataset string, c *cube.Cube, measure string, period cube.Filter, hier []Hierarchy, views []View, possible func(leaf []string) bool) (*Structure, error) {
+	dims := make([]string, len(hier))
+	for i, h := range hier {
+		dims[i] = h.Name
+	}
+	s := &Structure{Dataset: dataset, Dims: dims, index: map[string]int{}}
+	dimIdx := map[string]int{}
+	for i, d := range dims {
+		dimIdx[d] = i
+	}
+	// cells of every view; equal coordinates from different views are one cell
+	viewMembers := make([][][]Member, len(views))
+	for vi, v := range views {
+		members := make([][]Member, len(dims))
+		viewMembers[vi] = members
+		for i, h := range hier {
+			members[i] = []Member{{Code: Total, Leaves: slices.Clone(h.Leaves)}}
+		}
+		for _, d := range v.Dims {
+			i, ok := dimIdx[d.Name]
+			if !ok {
+				return nil, fmt.Errorf("view %s: dimension %q has no hierarchy", v.Name, d.Name)
+			}
+			members[i] = d.Members
+		}
+		var rec func(i int, coords []string)
+		rec = func(i int, coords []string) {
+			if i == len(dims) {
+				m := map[string]string{}
+				for j, d := range dims {
+					m[d] = coords[j]
+				}
+				k := s.key(m)
+				if _, ok := s.index[k]; !ok {
+					s.index[k] = len(s.Cells)
+					s.Cells = append(s.Cells, Cell{Key: k, Coords: slices.Clone(coords)})
+				}
+				return
+			}
+			for _, m := range members[i] {
+				rec(i+1, append(coords, m.Code))
+			}
+		}
+		rec(0, nil)
+	}
+	// which members of each dimension contain each leaf, over all cells
+	contains := make([]map[string]map[string]bool, len(dims)) // dim -> member -> leaf set
+	for i, h := range hier {
+		contains[i] = map[string]map[string]bool{Total: setOf(h.Leaves)}
+		for g, leaves := range h.Groups {
+			contains[i][g] = setOf(leaves)
+		}
+		for _, l := range h.Leaves {
+			contains[i][l] = setOf([]string{l})
+		}
+	}
+	// values of the finest cells, from the cube
+	values := map[string]float64{}
+	m := slices.Index(c.Measures, measure)
+	if m < 0 {
+		return nil, fmt.Errorf("cube %s has no measure %q", c.Name, measure)
+	}
+	cubeDim := make([]int, len(dims))
+	for i, d := range dims {
+		cubeDim[i] = slices.Index(c.Dims, d)
+		if cubeDim[i] < 0 {
+			return nil, fmt.Errorf("cube %s has no dimension %q", c.Name, d)
+		}
+	}
+	for _, r := range c.Rows {
+		if !matches(c, r, period) {
+			continue
+		}
+		leaf := make([]string, len(dims))
+		for i := range dims {
+			leaf[i] = r.Coords[cubeDim[i]]
+			if !contains[i][Total][leaf[i]] {
+				return nil, fmt.Errorf("cube %s: %s %q is not in the hierarchy", c.Name, dims[i], leaf[i])
+			}
+		}
+		values[strings.Join(leaf, "|")] += r.Values[m]
+	}
+	// atoms: every combination of leaves (zeros included: an attacker does
+	// not know a cell is empty unless a published cell says so), grouped by
+	// the cells containing it
+	bySig := map[string]int{}
+	leaf := make([]string, len(dims))
+	var walk func(i int) error
+	walk = func(i int) error {
+		if i < len(dims) {
+			for _, l := range hier[i].Leaves {
+				leaf[i] = l
+				if err := walk(i + 1); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if possible != nil && !possible(leaf) {
+			return nil
+		}
+		seen := map[int32]bool{}
+		var cells []int32
+		for _, members := range viewMembers {
+			// the view's cells containing this leaf: every combination of
+			// members that contain it
+			var rec func(d int, coords map[string]string)
+			rec = func(d int, coords map[string]string) {
+				if d == len(dims) {
+					if ci, ok := s.index[s.key(coords)]; ok && !seen[int32(ci)] {
+						seen[int32(ci)] = true
+						cells = append(cells, int32(ci))
+					}
+					return
+				}
+				for _, m := range members[d] {
+					if contains[d][m.Code][leaf[d]] {
+						coords[dims[d]] = m.Code
+						rec(d+1, coords)
+					}
+				}
+			}
+			rec(0, map[string]string{})
+		}
+		slices.Sort(cells)
+		sig := fmt.Sprint(cells)
+		a, ok := bySig[sig]
+		if !ok {
+			a = len(s.Atoms)
+			bySig[sig] = a
+			s.Atoms = append(s.Atoms, Atom{Cells: cells})
+		}
+		s.Atoms[a].Value += values[strings.Join(leaf, "|")]
+		return nil
+	}
+	if err := walk(0); err != nil {
+		return nil, err
+	}
+	for a, atom := range s.Atoms {
+		for _, ci := range atom.Cells {
+			s.Cells[ci].Atoms = append(s.Cells[ci].Atoms, int32(a))
+			s.Cells[ci].Value += atom.Value
+		}
+	}
+	for i := range s.Cells {
+		sort.Slice(s.Cells[i].Atoms, func(a, b int) bool { return s.Cells[i].Atoms[a] < s.Cells[i].Atoms[b] })
+	}
+	return s, nil
+}
+
+func setOf(xs []string) map[string]bool {
+	m := make(map[string]bool, len(xs))
+	for _, x := range xs {
+		m[x] = true
+	}
+	return m
+}
+
+func matches(c *cube.Cube, r cube.Row, f cube.Filter) bool {
+	for d, codes := range f {
+		i := slices.Index(c.Dims, d)
+		if i < 0 || !slices.Contains(codes, r.Coords[i]) {
+			return false
+		}
+	}
+	return true
+}
