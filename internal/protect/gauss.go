@@ -1,0 +1,134 @@
+package protect
+
+import (
+	"math/bits"
+	"sort"
+)
+
+// Exact linear algebra over the prime field GF(2^61-1). Cells are 0/1 sums of
+// atoms, so a suppressed cell is derivable from published cells exactly when
+// its vector lies in their span over the rationals; over GF(p) that test can
+// only err when p divides one of the elimination's determinants, which for
+// p = 2^61-1 is negligible — and the LP audit checks the pattern anyway.
+const prime = 1<<61 - 1
+
+func subMod(a, b uint64) uint64 {
+	if a >= b {
+		return a - b
+	}
+	return a + prime - b
+}
+
+func mulMod(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	// a*b = hi*2^64 + lo; 2^64 = 8 (mod p) since 2^61 = 1
+	r := (lo & prime) + (lo >> 61) + (hi << 3)
+	for r >= prime {
+		r -= prime
+	}
+	return r
+}
+
+func invMod(a uint64) uint64 {
+	// Fermat: a^(p-2)
+	result, base, e := uint64(1), a, uint64(prime-2)
+	for e > 0 {
+		if e&1 == 1 {
+			result = mulMod(result, base)
+		}
+		base = mulMod(base, base)
+		e >>= 1
+	}
+	return result
+}
+
+// sparse is a vector as sorted column indexes and their nonzero values.
+type sparse struct {
+	idx []int32
+	val []uint64
+}
+
+func unitVector(atoms []int32) sparse {
+	v := sparse{idx: append([]int32(nil), atoms...), val: make([]uint64, len(atoms))}
+	for i := range v.val {
+		v.val[i] = 1
+	}
+	return v
+}
+
+func (v sparse) at(col int32) uint64 {
+	i := sort.Search(len(v.idx), func(i int) bool { return v.idx[i] >= col })
+	if i < len(v.idx) && v.idx[i] == col {
+		return v.val[i]
+	}
+	return 0
+}
+
+// minus returns v - f*w.
+func (v sparse) minus(f uint64, w sparse) sparse {
+	out := sparse{idx: make([]int32, 0, len(v.idx)+len(w.idx)), val: make([]uint64, 0, len(v.idx)+len(w.idx))}
+	i, j := 0, 0
+	for i < len(v.idx) || j < len(w.idx) {
+		switch {
+		case j == len(w.idx) || (i < len(v.idx) && v.idx[i] < w.idx[j]):
+			out.idx, out.val = append(out.idx, v.idx[i]), append(out.val, v.val[i])
+			i++
+		case i == len(v.idx) || w.idx[j] < v.idx[i]:
+			out.idx, out.val = append(out.idx, w.idx[j]), append(out.val, subMod(0, mulMod(f, w.val[j])))
+			j++
+		default:
+			if x := subMod(v.val[i], mulMod(f, w.val[j])); x != 0 {
+				out.idx, out.val = append(out.idx, v.idx[i]), append(out.val, x)
+			}
+			i++
+			j++
+		}
+	}
+	return out
+}
+
+// basis is an echelon basis: each vector is normalised to 1 at its pivot (its
+// first column), and no two share a pivot.
+type basis struct {
+	byPivot map[int32]sparse
+}
+
+func newBasis() *basis { return &basis{byPivot: map[int32]sparse{}} }
+
+// reduce returns v minus its part in the span: zero iff v is in the span.
+func (b *basis) reduce(v sparse) sparse {
+	// eliminate pivots left to right; subtracting a basis vector only
+	// touches columns at or after its pivot
+	for k := 0; k < len(v.idx); {
+		col := v.idx[k]
+		w, ok := b.byPivot[col]
+		if !ok {
+			k++
+			continue
+		}
+		v = v.minus(v.val[k], w)
+		// v.idx[k] is now past col; the prefix before k is unchanged
+	}
+	return v
+}
+
+// isZero reports whether v has no nonzero entry.
+func (v sparse) isZero() bool { return len(v.idx) == 0 }
+
+// cancelsWith reports whether v is a multiple of w (w normalised at its
+// pivot), i.e. whether subtracting w would leave nothing.
+func (v sparse) cancelsWith(w sparse) bool {
+	if len(v.idx) != len(w.idx) {
+		return false
+	}
+	f := v.at(w.idx[0])
+	if f == 0 {
+		return false
+	}
+	for i := range v.idx {
+		if v.idx[i] != w.idx[i] || v.val[i] != mulMod(f, w.val[i]) {
+			return false
+		}
+	}
+	return true
+}

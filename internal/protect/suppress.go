@@ -1,0 +1,102 @@
+package protect
+
+import (
+	"sort"
+)
+
+// Mark is what the API shows for a cell.
+type Mark uint8
+
+// Marks, as the city's reports print them.
+const (
+	Published Mark = iota
+	Primary        // "*": a count of 1..threshold-1
+	Secondary      // "**": hidden so that no primary cell can be computed
+)
+
+// Rules are the disclosure rules of a dataset.
+type Rules struct {
+	Threshold int // counts 1..Threshold-1 are primary (default 4)
+}
+
+// Pattern is the published/suppressed mark of every cell of a structure.
+type Pattern struct {
+	Marks                  []Mark
+	Primaries, Secondaries int
+}
+
+// Suppress decides the pattern of a structure: cells of 1..threshold-1
+// persons are primary; then, in the manner of Statistics Norway's
+// GaussSuppression, every other cell is considered in a fixed order of
+// preference to publish — zeros first (they are public and never
+// complementary), then larger values before smaller, ties by key — and is
+// published unless its publication would make some suppressed cell a linear
+// combination of published cells, in which case it is suppressed as well.
+// The same structure always gives the same pattern.
+func Suppress(s *Structure, r Rules) *Pattern {
+	t := float64(r.Threshold)
+	if t == 0 {
+		t = 4
+	}
+	p := &Pattern{Marks: make([]Mark, len(s.Cells))}
+	type suppressed struct {
+		cell     int
+		residual sparse
+	}
+	var supp []suppressed
+	var order []int
+	for i, c := range s.Cells {
+		if c.Value >= 1 && c.Value < t {
+			p.Marks[i] = Primary
+			p.Primaries++
+			supp = append(supp, suppressed{i, unitVector(c.Atoms)})
+			continue
+		}
+		order = append(order, i)
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		ca, cb := s.Cells[order[a]], s.Cells[order[b]]
+		if (ca.Value == 0) != (cb.Value == 0) {
+			return ca.Value == 0
+		}
+		if ca.Value != cb.Value {
+			return ca.Value > cb.Value
+		}
+		return ca.Key < cb.Key
+	})
+	b := newBasis()
+	for _, i := range order {
+		red := b.reduce(unitVector(s.Cells[i].Atoms))
+		if red.isZero() {
+			continue // already implied by what is published
+		}
+		q := red.idx[0]
+		inv := invMod(red.val[0])
+		norm := sparse{idx: red.idx, val: make([]uint64, len(red.val))}
+		for k, x := range red.val {
+			norm.val[k] = mulMod(x, inv)
+		}
+		discloses := false
+		if s.Cells[i].Value != 0 {
+			for _, x := range supp {
+				if x.residual.at(q) != 0 && x.residual.cancelsWith(norm) {
+					discloses = true
+					break
+				}
+			}
+		}
+		if discloses {
+			p.Marks[i] = Secondary
+			p.Secondaries++
+			supp = append(supp, suppressed{i, red})
+			continue
+		}
+		b.byPivot[q] = norm
+		for k := range supp {
+			if f := supp[k].residual.at(q); f != 0 {
+				supp[k].residual = supp[k].residual.minus(f, norm)
+			}
+		}
+	}
+	return p
+}
