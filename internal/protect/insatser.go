@@ -62,7 +62,11 @@ func InsatserViews() ([]View, []Hierarchy, error) {
 		return ms
 	}
 	all := func(dim string) []Member { return h[dim].AllLeaves() }
-	insatsAll := append(all("insats"), members("insats", "LSS", "SoL", "ledsagning", "avlosning", "bostad")...)
+	// by nämnd: the insatser, their lagrum and bostad (9:9); the groups of
+	// ledsagning and avlösning across both laws are published for the city
+	// only (9:22, 9:23), since by nämnd they would let the small SoL counts
+	// be computed from the LSS ones
+	insatsAll := append(all("insats"), members("insats", "LSS", "SoL", "bostad")...)
 	views := []View{
 		// 9:3, 9:9, 9:10, 9:13, and nämnd × insats × kön in general
 		{Name: "namnd×insats×kon", Dims: []Dim{{"namnd", all("namnd")}, {"insats", insatsAll}, {"kon", all("kon")}}},
@@ -102,7 +106,8 @@ func BuildInsatser(c *cube.Cube, year string) (*Structure, error) {
 // cell of the structure — such a figure is never published.
 func (s *Structure) CellFor(f cube.Filter, hier []Hierarchy) (int, error) {
 	f = cube.Filter{}.Merge(f)
-	if law, ok := f["lagrum"]; ok {
+	hasLagrum := slices.ContainsFunc(hier, func(h Hierarchy) bool { return h.Name == "lagrum" })
+	if law, ok := f["lagrum"]; ok && !hasLagrum {
 		var ins []string
 		for _, l := range law {
 			ins = append(ins, dataset.Insats.InGroup(l)...)

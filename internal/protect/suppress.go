@@ -29,7 +29,8 @@ type Pattern struct {
 // persons are primary; then, in the manner of Statistics Norway's
 // GaussSuppression, every other cell is considered in a fixed order of
 // preference to publish — zeros first (they are public and never
-// complementary), then larger values before smaller, ties by key — and is
+// complementary), then aggregates before their parts (cells with more
+// dimensions at total first), larger values before smaller, ties by key — and is
 // published unless its publication would make some suppressed cell a linear
 // combination of published cells, in which case it is suppressed as well.
 // The same structure always gives the same pattern.
@@ -54,10 +55,21 @@ func Suppress(s *Structure, r Rules) *Pattern {
 		}
 		order = append(order, i)
 	}
+	totals := make([]int, len(s.Cells))
+	for i, c := range s.Cells {
+		for _, code := range c.Coords {
+			if code == Total {
+				totals[i]++
+			}
+		}
+	}
 	sort.SliceStable(order, func(a, b int) bool {
 		ca, cb := s.Cells[order[a]], s.Cells[order[b]]
 		if (ca.Value == 0) != (cb.Value == 0) {
 			return ca.Value == 0
+		}
+		if totals[order[a]] != totals[order[b]] {
+			return totals[order[a]] > totals[order[b]] // totals before their parts
 		}
 		if ca.Value != cb.Value {
 			return ca.Value > cb.Value

@@ -1,0 +1,82 @@
+package protect
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/stockholm/insyn/internal/cube"
+	"github.com/stockholm/insyn/internal/reports"
+)
+
+// Lake is the protected structures and patterns of one lake version.
+type Lake struct {
+	Structures []*Protected
+	Patterns   []*Pattern
+}
+
+// ProtectLake builds every structure and suppresses it.
+func ProtectLake(src cube.Source, r Rules) (*Lake, error) {
+	ps, err := BuildAll(src)
+	if err != nil {
+		return nil, err
+	}
+	l := &Lake{Structures: ps}
+	for _, p := range ps {
+		l.Patterns = append(l.Patterns, Suppress(p.Structure, r))
+	}
+	return l, nil
+}
+
+// Mark returns the mark of the cell a count selects (cube, measure and a
+// filter naming the period), or an error when it is no cell of the structure.
+func (l *Lake) Mark(ref reports.CountRef) (Mark, float64, error) {
+	p := Period{}
+	if ar, ok := ref.Where["ar"]; ok && len(ar) == 1 {
+		p.Year, _ = strconv.Atoi(ar[0])
+	}
+	if kv, ok := ref.Where["kvartal"]; ok && len(kv) == 1 {
+		p.Quarter, _ = strconv.Atoi(kv[0])
+	}
+	for i, s := range l.Structures {
+		if s.Cube != ref.Cube || s.Measure != ref.Field || s.Period != p {
+			continue
+		}
+		c, err := s.Structure.CellFor(ref.Where, s.Hier)
+		if err != nil {
+			return 0, 0, fmt.Errorf("%s %s: %w", s.Name, p, err)
+		}
+		return l.Patterns[i].Marks[c], s.Structure.Cells[c].Value, nil
+	}
+	return 0, 0, fmt.Errorf("no protected structure for %s.%s in %s", ref.Cube, ref.Field, p)
+}
+
+// FigureMark is the mark the engine gives a figure of a seed table: the
+// strongest mark of the counts it rests on ("" when published).
+func (l *Lake) FigureMark(s *reports.Spec, r, c int) (string, error) {
+	refs, err := s.Counts(r, c)
+	if err != nil {
+		return "", err
+	}
+	mark := ""
+	for _, ref := range refs {
+		if ref.Cube == "befolkning" || ref.Cube == "sfb" || ref.Cube == "lov" {
+			continue // public aggregates, not about persons in our data
+		}
+		if ref.Cube == "insatser" && ref.Field == "timmar_antal" {
+			// a mean of hours rests on the persons holding the insats: every
+			// decision on an hour-based insats records its hours
+			ref.Field = "antal_beslut"
+		}
+		m, _, err := l.Mark(ref)
+		if err != nil {
+			return "", err
+		}
+		switch {
+		case m == Primary:
+			mark = reports.MarkSuppressed
+		case m == Secondary && mark == "":
+			mark = reports.MarkComplementary
+		}
+	}
+	return mark, nil
+}
