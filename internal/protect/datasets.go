@@ -93,7 +93,9 @@ func definitions() []definition {
 				return (leaf[0] == "LSS" && lss) || (leaf[0] == "SoL" && sol)
 			}},
 		{name: "kbf", cube: "kbf", measure: "antal_personer",
-			hier:  func() []Hierarchy { return []Hierarchy{{Name: "namnd", Leaves: dataset.Districts()}, leaves("kon", dataset.Kon)} },
+			hier: func() []Hierarchy {
+				return []Hierarchy{{Name: "namnd", Leaves: dataset.Districts()}, leaves("kon", dataset.Kon)}
+			},
 			views: crossAll("namnd", "kon")},
 	}
 }
