@@ -22,3 +22,16 @@ else
 	echo "tools.sh: installing versitygw $versitygw_version into $tools (60-80 s on a cold module cache)"
 	GOBIN="$tools" go install "$versitygw_module@$versitygw_version"
 fi
+
+# python3-scipy: HiGHS, the LP solver of the disclosure audit
+# (internal/protect.Audit runs it with Debian's /usr/bin/python3).
+if /usr/bin/python3 -c 'import scipy.optimize' 2>/dev/null; then
+	echo "tools.sh: python3-scipy already installed"
+elif [ "$(id -u)" = 0 ]; then
+	echo "tools.sh: installing Debian's python3-scipy (HiGHS for the disclosure audit)"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-scipy >/dev/null
+else
+	echo "tools.sh: python3-scipy is missing; run: sudo apt-get install -y python3-scipy" >&2
+	exit 1
+fi
