@@ -22,7 +22,7 @@ func ProtectLake(src cube.Source, r Rules) (*Lake, error) {
 	}
 	l := &Lake{Structures: ps}
 	for _, p := range ps {
-		l.Patterns = append(l.Patterns, Suppress(p.Structure, r))
+		l.Patterns = append(l.Patterns, Protect(p.Structure, p.Hier, r))
 	}
 	return l, nil
 }

@@ -16,7 +16,8 @@ const (
 
 // Rules are the disclosure rules of a dataset.
 type Rules struct {
-	Threshold int // counts 1..Threshold-1 are primary (default 4)
+	Threshold       int     // counts 1..Threshold-1 are primary (default 4)
+	ProtectionLevel float64 // width a primary cell's interval must keep (default 3)
 }
 
 // Pattern is the published/suppressed mark of every cell of a structure.
@@ -35,6 +36,35 @@ type Pattern struct {
 // combination of published cells, in which case it is suppressed as well.
 // The same structure always gives the same pattern.
 func Suppress(s *Structure, r Rules) *Pattern {
+	return gauss(s, r, nil)
+}
+
+// Protect is Suppress followed by interval protection: it alternates the
+// Gauss pass with widenIntervals (over the structure's additive relations)
+// until neither adds a suppression, so the pattern is both free of exact
+// disclosure and wide in every relation. Deterministic.
+func Protect(s *Structure, hier []Hierarchy, r Rules) *Pattern {
+	level := r.ProtectionLevel
+	if level == 0 {
+		level = 3
+	}
+	rels := s.relations(hier)
+	var forced []bool
+	for {
+		p := gauss(s, r, forced)
+		if len(widenIntervals(s, p, rels, level)) == 0 {
+			return p
+		}
+		forced = make([]bool, len(s.Cells))
+		for i, m := range p.Marks {
+			forced[i] = m == Secondary
+		}
+	}
+}
+
+// gauss is the Gauss pass; forced cells are suppressed (as secondary) from
+// the start.
+func gauss(s *Structure, r Rules, forced []bool) *Pattern {
 	t := float64(r.Threshold)
 	if t == 0 {
 		t = 4
@@ -50,6 +80,12 @@ func Suppress(s *Structure, r Rules) *Pattern {
 		if c.Value >= 1 && c.Value < t {
 			p.Marks[i] = Primary
 			p.Primaries++
+			supp = append(supp, suppressed{i, unitVector(c.Atoms)})
+			continue
+		}
+		if forced != nil && forced[i] {
+			p.Marks[i] = Secondary
+			p.Secondaries++
 			supp = append(supp, suppressed{i, unitVector(c.Atoms)})
 			continue
 		}
