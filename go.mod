@@ -7,6 +7,7 @@ go 1.26
 //   - aws-sdk-go-v2 (+ config, credentials, service/s3, smithy-go for its
 //     error types): the S3 backend of the lake store.
 //   - parquet-go: the lake format (internal/lake/vparquet1).
+//   - gonum: the simplex solver of the attacker audit (internal/disclosure).
 require (
 	github.com/aws/aws-sdk-go-v2 v1.47.7
 	github.com/aws/aws-sdk-go-v2/config v1.33.15
@@ -14,6 +15,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/s3 v1.114.8
 	github.com/aws/smithy-go v1.28.8
 	github.com/parquet-go/parquet-go v0.32.0
+	gonum.org/v1/gonum v0.17.0
 )
 
 require (
