@@ -561,6 +561,10 @@ func unreduced(s *Structure, p Pattern, opt AuditOptions) (map[int][2]float64, e
 			}
 		}
 	}
+	out := map[int][2]float64{}
+	if !slices.ContainsFunc(p, func(m Mark) bool { return m != Published }) {
+		return out, nil
+	}
 	slacks := 0
 	for _, r := range rows {
 		if r.slack != 0 {
@@ -580,7 +584,6 @@ func unreduced(s *Structure, p Pattern, opt AuditOptions) (map[int][2]float64, e
 		}
 		b[i] = r.rhs
 	}
-	out := map[int][2]float64{}
 	for c, m := range p {
 		if m == Published {
 			continue

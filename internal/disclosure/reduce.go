@@ -3,6 +3,7 @@ package disclosure
 import (
 	"encoding/binary"
 	"slices"
+	"sync/atomic"
 )
 
 // attack holds one audit's reduced problem and its results.
@@ -20,6 +21,7 @@ type attack struct {
 
 	result []bound // per cell; set for suppressed cells
 	stats  AuditStats
+	lps    atomic.Int64 // simplex solves, counted from parallel workers
 }
 
 // bound is a raw attacker interval, before rounding to whole numbers.
@@ -50,6 +52,7 @@ func (a *attack) run() error {
 			return err
 		}
 	}
+	a.stats.LPs = int(a.lps.Load())
 	return nil
 }
 
