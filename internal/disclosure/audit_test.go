@@ -300,14 +300,14 @@ func TestAuditRejectsInconsistentInput(t *testing.T) {
 
 // The marks' bounds can contradict the published values only if the marks
 // contradict the true values, which CheckPattern refuses first; this drives
-// the attack without that check to show the LP reports it by name.
-func TestAttackInfeasibleIsInconsistent(t *testing.T) {
+// the attack without that check to show it still refuses, by name.
+func TestAttackRefusesInconsistentMarks(t *testing.T) {
 	// total 3 = a + b published, a marked ** (>= 4).
 	tb := newTable([]int64{2, 1}, flat("x", "a", "b"))
 	p := tb.pattern(t, map[string]Mark{"x=a": Secondary, "x=b": Primary})
 	opt, _ := AuditOptions{}.withDefaults()
 	err := newAttack(tb.Structure, p, opt).run()
-	if !errors.Is(err, ErrInconsistent) || !strings.Contains(err.Error(), `"x=a"`) {
+	if !errors.Is(err, ErrInconsistent) || !strings.Contains(err.Error(), `"x=a" is marked **, which says 4..+Inf, but its value is 2`) {
 		t.Errorf("error %v, want ErrInconsistent naming x=a", err)
 	}
 }
@@ -409,6 +409,7 @@ func syntheticTable(rng *rand.Rand, sizes ...int) *table {
 // cells and all published cells, unreduced.
 func TestReductionsKeepIntervals(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2024, 4))
+	seen := map[Method]int{}
 	for i := 0; i < 100; i++ {
 		s, p := randomCase(rng)
 		opt := AuditOptions{Markers: Markers(rng.IntN(2))}
@@ -423,12 +424,20 @@ func TestReductionsKeepIntervals(t *testing.T) {
 		}
 		for c, want := range ref {
 			got := a.result[c]
+			seen[got.method]++
 			if !close(got.lo, want[0]) || !close(got.hi, want[1]) {
 				t.Errorf("case %d (%s), cell %q: reduced [%v, %v] by %s, unreduced [%v, %v]\n%s",
 					i, opt.Markers, s.Cells[c].ID, got.lo, got.hi, got.method, want[0], want[1], dump(s, p))
 			}
 		}
 	}
+	// The cases must reach every way of deriving an interval.
+	for _, m := range []Method{ByPropagation, BySpan, ByLP} {
+		if seen[m] < 10 {
+			t.Errorf("only %d suppressed cells derived by %s: %v", seen[m], m, seen)
+		}
+	}
+	t.Logf("suppressed cells by method: %v", seen)
 }
 
 func close(a, b float64) bool {

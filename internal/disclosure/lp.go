@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize/convex/lp"
@@ -76,6 +74,12 @@ func (a *attack) solve(comp component) error {
 		}
 		t.cells = append(t.cells, c)
 		t.lo, t.hi = max(t.lo, lo), min(t.hi, hi)
+		// The truth must satisfy what the marks say: the LPs below take it
+		// as a known feasible point.
+		if r := float64(a.residual(c)); r < lo || r > hi {
+			return fmt.Errorf("audit: %w: cell %d %q is marked %s, which says %v..%v, but its value is %d",
+				ErrInconsistent, c, a.s.Cells[c].ID, a.p[c], lo+known, hi+known, a.values[c])
+		}
 	}
 	if len(targets) == 0 {
 		return nil
@@ -103,69 +107,142 @@ func (a *attack) solve(comp component) error {
 	return nil
 }
 
-// optimise returns the min and max of every target's sum over prog. The
-// first minimum runs lp.Simplex's own search for a feasible basis (phase I);
+// optimise returns the min and max of every target's sum over prog.
+//
+// LPs are the cost, so each answer that a known feasible point proves is
+// taken without one: every target's sum has a floor (0 in shifted unknowns,
+// or its mark's lower bound) and a ceiling (its upper bounds, or a published
+// cell holding it, whose other parts are >= 0); a feasible point at the
+// floor proves the minimum, one at the ceiling the maximum. The truth is the
+// first such point, and every LP's optimum (a vertex: many unknowns at their
+// bounds) the next ones.
+//
+// The first LP runs lp.Simplex's own search for a feasible basis (phase I);
 // the others start from the basis it found — every LP of a component has the
-// same constraints, so it is feasible for all — and run in parallel.
+// same constraints, so it is feasible for all — and run in parallel, in
+// batches of fixed size so that which LPs run does not depend on the
+// machine.
 func (a *attack) optimise(prog *program, targets []*target) (los, his []float64, err error) {
+	type state struct {
+		cols            []int
+		offset          float64 // lower bounds shifted out
+		floor, ceiling  float64 // in shifted unknowns
+		loDone, hiDone bool
+	}
 	los, his = make([]float64, len(targets)), make([]float64, len(targets))
-	var basis []int
-	warm := false // whether basis is settled; then solves may run in parallel
-	solve := func(k int) error {
-		t := targets[k]
+	st := make([]state, len(targets))
+	for k, t := range targets {
 		cols, offset, free := prog.objective(t)
+		st[k] = state{cols: cols, offset: offset, floor: prog.floor(t), ceiling: prog.ceiling(t)}
 		los[k], his[k] = offset, math.Inf(1)
-		if len(cols) == 0 {
-			return nil
-		}
-		lo, x, err := a.simplex(prog, cols, 1, basis)
-		if err != nil {
-			return &lpFailure{err: err, what: "minimum", target: t}
-		}
-		los[k] += lo
-		if !warm {
-			basis, warm = prog.basisOf(x), true
-		}
-		if free {
-			return nil
-		}
-		negHi, _, err := a.simplex(prog, cols, -1, basis)
-		switch {
-		case errors.Is(err, lp.ErrUnbounded):
-			return nil
-		case err != nil:
-			return &lpFailure{err: err, what: "maximum", target: t}
-		}
-		his[k] = offset - negHi
-		return nil
+		// An unknown in no row can grow without limit and sits at its
+		// lower bound at the minimum.
+		st[k].hiDone = free
+		st[k].loDone = len(cols) == 0
 	}
-	k := 0
-	for ; k < len(targets) && !warm; k++ {
-		if err := solve(k); err != nil {
-			return nil, nil, err
-		}
-	}
-	errs := make([]error, len(targets))
-	var next atomic.Int64
-	next.Store(int64(k))
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(targets)-k) {
-		wg.Go(func() {
-			for k := int(next.Add(1) - 1); k < len(targets); k = int(next.Add(1) - 1) {
-				errs[k] = solve(k)
+	settle := func(x []float64) {
+		for k := range st {
+			s := &st[k]
+			if s.loDone && s.hiDone {
+				continue
 			}
-		})
+			var sum float64
+			for _, j := range s.cols {
+				sum += x[j]
+			}
+			if !s.loDone && sum <= s.floor+pointTol {
+				s.loDone, los[k] = true, s.offset+s.floor
+			}
+			if !s.hiDone && sum >= s.ceiling-pointTol {
+				s.hiDone, his[k] = true, s.offset+s.ceiling
+			}
+		}
 	}
-	wg.Wait()
-	// The first failure in target order, so the error does not depend on
-	// scheduling.
-	for _, err := range errs {
-		if err != nil {
-			return nil, nil, err
+	if prog.A == nil {
+		return los, his, nil
+	}
+	settle(prog.truth)
+
+	type job struct {
+		k   int
+		max bool
+		opt float64
+		x   []float64
+		err error
+	}
+	var basis []int
+	warm := false
+	run := func(j *job) {
+		sign := 1.0
+		if j.max {
+			sign = -1
+		}
+		j.opt, j.x, j.err = a.simplex(prog, st[j.k].cols, sign, basis)
+	}
+	for _, isMax := range []bool{false, true} {
+		for k := 0; ; {
+			limit := lpBatch
+			if !warm {
+				limit = 1
+			}
+			var batch []*job
+			for ; k < len(st) && len(batch) < limit; k++ {
+				done := st[k].loDone
+				if isMax {
+					done = st[k].hiDone
+				}
+				if !done {
+					batch = append(batch, &job{k: k, max: isMax})
+				}
+			}
+			if len(batch) == 0 {
+				break
+			}
+			if !warm {
+				run(batch[0])
+				if batch[0].err == nil {
+					basis, warm = prog.basisOf(batch[0].x), true
+				}
+			} else {
+				var wg sync.WaitGroup
+				for _, j := range batch {
+					wg.Go(func() { run(j) })
+				}
+				wg.Wait()
+			}
+			for _, j := range batch {
+				s, t := &st[j.k], targets[j.k]
+				switch {
+				case j.max && errors.Is(j.err, lp.ErrUnbounded):
+					s.hiDone = true
+				case j.err != nil:
+					what := "minimum"
+					if j.max {
+						what = "maximum"
+					}
+					return nil, nil, &lpFailure{err: j.err, what: what, target: t}
+				case j.max:
+					s.hiDone, his[j.k] = true, s.offset-j.opt
+				default:
+					s.loDone, los[j.k] = true, s.offset+j.opt
+				}
+				if j.x != nil {
+					settle(j.x)
+				}
+			}
 		}
 	}
 	return los, his, nil
 }
+
+// lpBatch is how many LPs run at once; fixed, so the same LPs run on every
+// machine.
+const lpBatch = 4
+
+// pointTol is how close a feasible point's sum must come to a floor or
+// ceiling to prove it. Vertices of these 0/1 systems are fractions with
+// small denominators, far coarser than this.
+const pointTol = 1e-9
 
 // lpFailure is an LP that lp.Simplex could not solve.
 type lpFailure struct {
@@ -190,6 +267,8 @@ func (f *lpFailure) Unwrap() error { return f.err }
 type program struct {
 	col   []int     // unknown -> column of A, or -1 if free (in no row)
 	lb    []float64 // lower bound of each unknown
+	ub    []float64 // upper bound of each unknown (+Inf if none)
+	rows  []row
 	truth []float64 // true value of each column, a feasible point
 	A     *mat.Dense
 	b     []float64
@@ -210,11 +289,6 @@ func newProgram(truth []float64, published [][]int32, rhs []float64, targets []*
 			v := t.vars[0]
 			lb[v], ub[v] = max(lb[v], t.lo), min(ub[v], t.hi)
 		}
-	}
-	type row struct {
-		vars  []int32
-		slack float64 // 0: equality; -1: sum - s = rhs; +1: sum + s = rhs
-		rhs   float64 // in shifted unknowns
 	}
 	sumLB := func(vars []int32) float64 {
 		var s float64
@@ -250,7 +324,7 @@ func newProgram(truth []float64, published [][]int32, rhs []float64, targets []*
 		}
 	}
 
-	p := &program{col: make([]int, nv), lb: lb}
+	p := &program{col: make([]int, nv), lb: lb, ub: ub, rows: rows}
 	for v := range p.col {
 		p.col[v] = -1
 	}
@@ -296,6 +370,54 @@ func newProgram(truth []float64, published [][]int32, rhs []float64, targets []*
 		}
 	}
 	return p
+}
+
+// row is a constraint of a program, over shifted unknowns.
+type row struct {
+	vars  []int32
+	slack float64 // 0: equality (a published cell); -1: sum - s = rhs; +1: sum + s = rhs
+	rhs   float64
+}
+
+// floor is a lower bound of t's shifted sum that every feasible point meets.
+func (p *program) floor(t *target) float64 {
+	var lbs float64
+	for _, v := range t.vars {
+		lbs += p.lb[v]
+	}
+	return max(0, t.lo-lbs)
+}
+
+// ceiling is an upper bound of t's shifted sum that every feasible point
+// meets: from t's own bound, its unknowns' upper bounds, or a published cell
+// holding all of t (whose other parts are >= 0). +Inf if none applies.
+func (p *program) ceiling(t *target) float64 {
+	var lbs, room float64
+	for _, v := range t.vars {
+		lbs += p.lb[v]
+		room += p.ub[v] - p.lb[v]
+	}
+	c := min(room, t.hi-lbs)
+	for _, r := range p.rows {
+		if r.slack == 0 && r.rhs < c && contains(r.vars, t.vars) {
+			c = r.rhs
+		}
+	}
+	return c
+}
+
+// contains reports whether sorted set holds every element of sorted sub.
+func contains(set, sub []int32) bool {
+	i := 0
+	for _, v := range sub {
+		for i < len(set) && set[i] < v {
+			i++
+		}
+		if i == len(set) || set[i] != v {
+			return false
+		}
+	}
+	return true
 }
 
 // objective returns the columns whose sum is target t's shifted unknown

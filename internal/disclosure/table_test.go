@@ -2,6 +2,7 @@ package disclosure
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -224,5 +225,43 @@ func protectLines(s *Structure, rels []relation, p Pattern) {
 				changed = true
 			}
 		}
+	}
+}
+
+// protectAudited completes a pattern the way a suppression engine's last
+// step would: protectLines, then, while the audit fails, suppress the
+// smallest published nonzero cell on a line through each failing cell.
+func protectAudited(tb testing.TB, t *table, p Pattern, opt AuditOptions) {
+	tb.Helper()
+	protectLines(t.Structure, t.relations, p)
+	for round := 0; ; round++ {
+		rep, err := Audit(t.Structure, p, opt)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if rep.OK() {
+			return
+		}
+		if round == 50 {
+			tb.Fatalf("no passing pattern after %d rounds: %s", round, rep.Summary())
+		}
+		for _, f := range rep.Failures {
+			best, bestV := -1, int64(0)
+			for _, r := range t.relations {
+				line := append([]int{r.total}, r.parts...)
+				if !slices.Contains(line, f.Cell) {
+					continue
+				}
+				for _, c := range line {
+					if v := t.Value(c); p[c] == Published && v > 0 && (best < 0 || v < bestV) {
+						best, bestV = c, v
+					}
+				}
+			}
+			if best >= 0 {
+				p[best] = Secondary
+			}
+		}
+		protectLines(t.Structure, t.relations, p)
 	}
 }
