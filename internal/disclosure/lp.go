@@ -124,9 +124,9 @@ func (a *attack) solve(comp component) error {
 // machine.
 func (a *attack) optimise(prog *program, targets []*target) (los, his []float64, err error) {
 	type state struct {
-		cols            []int
-		offset          float64 // lower bounds shifted out
-		floor, ceiling  float64 // in shifted unknowns
+		cols           []int
+		offset         float64 // lower bounds shifted out
+		floor, ceiling float64 // in shifted unknowns
 		loDone, hiDone bool
 	}
 	los, his = make([]float64, len(targets)), make([]float64, len(targets))
