@@ -183,9 +183,10 @@ func (r *AuditReport) Summary() string {
 	return b.String()
 }
 
-// ErrInconsistent is wrapped by the error Audit returns when the published
-// values and the marks' bounds admit no solution at all.
-var ErrInconsistent = errors.New("published values and marks are inconsistent")
+// ErrInconsistent is wrapped by the errors that report a mark its cell's
+// true value contradicts (a primary cell outside 1..t-1, a secondary one
+// below t): the attacker's system would then have no solution at all.
+var ErrInconsistent = errors.New("marks contradict the values")
 
 // Audit attacks pattern p of structure s as an intruder who knows every
 // published cell's exact value (equalities over the inner cells), that every
@@ -201,8 +202,10 @@ var ErrInconsistent = errors.New("published values and marks are inconsistent")
 // substituted, and fully known published cells drop out; suppressed cells in
 // the span of the published cells are disclosed by Gaussian elimination; and
 // what remains splits into blocks that share no unknown, each an LP of its
-// own. The reductions never change an interval (a test compares against the
-// unreduced LP).
+// own. Within a block, bounds on single unknowns become shifts rather than
+// rows, and a minimum or maximum that a known feasible point attains (the
+// truth, or an earlier LP's vertex) needs no LP. None of this changes an
+// interval (a test compares against the unreduced LP).
 func Audit(s *Structure, p Pattern, opt AuditOptions) (*AuditReport, error) {
 	opt, err := opt.withDefaults()
 	if err != nil {

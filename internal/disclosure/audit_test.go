@@ -294,6 +294,9 @@ func TestAuditRejectsInconsistentInput(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.substr) {
 				t.Errorf("error %v, want one containing %q", err, tc.substr)
 			}
+			if contradiction := strings.Contains(tc.substr, "is marked"); errors.Is(err, ErrInconsistent) != contradiction {
+				t.Errorf("errors.Is(%v, ErrInconsistent) should be %v", err, contradiction)
+			}
 		})
 	}
 }
@@ -425,7 +428,7 @@ func TestReductionsKeepIntervals(t *testing.T) {
 		for c, want := range ref {
 			got := a.result[c]
 			seen[got.method]++
-			if !close(got.lo, want[0]) || !close(got.hi, want[1]) {
+			if !near(got.lo, want[0]) || !near(got.hi, want[1]) {
 				t.Errorf("case %d (%s), cell %q: reduced [%v, %v] by %s, unreduced [%v, %v]\n%s",
 					i, opt.Markers, s.Cells[c].ID, got.lo, got.hi, got.method, want[0], want[1], dump(s, p))
 			}
@@ -440,7 +443,7 @@ func TestReductionsKeepIntervals(t *testing.T) {
 	t.Logf("suppressed cells by method: %v", seen)
 }
 
-func close(a, b float64) bool {
+func near(a, b float64) bool {
 	if math.IsInf(a, 1) || math.IsInf(b, 1) {
 		return a == b
 	}

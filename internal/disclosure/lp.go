@@ -463,8 +463,9 @@ func (p *program) basisOf(x []float64) []int {
 // simplex minimises sign·(sum of cols) from basis (nil: let lp.Simplex find
 // one). A square system has one feasible point, the truth, which lp.Simplex
 // would test for non-negativity without tolerance; so it is answered here.
-// lp.Simplex panics on a basis it finds infeasible — possible only through
-// rounding — so a failed warm start falls back to a cold one.
+// The truth is feasible, so a warm start that fails other than by
+// unboundedness failed through rounding (lp.Simplex even panics on a basis
+// it finds infeasible), and a cold start gets a second chance.
 func (a *attack) simplex(p *program, cols []int, sign float64, basis []int) (float64, []float64, error) {
 	m, n := p.A.Dims()
 	if m == n {
@@ -481,7 +482,7 @@ func (a *attack) simplex(p *program, cols []int, sign float64, basis []int) (flo
 	a.lps.Add(1)
 	if basis != nil {
 		opt, x, err := simplexFrom(c, p, basis)
-		if err == nil || errors.Is(err, lp.ErrUnbounded) || errors.Is(err, lp.ErrInfeasible) {
+		if err == nil || errors.Is(err, lp.ErrUnbounded) {
 			return opt, x, err
 		}
 	}
@@ -506,7 +507,9 @@ func (a *attack) lpError(err error, comp component) error {
 	where := fmt.Sprintf("cell %d %q, in a block of %d unknowns and %d published, %d suppressed cells (%s)",
 		c, a.s.Cells[c].ID, len(comp.vars), len(comp.pub), len(comp.sup), a.cellList(comp))
 	if errors.Is(err, lp.ErrInfeasible) {
-		return fmt.Errorf("audit: %w: no values satisfy the published cells and the marks' bounds; check %s", ErrInconsistent, where)
+		// The true values satisfy every constraint (checked before), so
+		// this is the solver's rounding, not the data.
+		return fmt.Errorf("audit: %s of %s: lp.Simplex finds no feasible point although the true values are one (numerical failure): %w", what, where, err)
 	}
 	return fmt.Errorf("audit: %s of %s: %w", what, where, err)
 }

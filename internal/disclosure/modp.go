@@ -84,9 +84,6 @@ func newEchelon(n int) *echelon {
 	return e
 }
 
-// rank is the number of independent vectors added so far.
-func (e *echelon) rank() int { return len(e.idx) }
-
 // load puts the sparse vector (cols, coef) into the scratch accumulator and
 // returns its lowest column.
 func (e *echelon) load(cols []int32, coef []uint64) int {

@@ -115,11 +115,11 @@ func (s *Structure) CheckPattern(p Pattern, t int) error {
 		case Published:
 		case Primary:
 			if v < 1 || v > int64(t-1) {
-				return fmt.Errorf("pattern: cell %d %q is marked * (primary) but its value %d is outside 1..%d", c, s.Cells[c].ID, v, t-1)
+				return fmt.Errorf("pattern: %w: cell %d %q is marked * (primary) but its value %d is outside 1..%d", ErrInconsistent, c, s.Cells[c].ID, v, t-1)
 			}
 		case Secondary:
 			if v < int64(t) {
-				return fmt.Errorf("pattern: cell %d %q is marked ** (secondary) but its value %d is below the threshold %d (zeros are shown, 1..%d are primary)", c, s.Cells[c].ID, v, t, t-1)
+				return fmt.Errorf("pattern: %w: cell %d %q is marked ** (secondary) but its value %d is below the threshold %d (zeros are shown, 1..%d are primary)", ErrInconsistent, c, s.Cells[c].ID, v, t, t-1)
 			}
 		default:
 			return fmt.Errorf("pattern: cell %d %q has unknown mark %d", c, s.Cells[c].ID, uint8(m))
