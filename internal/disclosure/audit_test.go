@@ -407,14 +407,19 @@ func syntheticTable(rng *rand.Rand, sizes ...int) *table {
 	return newTable(values, dims...)
 }
 
-// The reductions must not change any interval: on random small structures,
-// compare the reduced audit's raw LP optima with the LP over all inner
+// The reductions must not change any interval: on random small structures
+// and tables, compare the reduced audit's raw LP optima with the LP over all inner
 // cells and all published cells, unreduced.
 func TestReductionsKeepIntervals(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2024, 4))
 	seen := map[Method]int{}
-	for i := 0; i < 100; i++ {
+	for i := 0; i < 120; i++ {
 		s, p := randomCase(rng)
+		if i >= 100 {
+			// Tables with every margin and a pattern closed line by line:
+			// large LPs with many degenerate vertices.
+			s, p = closedTable(rng)
+		}
 		opt := AuditOptions{Markers: Markers(rng.IntN(2))}
 		opt, _ = opt.withDefaults()
 		a := newAttack(s, p, opt)
@@ -450,9 +455,24 @@ func near(a, b float64) bool {
 	return math.Abs(a-b) < 1e-6
 }
 
-// randomCase is either a table with some of its cells left out, or cells
-// that are random sets of inner cells; values are small, with zeros; cells
-// of 1..3 are mostly primary, larger ones sometimes secondary.
+// closedTable is a 3-dimensional table with totals, many small cells, and
+// primaries complemented by protectLines.
+func closedTable(rng *rand.Rand) (*Structure, Pattern) {
+	tb := syntheticTable(rng, 2+rng.IntN(3), 2+rng.IntN(3), 1+rng.IntN(2))
+	for j := range tb.InnerValues {
+		if rng.Float64() < 0.15 {
+			tb.InnerValues[j] = rng.Int64N(4)
+		}
+	}
+	p := primaries(tb.Structure, 4)
+	protectLines(tb.Structure, tb.relations, p)
+	return tb.Structure, p
+}
+
+// randomCase is either a table (some dimensions nested) with some of its
+// cells left out, or cells that are random sets of inner cells; values are
+// small, with zeros; cells of 1..3 are mostly primary, larger ones sometimes
+// secondary.
 func randomCase(rng *rand.Rand) (*Structure, Pattern) {
 	small := []int64{0, 0, 1, 1, 2, 3, 4, 5, 6, 8, 12}
 	var s *Structure
@@ -468,7 +488,12 @@ func randomCase(rng *rand.Rand) (*Structure, Pattern) {
 			for i := range codes {
 				codes[i] = string(rune('a' + i))
 			}
-			dims = append(dims, flat(string(rune('x'+k)), codes...))
+			d := flat(string(rune('x'+k)), codes...)
+			if size > 1 && rng.IntN(3) == 0 {
+				// A hierarchy: the first leaf alone, the rest in a group.
+				d = nested(d.name, [][]string{{"G1", codes[0]}, append([]string{"G2"}, codes[1:]...)})
+			}
+			dims = append(dims, d)
 			n *= size
 		}
 		values := make([]int64, n)
