@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -647,4 +648,24 @@ func unreduced(s *Structure, p Pattern, opt AuditOptions) (map[int][2]float64, e
 		out[c] = [2]float64{lo, hi}
 	}
 	return out, nil
+}
+
+// Parallel solves must not make the report depend on scheduling.
+func TestAuditDeterministic(t *testing.T) {
+	tb := syntheticTable(rand.New(rand.NewPCG(3, 3)), 6, 8, 2)
+	p := primaries(tb.Structure, 4)
+	protectLines(tb.Structure, tb.relations, p)
+	first, err := Audit(tb.Structure, p, AuditOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		again, err := Audit(tb.Structure, p, AuditOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(first, again) {
+			t.Fatalf("two audits of the same pattern differ:\n%+v\n%+v", first, again)
+		}
+	}
 }
