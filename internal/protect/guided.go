@@ -43,7 +43,7 @@ func ProtectAudited(s *Structure, hier []Hierarchy, r Rules, audit Auditor, roun
 			forced[i] = m == Secondary
 		}
 		for _, f := range slices.Sorted(mapsKeys(failing)) {
-			if c := complementFor(s, p, byChild[f], forced); c >= 0 {
+			if c := complementFor(s, p, byChild, f, forced); c >= 0 {
 				forced[c] = true
 			}
 		}
@@ -60,25 +60,39 @@ func (r Rules) protectionLevel() float64 {
 }
 
 // complementFor picks the cell to suppress for a failing cell: over the
-// relations it is a child of, the smallest published non-zero sibling, else
-// the smallest published parent.
-func complementFor(s *Structure, p *Pattern, rels []relation, forced []bool) int {
+// relations it is a child of, the smallest published non-zero sibling; where
+// it has none (its siblings are zero or suppressed, so it moves only with
+// its parent), the same one level up, from the relations of its parents;
+// else the smallest published parent.
+func complementFor(s *Structure, p *Pattern, byChild map[int][]relation, cell int, forced []bool) int {
 	best := -1
 	better := func(c int) bool {
 		return best < 0 || s.Cells[c].Value < s.Cells[best].Value ||
 			(s.Cells[c].Value == s.Cells[best].Value && s.Cells[c].Key < s.Cells[best].Key)
 	}
-	for _, rel := range rels {
-		for _, c := range rel.children {
-			if p.Marks[c] == Published && !forced[c] && s.Cells[c].Value > 0 && better(c) {
-				best = c
+	level := []int{cell}
+	seen := map[int]bool{cell: true}
+	for depth := 0; depth < 3 && best < 0; depth++ {
+		var next []int
+		for _, f := range level {
+			for _, rel := range byChild[f] {
+				for _, c := range rel.children {
+					if p.Marks[c] == Published && !forced[c] && s.Cells[c].Value > 0 && better(c) {
+						best = c
+					}
+				}
+				if !seen[rel.parent] {
+					seen[rel.parent] = true
+					next = append(next, rel.parent)
+				}
 			}
 		}
+		level = next
 	}
 	if best >= 0 {
 		return best
 	}
-	for _, rel := range rels {
+	for _, rel := range byChild[cell] {
 		if c := rel.parent; p.Marks[c] == Published && !forced[c] && better(c) {
 			best = c
 		}
