@@ -1,6 +1,6 @@
 package disclosure
 
-import "math/bits"
+import "github.com/stockholm/insyn/internal/modp"
 
 // Exact linear algebra for two questions the audit asks of integer matrices
 // (entries 0, 1 and -1): is a cell's indicator vector a linear combination of
@@ -17,50 +17,11 @@ import "math/bits"
 // matrices of statistical tables. So a basis found here is always a basis
 // over the rationals, and "in the span" and "dependent row" are exact short
 // of that coincidence.
-const prime = 1<<61 - 1
-
-func addMod(a, b uint64) uint64 {
-	r := a + b
-	if r >= prime {
-		r -= prime
-	}
-	return r
-}
-
-func subMod(a, b uint64) uint64 {
-	if a >= b {
-		return a - b
-	}
-	return a + prime - b
-}
-
-func mulMod(a, b uint64) uint64 {
-	hi, lo := bits.Mul64(a, b)
-	// a*b = hi*2^64 + lo, and 2^64 = 2^3 * 2^61 = 8 (mod p).
-	r := (lo & prime) + (lo >> 61) + (hi << 3)
-	for r >= prime {
-		r -= prime
-	}
-	return r
-}
-
-func invMod(a uint64) uint64 {
-	// Fermat: a^(p-2) = a^-1 for a != 0.
-	result, base, e := uint64(1), a, uint64(prime-2)
-	for e > 0 {
-		if e&1 == 1 {
-			result = mulMod(result, base)
-		}
-		base = mulMod(base, base)
-		e >>= 1
-	}
-	return result
-}
 
 // fromInt maps a small integer coefficient into GF(p).
 func fromInt(v int) uint64 {
 	if v < 0 {
-		return prime - uint64(-v)
+		return modp.P - uint64(-v)
 	}
 	return uint64(v)
 }
@@ -93,7 +54,7 @@ func (e *echelon) load(cols []int32, coef []uint64) int {
 		if coef != nil {
 			v = coef[k]
 		}
-		e.acc[c] = addMod(e.acc[c], v)
+		e.acc[c] = modp.Add(e.acc[c], v)
 		if int(c) < low {
 			low = int(c)
 		}
@@ -116,7 +77,7 @@ func (e *echelon) eliminate(low int) int {
 			return c
 		}
 		for k, j := range e.idx[r] {
-			e.acc[j] = subMod(e.acc[j], mulMod(f, e.val[r][k]))
+			e.acc[j] = modp.Sub(e.acc[j], modp.Mul(f, e.val[r][k]))
 		}
 	}
 	return e.n
@@ -145,13 +106,13 @@ func (e *echelon) add(cols []int32, coef []uint64) bool {
 	if lead == e.n {
 		return false
 	}
-	inv := invMod(e.acc[lead])
+	inv := modp.Inv(e.acc[lead])
 	var idx []int32
 	var val []uint64
 	for c := lead; c < e.n; c++ {
 		if v := e.acc[c]; v != 0 {
 			idx = append(idx, int32(c))
-			val = append(val, mulMod(v, inv))
+			val = append(val, modp.Mul(v, inv))
 			e.acc[c] = 0
 		}
 	}

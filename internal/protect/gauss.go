@@ -1,46 +1,14 @@
 package protect
 
 import (
-	"math/bits"
 	"sort"
+
+	"github.com/stockholm/insyn/internal/modp"
 )
 
-// Exact linear algebra over the prime field GF(2^61-1). Cells are 0/1 sums of
-// atoms, so a suppressed cell is derivable from published cells exactly when
-// its vector lies in their span over the rationals; over GF(p) that test can
-// only err when p divides one of the elimination's determinants, which for
-// p = 2^61-1 is negligible — and the LP audit checks the pattern anyway.
-const prime = 1<<61 - 1
-
-func subMod(a, b uint64) uint64 {
-	if a >= b {
-		return a - b
-	}
-	return a + prime - b
-}
-
-func mulMod(a, b uint64) uint64 {
-	hi, lo := bits.Mul64(a, b)
-	// a*b = hi*2^64 + lo; 2^64 = 8 (mod p) since 2^61 = 1
-	r := (lo & prime) + (lo >> 61) + (hi << 3)
-	for r >= prime {
-		r -= prime
-	}
-	return r
-}
-
-func invMod(a uint64) uint64 {
-	// Fermat: a^(p-2)
-	result, base, e := uint64(1), a, uint64(prime-2)
-	for e > 0 {
-		if e&1 == 1 {
-			result = mulMod(result, base)
-		}
-		base = mulMod(base, base)
-		e >>= 1
-	}
-	return result
-}
+// Exact linear algebra over GF(2^61-1) (package modp): a suppressed cell
+// is derivable from published cells exactly when its vector lies in their
+// span.
 
 // sparse is a vector as sorted column indexes and their nonzero values.
 type sparse struct {
@@ -74,10 +42,10 @@ func (v sparse) minus(f uint64, w sparse) sparse {
 			out.idx, out.val = append(out.idx, v.idx[i]), append(out.val, v.val[i])
 			i++
 		case i == len(v.idx) || w.idx[j] < v.idx[i]:
-			out.idx, out.val = append(out.idx, w.idx[j]), append(out.val, subMod(0, mulMod(f, w.val[j])))
+			out.idx, out.val = append(out.idx, w.idx[j]), append(out.val, modp.Sub(0, modp.Mul(f, w.val[j])))
 			j++
 		default:
-			if x := subMod(v.val[i], mulMod(f, w.val[j])); x != 0 {
+			if x := modp.Sub(v.val[i], modp.Mul(f, w.val[j])); x != 0 {
 				out.idx, out.val = append(out.idx, v.idx[i]), append(out.val, x)
 			}
 			i++
@@ -126,7 +94,7 @@ func (v sparse) cancelsWith(w sparse) bool {
 		return false
 	}
 	for i := range v.idx {
-		if v.idx[i] != w.idx[i] || v.val[i] != mulMod(f, w.val[i]) {
+		if v.idx[i] != w.idx[i] || v.val[i] != modp.Mul(f, w.val[i]) {
 			return false
 		}
 	}

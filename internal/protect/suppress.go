@@ -1,6 +1,7 @@
 package protect
 
 import (
+	"github.com/stockholm/insyn/internal/modp"
 	"sort"
 )
 
@@ -119,10 +120,10 @@ func gauss(s *Structure, r Rules, forced []bool) *Pattern {
 			continue // already implied by what is published
 		}
 		q := red.idx[0]
-		inv := invMod(red.val[0])
+		inv := modp.Inv(red.val[0])
 		norm := sparse{idx: red.idx, val: make([]uint64, len(red.val))}
 		for k, x := range red.val {
-			norm.val[k] = mulMod(x, inv)
+			norm.val[k] = modp.Mul(x, inv)
 		}
 		discloses := false
 		if s.Cells[i].Value != 0 {

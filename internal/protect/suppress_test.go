@@ -1,6 +1,7 @@
 package protect
 
 import (
+	"github.com/stockholm/insyn/internal/modp"
 	"slices"
 	"testing"
 	"time"
@@ -15,9 +16,9 @@ func exactlyDisclosed(s *Structure, p *Pattern) []int {
 			continue
 		}
 		if r := b.reduce(unitVector(c.Atoms)); !r.isZero() {
-			inv := invMod(r.val[0])
+			inv := modp.Inv(r.val[0])
 			for k := range r.val {
-				r.val[k] = mulMod(r.val[k], inv)
+				r.val[k] = modp.Mul(r.val[k], inv)
 			}
 			b.byPivot[r.idx[0]] = r
 		}
