@@ -12,19 +12,38 @@ import (
 type Lake struct {
 	Structures []*Protected
 	Patterns   []*Pattern
+	Audits     []*AuditResult // with an auditor: the last audit of each pattern
 }
 
-// ProtectLake builds every structure and suppresses it.
-func ProtectLake(src cube.Source, r Rules) (*Lake, error) {
+// ProtectLake builds every structure and suppresses it: with Protect, and,
+// given an auditor, with the audit-guided loop until the audit passes
+// (rounds at most).
+func ProtectLake(src cube.Source, r Rules, audit Auditor, rounds int) (*Lake, error) {
 	ps, err := BuildAll(src)
 	if err != nil {
 		return nil, err
 	}
 	l := &Lake{Structures: ps}
 	for _, p := range ps {
-		l.Patterns = append(l.Patterns, Protect(p.Structure, p.Hier, r))
+		if audit == nil {
+			l.Patterns = append(l.Patterns, Protect(p.Structure, p.Hier, r))
+			continue
+		}
+		pat, res, err := ProtectAudited(p.Structure, p.Hier, r, audit, rounds)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", p.Name, p.Period, err)
+		}
+		l.Patterns = append(l.Patterns, pat)
+		l.Audits = append(l.Audits, res)
 	}
 	return l, nil
+}
+
+// HiGHSAuditor is Audit with one marker for every suppressed cell.
+func HiGHSAuditor(threshold int, protection float64) Auditor {
+	return func(s *Structure, p *Pattern) (*AuditResult, error) {
+		return Audit(s, p, threshold, protection, OneMark)
+	}
 }
 
 // Mark returns the mark of the cell a count selects (cube, measure and a

@@ -10,7 +10,7 @@ import (
 // cells of the protected structures.
 func TestEverySeedFigureHasAMark(t *testing.T) {
 	src := sampleSource(t)
-	l, err := ProtectLake(src, Rules{Threshold: 4})
+	l, err := ProtectLake(src, Rules{Threshold: 4}, nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
