@@ -69,6 +69,28 @@ func (l *Lake) Mark(ref reports.CountRef) (Mark, float64, error) {
 	return 0, 0, fmt.Errorf("no protected structure for %s.%s in %s", ref.Cube, ref.Field, p)
 }
 
+// cellOf returns the structure and cell a count selects, or -1, -1 when no
+// structure holds its cube and measure (public aggregates).
+func (l *Lake) cellOf(ref reports.CountRef) (int, int) {
+	p := Period{}
+	if ar, ok := ref.Where["ar"]; ok && len(ar) == 1 {
+		p.Year, _ = strconv.Atoi(ar[0])
+	}
+	if kv, ok := ref.Where["kvartal"]; ok && len(kv) == 1 {
+		p.Quarter, _ = strconv.Atoi(kv[0])
+	}
+	for i, s := range l.Structures {
+		if s.Cube == ref.Cube && s.Measure == ref.Field && s.Period == p {
+			c, err := s.Structure.CellFor(ref.Where, s.Hier)
+			if err != nil {
+				return -1, -1
+			}
+			return i, c
+		}
+	}
+	return -1, -1
+}
+
 // FigureMark is the mark the engine gives a figure of a seed table: the
 // strongest mark of the counts it rests on ("" when published).
 func (l *Lake) FigureMark(s *reports.Spec, r, c int) (string, error) {

@@ -13,6 +13,9 @@ const (
 	Published Mark = iota
 	Primary        // "*": a count of 1..threshold-1
 	Secondary      // "**": hidden so that no primary cell can be computed
+	// Unpublished is a cell a publication neither shows nor marks (used to
+	// audit the printed reports, which publish only some cells).
+	Unpublished
 )
 
 // Rules are the disclosure rules of a dataset.
