@@ -1,8 +1,11 @@
 package protect
 
 import (
+	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
+	"sync"
 
 	"github.com/stockholm/insyn/internal/cube"
 	"github.com/stockholm/insyn/internal/reports"
@@ -23,20 +26,37 @@ func ProtectLake(src cube.Source, r Rules, audit Auditor, rounds int) (*Lake, er
 	if err != nil {
 		return nil, err
 	}
-	l := &Lake{Structures: ps}
-	for _, p := range ps {
-		if audit == nil {
-			l.Patterns = append(l.Patterns, Protect(p.Structure, p.Hier, r))
-			continue
+	l := &Lake{Structures: ps, Patterns: make([]*Pattern, len(ps))}
+	if audit == nil {
+		for i, p := range ps {
+			l.Patterns[i] = Protect(p.Structure, p.Hier, r)
 		}
-		pat, res, err := ProtectAudited(p.Structure, p.Hier, r, audit, rounds)
-		if err != nil {
-			return nil, fmt.Errorf("%s %s: %w", p.Name, p.Period, err)
-		}
-		l.Patterns = append(l.Patterns, pat)
-		l.Audits = append(l.Audits, res)
+		return l, nil
 	}
-	return l, nil
+	// the structures are independent: protect them on every core
+	l.Audits = make([]*AuditResult, len(ps))
+	errs := make([]error, len(ps))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				p := ps[i]
+				l.Patterns[i], l.Audits[i], errs[i] = ProtectAudited(p.Structure, p.Hier, r, audit, rounds)
+				if errs[i] != nil {
+					errs[i] = fmt.Errorf("%s %s: %w", p.Name, p.Period, errs[i])
+				}
+			}
+		}()
+	}
+	for i := range ps {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return l, errors.Join(errs...)
 }
 
 // HiGHSAuditor is Audit with one marker for every suppressed cell.
