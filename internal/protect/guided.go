@@ -1,6 +1,7 @@
 package protect
 
 import (
+	"maps"
 	"slices"
 )
 
@@ -42,7 +43,7 @@ func ProtectAudited(s *Structure, hier []Hierarchy, r Rules, audit Auditor, roun
 		for i, m := range p.Marks {
 			forced[i] = m == Secondary
 		}
-		for _, f := range slices.Sorted(mapsKeys(failing)) {
+		for _, f := range slices.Sorted(maps.Keys(failing)) {
 			if c := complementFor(s, p, byChild, f, forced); c >= 0 {
 				forced[c] = true
 			}
@@ -98,14 +99,4 @@ func complementFor(s *Structure, p *Pattern, byChild map[int][]relation, cell in
 		}
 	}
 	return best
-}
-
-func mapsKeys(m map[int]bool) func(func(int) bool) {
-	return func(yield func(int) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
