@@ -123,6 +123,12 @@ func sexSplit(counts []int, k int, minK, minM []int, sn km) ([]km, error) {
 	if len(counts) == 12 && sn.total() == counts[11] {
 		lo[11], hi[11] = sn.K, sn.K
 	}
+	return fitWomen(counts, k, lo, hi, w)
+}
+
+// fitWomen picks the women of each nämnd within [lo, hi], adding up to k,
+// proportional to w; the rest of each count are men.
+func fitWomen(counts []int, k int, lo, hi []int, w []float64) ([]km, error) {
 	ks, err := fit(k, lo, hi, w)
 	if err != nil {
 		return nil, err
@@ -158,15 +164,7 @@ func sexSplitLaw(counts []int, k int, lagrum string, sn km) ([]km, error) {
 		hi[d] = n
 		w[d] = float64(n) * share
 	}
-	ks, err := fit(k, lo, hi, w)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]km, len(counts))
-	for i, n := range counts {
-		out[i] = km{ks[i], n - ks[i]}
-	}
-	return out, nil
+	return fitWomen(counts, k, lo, hi, w)
 }
 
 // makeDecs adds the decisions of an insats per nämnd and sex.
