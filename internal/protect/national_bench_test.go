@@ -1,0 +1,77 @@
+package protect
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stockholm/insyn/internal/cube"
+	"github.com/stockholm/insyn/internal/dataset"
+)
+
+// nationalInsatser is a synthetic cube of one year of insatser for 290
+// municipalities (instead of 12 nämnder), same dimensions, counts drawn so
+// that many cells are small.
+func nationalInsatser() (*cube.Cube, []Hierarchy, []View, error) {
+	views, hs, err := InsatserViews()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var kommuner []string
+	for i := 0; i < 290; i++ {
+		kommuner = append(kommuner, fmt.Sprintf("k%03d", i))
+	}
+	for i := range hs {
+		if hs[i].Name == "namnd" {
+			hs[i].Leaves = kommuner
+		}
+	}
+	for v := range views {
+		for d := range views[v].Dims {
+			if views[v].Dims[d].Name == "namnd" {
+				views[v].Dims[d].Members = hs[0].AllLeaves()
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(290, 1))
+	b := cube.NewBuilder("insatser", []string{"ar", "namnd", "lagrum", "insats", "kon", "aldersgrupp", "regi", "boendeform"},
+		[]string{"antal_beslut", "timmar_antal", "timmar_summa"})
+	for _, k := range kommuner {
+		size := 1 + rng.IntN(8) // municipalities differ a lot in size
+		for _, ins := range dataset.Insats.Codes {
+			for _, kon := range []string{"K", "M"} {
+				for n := rng.IntN(6 * size); n > 0; n-- {
+					band := dataset.Aldersgrupp.Codes[rng.IntN(12)].Code
+					regi := dataset.Regi.Codes[rng.IntN(6)].Code
+					boende := ""
+					if ins.Code == "bostad_vuxna" {
+						boende = dataset.Boendeform.Codes[rng.IntN(3)].Code
+					}
+					b.Add([]string{"2024", k, ins.Group, ins.Code, kon, band, regi, boende}, 1, 0, 0)
+				}
+			}
+		}
+	}
+	return b.Cube(), hs, views, nil
+}
+
+// BenchmarkProtectNational: building the structure and the pure-Go pattern
+// (Gauss pass and per-relation widening, no LP audit) for a national-scale
+// year of insatser. Run: go test -run X -bench National -benchtime 1x ./internal/protect
+func BenchmarkProtectNational(b *testing.B) {
+	c, hs, views, err := nationalInsatser()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		s, err := Build("insatser", c, "antal_beslut", cube.Filter{"ar": {"2024"}}, hs, views, insatserPossible)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p := Protect(s, hs, Rules{Threshold: 4})
+		b.ReportMetric(float64(len(s.Cells)), "cells")
+		b.ReportMetric(float64(len(s.Atoms)), "atoms")
+		b.ReportMetric(float64(p.Primaries), "primary")
+		b.ReportMetric(float64(p.Secondaries), "secondary")
+	}
+}
