@@ -91,6 +91,32 @@ func TestPrintedTotals(t *testing.T) {
 func evalChecks(p *Printed) (map[string]string, int, error) {
 	failed := map[string]string{}
 	n := 0
+	// check evaluates one printed total against its printed parts; a total
+	// printed as a mark, or not printed, is not checked
+	check := func(id string, total cellRef, parts []cellRef) error {
+		t, ok, err := p.Cell(total.row, total.col)
+		if err != nil {
+			return err
+		}
+		var cells []Cell
+		for _, c := range parts {
+			cell, ok, err := p.Cell(c.row, c.col)
+			if err != nil {
+				return err
+			}
+			if ok {
+				cells = append(cells, cell)
+			}
+		}
+		if !ok || t.Mark != "" {
+			return nil
+		}
+		n++
+		if msg := sumFails(t, cells); msg != "" {
+			failed[id] = msg
+		}
+		return nil
+	}
 	for _, c := range p.Checks {
 		switch {
 		case c.TotalRow != "":
@@ -103,27 +129,12 @@ func evalChecks(p *Printed) (map[string]string, int, error) {
 				}
 			}
 			for _, col := range c.Columns {
-				id := fmt.Sprintf("sum row %q col %s", c.TotalRow, col)
-				total, ok, err := p.Cell(c.TotalRow, col)
-				if err != nil {
-					return nil, n, err
-				}
-				var cells []Cell
+				var cells []cellRef
 				for _, r := range parts {
-					cell, ok, err := p.Cell(r, col)
-					if err != nil {
-						return nil, n, err
-					}
-					if ok {
-						cells = append(cells, cell)
-					}
+					cells = append(cells, cellRef{r, col})
 				}
-				if !ok || total.Mark != "" {
-					continue
-				}
-				n++
-				if msg := sumFails(total, cells); msg != "" {
-					failed[id] = msg
+				if err := check(fmt.Sprintf("sum row %q col %s", c.TotalRow, col), cellRef{c.TotalRow, col}, cells); err != nil {
+					return nil, n, err
 				}
 			}
 		case c.TotalCol != "":
@@ -134,27 +145,12 @@ func evalChecks(p *Printed) (map[string]string, int, error) {
 				}
 			}
 			for _, r := range rows {
-				id := fmt.Sprintf("sum col %s row %q", c.TotalCol, r)
-				total, ok, err := p.Cell(r, c.TotalCol)
-				if err != nil {
-					return nil, n, err
-				}
-				var cells []Cell
+				var cells []cellRef
 				for _, col := range c.PartCols {
-					cell, ok, err := p.Cell(r, col)
-					if err != nil {
-						return nil, n, err
-					}
-					if ok {
-						cells = append(cells, cell)
-					}
+					cells = append(cells, cellRef{r, col})
 				}
-				if !ok || total.Mark != "" {
-					continue
-				}
-				n++
-				if msg := sumFails(total, cells); msg != "" {
-					failed[id] = msg
+				if err := check(fmt.Sprintf("sum col %s row %q", c.TotalCol, r), cellRef{r, c.TotalCol}, cells); err != nil {
+					return nil, n, err
 				}
 			}
 		case len(c.PercentCols) > 0:
@@ -184,6 +180,9 @@ func evalChecks(p *Printed) (map[string]string, int, error) {
 	}
 	return failed, n, nil
 }
+
+// cellRef names a printed cell by row label and column key.
+type cellRef struct{ row, col string }
 
 func isTotalOrShareLabel(l string) bool {
 	return strings.HasPrefix(l, "Totalt") || strings.HasPrefix(l, "Summa") || strings.HasPrefix(l, "Andel")
