@@ -69,6 +69,20 @@ func HiGHSAuditor(threshold int, protection float64) Auditor {
 // Mark returns the mark of the cell a count selects (cube, measure and a
 // filter naming the period), or an error when it is no cell of the structure.
 func (l *Lake) Mark(ref reports.CountRef) (Mark, float64, error) {
+	si, ci, err := l.cellOf(ref)
+	if err != nil {
+		return 0, 0, err
+	}
+	return l.Patterns[si].Marks[ci], l.Structures[si].Structure.Cells[ci].Value, nil
+}
+
+// errNoStructure says no structure holds a count's cube and measure (a
+// public aggregate such as the population).
+var errNoStructure = errors.New("no protected structure")
+
+// cellOf returns the structure and cell a count selects (its filter names
+// the period).
+func (l *Lake) cellOf(ref reports.CountRef) (int, int, error) {
 	p := Period{}
 	if ar, ok := ref.Where["ar"]; ok && len(ar) == 1 {
 		p.Year, _ = strconv.Atoi(ar[0])
@@ -82,33 +96,11 @@ func (l *Lake) Mark(ref reports.CountRef) (Mark, float64, error) {
 		}
 		c, err := s.Structure.CellFor(ref.Where, s.Hier)
 		if err != nil {
-			return 0, 0, fmt.Errorf("%s %s: %w", s.Name, p, err)
+			return -1, -1, fmt.Errorf("%s %s: %w", s.Name, p, err)
 		}
-		return l.Patterns[i].Marks[c], s.Structure.Cells[c].Value, nil
+		return i, c, nil
 	}
-	return 0, 0, fmt.Errorf("no protected structure for %s.%s in %s", ref.Cube, ref.Field, p)
-}
-
-// cellOf returns the structure and cell a count selects, or -1, -1 when no
-// structure holds its cube and measure (public aggregates).
-func (l *Lake) cellOf(ref reports.CountRef) (int, int) {
-	p := Period{}
-	if ar, ok := ref.Where["ar"]; ok && len(ar) == 1 {
-		p.Year, _ = strconv.Atoi(ar[0])
-	}
-	if kv, ok := ref.Where["kvartal"]; ok && len(kv) == 1 {
-		p.Quarter, _ = strconv.Atoi(kv[0])
-	}
-	for i, s := range l.Structures {
-		if s.Cube == ref.Cube && s.Measure == ref.Field && s.Period == p {
-			c, err := s.Structure.CellFor(ref.Where, s.Hier)
-			if err != nil {
-				return -1, -1
-			}
-			return i, c
-		}
-	}
-	return -1, -1
+	return -1, -1, fmt.Errorf("%w for %s.%s in %s", errNoStructure, ref.Cube, ref.Field, p)
 }
 
 // FigureMark is the mark the engine gives a figure of a seed table: the
