@@ -8,12 +8,16 @@ go 1.26
 //     error types): the S3 backend of the lake store.
 //   - parquet-go: the lake format (internal/lake/vparquet1).
 //   - gonum: the simplex solver of the attacker audit (internal/disclosure).
+//   - aws-lambda-go: the Lambda runtime loop and event types (internal/serve).
+//   - aws-lambda-go-api-proxy: API Gateway v2 events <-> net/http (internal/serve).
 require (
+	github.com/aws/aws-lambda-go v1.55.1
 	github.com/aws/aws-sdk-go-v2 v1.47.7
 	github.com/aws/aws-sdk-go-v2/config v1.33.15
 	github.com/aws/aws-sdk-go-v2/credentials v1.20.15
 	github.com/aws/aws-sdk-go-v2/service/s3 v1.114.8
 	github.com/aws/smithy-go v1.28.8
+	github.com/awslabs/aws-lambda-go-api-proxy v0.16.2
 	github.com/parquet-go/parquet-go v0.32.0
 	gonum.org/v1/gonum v0.17.0
 )
