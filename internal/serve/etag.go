@@ -59,6 +59,20 @@ func (n *notModifiedWriter) Write(p []byte) (int, error) {
 	return n.ResponseWriter.Write(p)
 }
 
+// FlushError commits the status before flushing, for
+// http.ResponseController: flushing the writer below directly would send
+// a 200 that can no longer become a 304.
+func (n *notModifiedWriter) FlushError() error {
+	if !n.decided {
+		n.WriteHeader(http.StatusOK)
+	}
+	return http.NewResponseController(n.ResponseWriter).Flush()
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer for
+// deadlines.
+func (n *notModifiedWriter) Unwrap() http.ResponseWriter { return n.ResponseWriter }
+
 // etagListed reports whether etag matches an If-None-Match header (given
 // as its values) by the weak comparison RFC 9110 prescribes for it:
 // W/"x" and "x" match. "*" matches any ETag.

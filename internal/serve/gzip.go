@@ -140,6 +140,30 @@ func (g *gzipWriter) start() error {
 	return err
 }
 
+// FlushError sends on what the handler has written so far, for
+// http.ResponseController; an answer still under minBytes then goes out
+// uncompressed.
+func (g *gzipWriter) FlushError() error {
+	if !g.started {
+		if g.status == 0 {
+			g.status = http.StatusOK
+		}
+		if err := g.start(); err != nil {
+			return err
+		}
+	}
+	if g.zw != nil {
+		if err := g.zw.Flush(); err != nil {
+			return err
+		}
+	}
+	return http.NewResponseController(g.ResponseWriter).Flush()
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer for
+// what gzipWriter does not do itself (deadlines).
+func (g *gzipWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }
+
 // finish commits an answer still held back and ends the gzip stream.
 func (g *gzipWriter) finish() {
 	if !g.started && g.status != 0 {

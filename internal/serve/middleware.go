@@ -225,5 +225,16 @@ func (r *recorder) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// Unwrap lets http.ResponseController reach the underlying writer.
+// FlushError flushes the underlying writer, for http.ResponseController;
+// a flush sends the headers, so the answer counts as started with 200 if
+// nothing chose another status.
+func (r *recorder) FlushError() error {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return http.NewResponseController(r.ResponseWriter).Flush()
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer for
+// deadlines.
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
