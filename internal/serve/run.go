@@ -35,7 +35,9 @@ const (
 // With AWS_LAMBDA_RUNTIME_API set (the Lambda runtime sets it) it runs the
 // Lambda runtime loop, taking API Gateway HTTP API events (payload format
 // 2.0; Lambda function URLs send the same) and never returns: the runtime
-// ends the process. ctx is the parent of every invocation's context.
+// ends the process. ctx is the parent of every invocation's context, and
+// opts.Logger becomes the default slog and log logger, the process being
+// the function's.
 //
 // Otherwise it serves HTTP on opts.Listen until ctx ends or the process
 // gets SIGINT or SIGTERM, then lets requests in flight finish (up to 10 s)
@@ -50,6 +52,9 @@ func Run(ctx context.Context, h http.Handler, opts Options) error {
 			slog.String("function", os.Getenv("AWS_LAMBDA_FUNCTION_NAME")),
 			slog.Any("cors_origins", o.CORSOrigins),
 			slog.Int64("max_request_bytes", o.MaxRequestBytes))
+		// The runtime client and the adapter log with the log package;
+		// through the default slog logger their lines are JSON too.
+		slog.SetDefault(o.Logger)
 		lambda.StartWithOptions(lambdaHandler(h), lambda.WithContext(ctx))
 		// StartWithOptions exits the process when its loop fails.
 		return errors.New("serve: the Lambda runtime loop returned")
