@@ -46,7 +46,6 @@ func header(resp events.APIGatewayV2HTTPResponse, name string) string {
 }
 
 func TestLambdaEvents(t *testing.T) {
-
 	tests := []struct {
 		name    string
 		fixture string
