@@ -108,8 +108,10 @@ func addLogAttrs(ctx context.Context, attrs ...slog.Attr) {
 	}
 }
 
-// accessLog writes one JSON line per request: request id, method, path,
-// status, bytes, duration and, when there is a GraphQL query, its hash.
+// accessLog writes one JSON line per request: request_id, method, path,
+// status, bytes (of the body as sent, compressed or not), duration_ms and,
+// when there is a GraphQL query, its query_hash. 5xx lines are at level
+// ERROR, the others INFO.
 // The client's address and user agent are deliberately left out: they are
 // personal data, and API Gateway's access log has them when needed.
 func accessLog(next http.Handler, log *slog.Logger) http.Handler {

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -345,6 +346,7 @@ func TestGzip(t *testing.T) {
 		{"HEAD", fakeAPI(), "HEAD", "/graphql?pad=3000", "gzip", false, "", ""},
 		{"already encoded", raw(map[string]string{"Content-Encoding": "br", "Content-Type": "application/json"}, brotli), "GET", "/", "gzip, br", false, "", "application/json"},
 		{"no Content-Type: sniffed from the plain body", raw(nil, html), "GET", "/", "gzip", true, "", "text/html; charset=utf-8"},
+		{"Content-Length set by the handler", raw(map[string]string{"Content-Length": strconv.Itoa(len(html))}, html), "GET", "/", "gzip", true, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -362,6 +364,9 @@ func TestGzip(t *testing.T) {
 				t.Errorf("Vary = %q, want Accept-Encoding listed", rec.Header().Values("Vary"))
 			}
 			body := rec.Body.Bytes()
+			if cl := rec.Header().Get("Content-Length"); cl != "" && cl != strconv.Itoa(len(body)) {
+				t.Errorf("Content-Length %s for a body of %d bytes", cl, len(body))
+			}
 			if tt.compressed {
 				if ce := rec.Header().Get("Content-Encoding"); ce != "gzip" {
 					t.Fatalf("Content-Encoding %q, want gzip", ce)

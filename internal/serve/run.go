@@ -25,6 +25,10 @@ const (
 	readTimeout       = 30 * time.Second
 	writeTimeout      = 30 * time.Second
 	idleTimeout       = 120 * time.Second
+	// maxHeaderBytes bounds the request line and headers, and with them a
+	// GET's ?query=, about as API Gateway does (10 KiB for the two
+	// together; net/http allows some buffer slack on top).
+	maxHeaderBytes = 10 << 10
 	// shutdownGrace is how long requests in flight may finish after
 	// SIGINT, SIGTERM or the end of Run's context.
 	shutdownGrace = 10 * time.Second
@@ -111,6 +115,7 @@ func serveHTTP(ctx context.Context, h http.Handler, o Options) error {
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(o.Logger.Handler(), slog.LevelWarn),
 	}
 	addr := "http://" + ln.Addr().String()

@@ -59,6 +59,19 @@ func TestRunHTTP(t *testing.T) {
 		t.Fatalf("status %d, X-Request-Id %q, answer %+v: the handler is not served wrapped", resp.StatusCode, resp.Header.Get("X-Request-Id"), e)
 	}
 
+	// API Gateway refuses a request line and headers over 10 KiB; so does
+	// the local server, give or take net/http's buffer slack (which is
+	// larger on a reused connection, hence a fresh one).
+	fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	long, err := fresh.Get(addr + "/graphql?query=" + strings.Repeat("x", 16<<10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	long.Body.Close()
+	if long.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("GET with a 16 KiB query: status %d, want 431", long.StatusCode)
+	}
+
 	slow := make(chan string, 1)
 	go func() {
 		resp, err := http.Get(addr + "/slow")

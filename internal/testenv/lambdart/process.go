@@ -59,7 +59,8 @@ func (f *Function) Output() string { return f.out.String() }
 // variables Lambda sets for a provided.al2023 function
 // (AWS_LAMBDA_RUNTIME_API pointing at rt, AWS_LAMBDA_FUNCTION_NAME,
 // AWS_LAMBDA_FUNCTION_VERSION, AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
-// AWS_LAMBDA_LOG_GROUP_NAME, AWS_LAMBDA_LOG_STREAM_NAME, AWS_REGION,
+// AWS_LAMBDA_LOG_GROUP_NAME, AWS_LAMBDA_LOG_STREAM_NAME,
+// AWS_LAMBDA_INITIALIZATION_TYPE, AWS_REGION,
 // AWS_DEFAULT_REGION, _HANDLER, LAMBDA_TASK_ROOT, LAMBDA_RUNTIME_DIR, TZ,
 // LANG, PATH), plus env ("KEY=value", later ones win). Its output goes to
 // the test log line by line. It is killed, by its PID, when the test
