@@ -39,9 +39,9 @@ const (
 // With AWS_LAMBDA_RUNTIME_API set (the Lambda runtime sets it) it runs the
 // Lambda runtime loop, taking API Gateway HTTP API events (payload format
 // 2.0; Lambda function URLs send the same) and never returns: the runtime
-// ends the process. ctx is the parent of every invocation's context, and
-// opts.Logger becomes the default slog and log logger, the process being
-// the function's.
+// ends the process. ctx is the parent of every invocation's context. As
+// the process is the function's alone, opts.Logger also becomes the
+// default slog and log logger there.
 //
 // Otherwise it serves HTTP on opts.Listen until ctx ends or the process
 // gets SIGINT or SIGTERM, then lets requests in flight finish (up to 10 s)
