@@ -51,7 +51,6 @@ type reader struct {
 
 	file     *File
 	rowNums  []int32
-	seed     maphash.Seed
 	hash     maphash.Hash
 	dups     map[uint64]int32
 	dupMore  map[uint64][]int32
@@ -309,8 +308,7 @@ func (rd *reader) init() {
 	rd.status = newCodes(dataset.Status)
 
 	rd.file = &File{Name: rd.key, Dataset: rd.spec.dataset}
-	rd.seed = maphash.MakeSeed()
-	rd.hash.SetSeed(rd.seed)
+	rd.hash.SetSeed(maphash.MakeSeed())
 	rd.dups = map[uint64]int32{}
 	rd.dupMore = map[uint64][]int32{}
 	n := rd.sizeHint
@@ -346,7 +344,9 @@ func (rd *reader) readRows(src source) {
 		rd.rep.Rows++
 		rd.cells, rd.row = cells, row
 		before := rd.rep.total()
-		rd.checkWidth()
+		if !rd.checkWidth() {
+			continue
+		}
 		switch rd.spec.dataset {
 		case Insatser:
 			rd.insatsRow(before)
@@ -373,13 +373,17 @@ func blank(cells []string) bool {
 	return true
 }
 
-// checkWidth reports CSV rows with fewer cells than the header (an XLSX
-// row simply ends at its last filled cell) and values in cells with no
-// column.
-func (rd *reader) checkWidth() {
-	if rd.dialect.Format == CSV && len(rd.cells) < rd.width {
+// checkWidth reports CSV rows with more or fewer cells than the header
+// (an XLSX row simply ends at its last filled cell) and values in cells
+// with no column. It returns false when the row's cells cannot be trusted
+// to be in their columns (a CSV row of the wrong width: an unquoted
+// decimal comma or a lost delimiter shifts every cell after it), so that
+// the report names the cause rather than its echoes.
+func (rd *reader) checkWidth() bool {
+	csvFile := rd.dialect.Format == CSV
+	if csvFile && len(rd.cells) < rd.width {
 		rd.rowProblem(ReasonFieldCount, "", "the row has %d cells, the header %d", len(rd.cells), rd.width)
-		return
+		return false
 	}
 	for i, c := range rd.cells {
 		if c = strings.TrimSpace(c); c == "" || (i < rd.width && rd.header[i] != "") {
@@ -390,8 +394,9 @@ func (rd *reader) checkWidth() {
 			where = "under a column with no header"
 		}
 		rd.rowProblem(ReasonFieldCount, c, "cell %d holds %q %s", i+1, c, where)
-		return
+		return !csvFile || i < rd.width
 	}
+	return true
 }
 
 // rowProblem records a problem of the current row as a whole.
@@ -552,7 +557,7 @@ func (rd *reader) insatsOf(lagrum string, lss, sol *codes) (string, bool) {
 		return code, true
 	}
 	if _, otherMsg := other.normalize(v); otherMsg == "" {
-		rd.fail(cInsats, v, ReasonInconsistent, "%q is not a %s, but the row's lagrum is %s", v, own.list.Name, lagrum)
+		rd.fail(cInsats, v, ReasonInconsistent, "%q is a %s, but the row's lagrum is %s", v, other.list.Name, lagrum)
 		return "", false
 	}
 	rd.fail(cInsats, v, ReasonUnknownCode, "%s", msg)

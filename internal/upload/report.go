@@ -35,6 +35,14 @@ const (
 	ReasonNoRows        Reason = "no_rows"          // a header and nothing under it
 )
 
+// Reasons are all reasons, in the order schema/uploads.md explains them.
+var Reasons = []Reason{
+	ReasonUnreadable, ReasonNoHeader, ReasonWrongDataset, ReasonNoPeriod, ReasonWrongPeriod,
+	ReasonMissingColumn, ReasonUnknownColumn, ReasonDuplicateCol, ReasonFieldCount, ReasonEmptyValue,
+	ReasonUnknownCode, ReasonWrongType, ReasonNegative, ReasonOutOfRange, ReasonOutsidePeriod,
+	ReasonInconsistent, ReasonDuplicateRow, ReasonContradiction, ReasonPersonTwice, ReasonPersonnummer, ReasonNoRows,
+}
+
 // MaxProblems is how many problems a report lists; the rest are counted.
 // A hundred is more than anyone fixes by reading, and a file with a wrong
 // encoding or column would otherwise list every one of its rows.

@@ -1,7 +1,11 @@
 package uploadtest
 
 import (
+	"bytes"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -65,8 +69,8 @@ var goodSamples = []sampleSpec{
 		"one quarter as XLSX with a numeric Kvartal column and dates as text",
 		Style{Format: upload.XLSX, Sheet: "Ej verkställda", Kvartal: true}},
 	{upload.KBF, upload.Period{Year: 2022}, "kbf_2022.csv",
-		"UTF-8 with BOM, a \"sep=;\" first line, old district names, amounts with a no-break space between thousands and a decimal comma",
-		Style{Delimiter: ';', Encoding: UTF8BOM, CRLF: true, SepLine: true, OldDistricts: true, Decimals: 2, DecimalComma: true, Thousands: "\u00a0"}},
+		"UTF-8 without BOM and a \"sep=;\" first line, old district names, amounts with a no-break space between thousands and a decimal comma",
+		Style{Delimiter: ';', Encoding: UTF8, CRLF: true, SepLine: true, OldDistricts: true, Decimals: 2, DecimalComma: true, Thousands: "\u00a0"}},
 	{upload.KBF, upload.Period{Year: 2023}, "kbf_2023.csv",
 		"comma-separated Windows-1252 with CRLF; amounts \"3 453,00\" quoted because of their comma",
 		Style{Delimiter: ',', Encoding: Windows1252, CRLF: true, Decimals: 2, DecimalComma: true, Thousands: " ", Kon: kvinnaMan}},
@@ -142,4 +146,79 @@ gets (` + "`*.expected.txt`" + `, rewritten by
 		fmt.Fprintf(&b, "| `%s` | %s |\n", s.Path, s.About)
 	}
 	return b.String()
+}
+
+// All is every file of testdata/uploads the generator writes: the good
+// samples, the rejected ones under bad/ and README.md.
+func All(m *aggregate.Microdata) ([]Sample, error) {
+	good, err := Samples(m)
+	if err != nil {
+		return nil, err
+	}
+	bad, err := Bad()
+	if err != nil {
+		return nil, err
+	}
+	all := append(good, bad...)
+	return append(all, Sample{Path: "README.md", Data: []byte(Readme(good, bad))}), nil
+}
+
+// Diff compares the files with dir: the paths that differ or are missing,
+// and the files in dir that are not among them (marked "(stale)"). The
+// generator command (dir/gen) and the expected reports are not stale.
+func Diff(dir string, files []Sample) ([]string, error) {
+	return sync(dir, files, false)
+}
+
+// Write makes dir hold exactly the files (besides the generator and the
+// expected reports) and returns what it changed, as Diff.
+func Write(dir string, files []Sample) ([]string, error) {
+	return sync(dir, files, true)
+}
+
+func sync(dir string, files []Sample, write bool) ([]string, error) {
+	want := map[string]bool{}
+	var drift []string
+	for _, f := range files {
+		want[f.Path] = true
+		path := filepath.Join(dir, filepath.FromSlash(f.Path))
+		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, f.Data) {
+			continue
+		}
+		drift = append(drift, f.Path)
+		if !write {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(path, f.Data, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			if rel == "gen" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if want[rel] || strings.HasSuffix(rel, ".expected.txt") {
+			return nil
+		}
+		drift = append(drift, rel+" (stale)")
+		if !write {
+			return nil
+		}
+		return os.Remove(path)
+	})
+	return drift, err
 }

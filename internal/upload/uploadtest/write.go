@@ -56,9 +56,9 @@ type Style struct {
 	// Spånga-Tensta for Järva, Norrmalm or Östermalm for Norra
 	// innerstaden), one of them per person.
 	OldDistricts bool
-	// Decimals is the number of decimals of hours and amounts, written
-	// with a decimal comma when DecimalComma is set; Thousands separates
-	// groups of three digits (" " or "\u00a0").
+	// Decimals is the number of decimals of hours and amounts (0: as many
+	// as the value needs), written with a decimal comma when DecimalComma
+	// is set; Thousands separates groups of three digits (" " or "\u00a0").
 	Decimals     int
 	DecimalComma bool
 	Thousands    string
@@ -259,7 +259,11 @@ func (s Style) yesNo(b bool) string {
 
 // number formats hours and amounts.
 func (s Style) number(v float64) string {
-	txt := strconv.FormatFloat(math.Abs(v), 'f', s.Decimals, 64)
+	prec := s.Decimals
+	if prec == 0 {
+		prec = -1
+	}
+	txt := strconv.FormatFloat(math.Abs(v), 'f', prec, 64)
 	whole, frac, _ := strings.Cut(txt, ".")
 	if s.Thousands != "" {
 		var b strings.Builder
