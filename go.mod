@@ -9,7 +9,7 @@ go 1.26.0
 //   - parquet-go: the lake format (internal/lake/vparquet1).
 //   - gonum: the simplex solver of the attacker audit (internal/disclosure).
 //   - excelize: reads the XLSX files staff upload (internal/upload).
-//   - x/text (encoding/charmap): decodes Windows-1252 CSV exports (internal/upload).
+//   - x/text (encoding/charmap, encoding/unicode): decodes Windows-1252 and UTF-16 CSV exports (internal/upload).
 require (
 	github.com/aws/aws-sdk-go-v2 v1.47.7
 	github.com/aws/aws-sdk-go-v2/config v1.33.15

@@ -189,8 +189,9 @@ const minHeaderColumns = 3
 const headerSearchRows = 20
 
 // detectDataset returns the dataset whose columns the header names most,
-// with how many it names, and whether another dataset names as many.
-func detectDataset(names map[colID]bool) (best Dataset, score int, tie bool) {
+// and whether another dataset names as many.
+func detectDataset(names map[colID]bool) (best Dataset, tie bool) {
+	score := 0
 	for _, d := range Datasets {
 		switch n := scoreOf(d, names); {
 		case n > score:
@@ -199,7 +200,7 @@ func detectDataset(names map[colID]bool) (best Dataset, score int, tie bool) {
 			tie = true
 		}
 	}
-	return best, score, tie
+	return best, tie
 }
 
 // scoreOf counts the columns of d among names; År is in every dataset and

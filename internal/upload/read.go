@@ -59,6 +59,9 @@ type reader struct {
 	slab     []float64
 }
 
+// excelRows is the number of rows an Excel sheet can have.
+const excelRows = 1 << 20
+
 // personState is what one person's first row in insatser said.
 type personState struct {
 	namnd, kon string
@@ -109,7 +112,10 @@ func (rd *reader) read(data []byte) *File {
 		if src = rd.openCSV(data); src == nil {
 			return nil
 		}
-		rd.sizeHint = bytes.Count(data, []byte("\n"))
+		// Lines are an upper bound on rows, and sizing the rows and maps
+		// once saves the copies of growing them; the cap (Excel's row
+		// limit) keeps a file of blank lines from reserving gigabytes.
+		rd.sizeHint = min(bytes.Count(data, []byte("\n")), excelRows)
 	}
 	if !rd.readHeader(src, tgt) {
 		return nil
@@ -140,10 +146,7 @@ func (rd *reader) readHeader(src source, tgt target) bool {
 			return false
 		}
 		if first == "" && !blank(cells) {
-			first = strings.Join(cells, string(rd.delimiterOr('|')))
-			if len(first) > 120 {
-				first = first[:120] + "…"
-			}
+			first = preview(cells, rd.delimiterOr('|'))
 		}
 		if knownColumns(cells) >= minHeaderColumns {
 			rd.dialect.HeaderRow = row
@@ -165,7 +168,7 @@ func (rd *reader) readHeader(src source, tgt target) bool {
 			names[id] = true
 		}
 	}
-	best, _, tie := detectDataset(names)
+	best, tie := detectDataset(names)
 	d := tgt.dataset
 	switch {
 	case d != "" && best != d && scoreOf(best, names) > scoreOf(d, names):
@@ -272,6 +275,24 @@ func datasetsWith(id colID) string {
 	return strings.Join(out, " and ")
 }
 
+// preview shows a row in a message: its first 120 characters, with any
+// cell that looks like a personnummer masked (a file without a header may
+// start with data).
+func preview(cells []string, sep rune) string {
+	shown := make([]string, len(cells))
+	for i, c := range cells {
+		shown[i] = c
+		if looksLikePersonnummer(strings.TrimSpace(c)) {
+			shown[i] = "(personnummer)"
+		}
+	}
+	s := strings.Join(shown, string(sep))
+	if r := []rune(s); len(r) > 120 {
+		s = string(r[:120]) + "…"
+	}
+	return s
+}
+
 func (rd *reader) delimiterOr(r rune) rune {
 	if rd.dialect.Delimiter != "" {
 		return rune(rd.dialect.Delimiter[0])
@@ -309,7 +330,7 @@ func (rd *reader) init() {
 
 	rd.file = &File{Name: rd.key, Dataset: rd.spec.dataset}
 	rd.hash.SetSeed(maphash.MakeSeed())
-	rd.dups = map[uint64]int32{}
+	rd.dups = make(map[uint64]int32, rd.sizeHint)
 	rd.dupMore = map[uint64][]int32{}
 	n := rd.sizeHint
 	switch rd.spec.dataset {

@@ -179,14 +179,19 @@ var dateLayouts = []string{
 // XLSX cells formatted as dates), counted from 1900 or, in workbooks that
 // say so, from 1904.
 func parseDate(s string, serial, date1904 bool) (time.Time, bool) {
-	if len(s) == 10 && s[4] == '-' {
-		return isoDate(s)
-	}
-	for _, l := range dateLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			y, m, d := t.Date()
-			return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), true
+	// Every text form starts with the year; anything else can only be a
+	// serial, and trying the layouts on it would cost an error each.
+	if len(s) >= 10 && s[4] == '-' {
+		if len(s) == 10 {
+			return isoDate(s)
 		}
+		for _, l := range dateLayouts {
+			if t, err := time.Parse(l, s); err == nil {
+				y, m, d := t.Date()
+				return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), true
+			}
+		}
+		return time.Time{}, false
 	}
 	if !serial {
 		return time.Time{}, false
@@ -237,9 +242,6 @@ func isoDate(s string) (time.Time, bool) {
 
 // epochDay is a date as the lake stores it: days since 1970-01-01.
 func epochDay(t time.Time) int32 { return int32(t.Unix() / 86400) }
-
-// dayTime is the inverse of epochDay.
-func dayTime(d int32) time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
 
 // parseBool reads a yes/no cell. Blank is no: the case system leaves the
 // court columns empty when no court has ruled.

@@ -1,8 +1,10 @@
 package upload
 
 import (
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestParseNumber(t *testing.T) {
@@ -119,9 +121,6 @@ func TestEpochDay(t *testing.T) {
 	d := time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC)
 	if got := epochDay(d); got != 19997 {
 		t.Errorf("epochDay(2024-10-01) = %d, want 19997 (as internal/synth writes it)", got)
-	}
-	if !dayTime(19997).Equal(d) {
-		t.Errorf("dayTime(19997) = %v", dayTime(19997))
 	}
 }
 
@@ -247,5 +246,16 @@ func TestParseKey(t *testing.T) {
 		if !ok && (len(rd.rep.Problems) != 1 || rd.rep.Problems[0].Reason != ReasonWrongPeriod) {
 			t.Errorf("parseKey(%q) reported %v, want one wrong_period", tc.key, rd.rep.Problems)
 		}
+	}
+}
+
+func TestPreview(t *testing.T) {
+	got := preview([]string{"19121212-1212", "Bromma", " 121212-1212 "}, ';')
+	if got != "(personnummer);Bromma;(personnummer)" {
+		t.Errorf("preview = %q: a personnummer must not reach a report", got)
+	}
+	long := preview([]string{strings.Repeat("å", 200)}, ';')
+	if n := utf8.RuneCountInString(long); n != 121 || !utf8.ValidString(long) {
+		t.Errorf("a long row previews as %d runes (valid UTF-8: %v), want 120 and …", n, utf8.ValidString(long))
 	}
 }
