@@ -1,6 +1,6 @@
 module github.com/stockholm/insyn
 
-go 1.26
+go 1.26.0
 
 // Direct dependencies, each for a solved problem (versions pinned to what the
 // module proxy here serves, see ../shared/ENVIRONMENT.md):
@@ -10,6 +10,8 @@ go 1.26
 //   - gonum: the simplex solver of the attacker audit (internal/disclosure).
 //   - aws-lambda-go: the Lambda runtime loop and event types (internal/serve).
 //   - aws-lambda-go-api-proxy: API Gateway v2 events <-> net/http (internal/serve).
+//   - excelize: reads the XLSX files staff upload (internal/upload).
+//   - x/text (encoding/charmap, encoding/unicode): decodes Windows-1252 and UTF-16 CSV exports (internal/upload).
 require (
 	github.com/aws/aws-lambda-go v1.55.1
 	github.com/aws/aws-sdk-go-v2 v1.47.7
@@ -19,6 +21,8 @@ require (
 	github.com/aws/smithy-go v1.28.8
 	github.com/awslabs/aws-lambda-go-api-proxy v0.16.2
 	github.com/parquet-go/parquet-go v0.32.0
+	github.com/xuri/excelize/v2 v2.11.1
+	golang.org/x/text v0.43.0
 	gonum.org/v1/gonum v0.17.0
 )
 
@@ -42,7 +46,14 @@ require (
 	github.com/parquet-go/bitpack v1.0.0 // indirect
 	github.com/parquet-go/jsonlite v1.0.0 // indirect
 	github.com/pierrec/lz4/v4 v4.1.21 // indirect
+	github.com/richardlehane/mscfb v1.0.9 // indirect
+	github.com/richardlehane/msoleps v1.0.6 // indirect
+	github.com/tiendc/go-deepcopy v1.7.2 // indirect
 	github.com/twpayne/go-geom v1.6.1 // indirect
-	golang.org/x/sys v0.38.0 // indirect
+	github.com/xuri/efp v0.0.3-0.20260924042702-217b81952dec // indirect
+	github.com/xuri/nfp v0.0.2-0.20250530014748-2ddeb826f9a9 // indirect
+	golang.org/x/crypto v0.58.0 // indirect
+	golang.org/x/net v0.62.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
 	google.golang.org/protobuf v1.34.2 // indirect
 )
