@@ -175,8 +175,8 @@ var datasetDefs = []*datasetDef{
 	},
 	{
 		name: "insatser_personer", label: "Personer med insats, efter lagrum (LSS, SoL eller båda)",
-		doc:   "Persons by the laws of all their decisions of the year: only LSS, only SoL, or both (the \"nettovärde\" of table 9:1).",
-		cube:  "insatser_personer", count: "antal_personer",
+		doc:  "Persons by the laws of all their decisions of the year: only LSS, only SoL, or both (the \"nettovärde\" of table 9:1).",
+		cube: "insatser_personer", count: "antal_personer",
 		dims:  []dimDef{dimNamnd, dimKon, dimLagrumsgrupp},
 		notes: []string{"Avser nettovärdet, det vill säga individer med insats enligt endast LSS, endast SoL, eller både LSS och SoL."},
 		measures: map[Measure]string{
