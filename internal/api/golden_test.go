@@ -306,4 +306,3 @@ func firstDiff(want, got string) string {
 	}
 	return "(only in line endings)"
 }
-
