@@ -150,4 +150,3 @@ func isCount(m Measure) bool {
 	}
 	return false
 }
-
