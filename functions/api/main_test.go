@@ -367,4 +367,3 @@ func (l *local) stop(t testing.TB) {
 		t.Error("the API did not stop within 15 s of SIGTERM")
 	}
 }
-
