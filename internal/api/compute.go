@@ -96,14 +96,17 @@ func (p *plan) where(c cellSpec) cube.Filter {
 type sums map[string][]float64
 
 // cellKey encodes a period and members as a map key.
-func cellKey(period int, member []int) string {
-	b := make([]byte, 0, 2*(len(member)+1))
+func cellKey(period int, member []int) string { return string(appendKey(nil, period, member)) }
+
+// appendKey appends cellKey's encoding to b, so that a lookup with
+// string(b) need not allocate.
+func appendKey(b []byte, period int, member []int) []byte {
 	b = strconv.AppendInt(b, int64(period), 36)
 	for _, m := range member {
 		b = append(b, ',')
 		b = strconv.AppendInt(b, int64(m), 36)
 	}
-	return string(b)
+	return b
 }
 
 // accumulate sums fields over the cube's rows into every cell a row
@@ -150,6 +153,31 @@ func (p *plan) accumulate(c *cube.Cube, fields []string) (sums, error) {
 	out := sums{}
 	options := make([][]int, len(p.grouped))
 	member := make([]int, len(p.grouped))
+	var (
+		key    []byte
+		row    []float64
+		period int
+		add    func(d int)
+	)
+	// add adds the row to every cell of the combinations of options.
+	add = func(d int) {
+		if d == len(options) {
+			key = appendKey(key[:0], period, member)
+			s := out[string(key)]
+			if s == nil {
+				s = make([]float64, len(fields))
+				out[string(key)] = s
+			}
+			for i, f := range fi {
+				s[i] += row[f]
+			}
+			return
+		}
+		for _, m := range options[d] {
+			member[d] = m
+			add(d + 1)
+		}
+	}
 rows:
 	for _, r := range c.Rows {
 		pc := r.Coords[ai]
@@ -177,25 +205,7 @@ rows:
 				continue rows
 			}
 		}
-		var add func(d int)
-		add = func(d int) {
-			if d == len(options) {
-				key := cellKey(pi, member)
-				s := out[key]
-				if s == nil {
-					s = make([]float64, len(fields))
-					out[key] = s
-				}
-				for i, f := range fi {
-					s[i] += r.Values[f]
-				}
-				return
-			}
-			for _, m := range options[d] {
-				member[d] = m
-				add(d + 1)
-			}
-		}
+		row, period = r.Values, pi
 		add(0)
 	}
 	return out, nil

@@ -2,6 +2,8 @@ package api
 
 import (
 	"slices"
+	"strings"
+	"sync"
 
 	"github.com/stockholm/insyn/internal/cube"
 	"github.com/stockholm/insyn/internal/lake"
@@ -59,4 +61,78 @@ func markOf(d Disclosure, refs []reports.CountRef) (bool, error) {
 		hidden = hidden || suppressed(m)
 	}
 	return hidden, nil
+}
+
+// memoDisclosure remembers the marks a Disclosure gave, for the life of a
+// lake version: a frontend asks for the same cells again and again, and
+// the lookup of a cell in the protected structure costs more than the
+// rest of its answer. It holds at most memoLimit marks.
+type memoDisclosure struct {
+	d     Disclosure
+	mu    sync.RWMutex
+	marks map[string]memoMark
+}
+
+type memoMark struct {
+	mark  protect.Mark
+	value float64
+	err   error
+}
+
+// memoLimit bounds the memo: the structures of the sample lake have about
+// 15 000 cells, so all of them fit; refusals of arbitrary filters cannot
+// grow it without end.
+const memoLimit = 200_000
+
+func newMemo(d Disclosure) *memoDisclosure {
+	return &memoDisclosure{d: d, marks: map[string]memoMark{}}
+}
+
+// Mark implements Disclosure.
+func (m *memoDisclosure) Mark(ref reports.CountRef) (protect.Mark, float64, error) {
+	key := refKey(ref)
+	m.mu.RLock()
+	got, ok := m.marks[key]
+	m.mu.RUnlock()
+	if ok {
+		return got.mark, got.value, got.err
+	}
+	mark, value, err := m.d.Mark(ref)
+	m.mu.Lock()
+	if len(m.marks) < memoLimit {
+		m.marks[key] = memoMark{mark, value, err}
+	}
+	m.mu.Unlock()
+	return mark, value, err
+}
+
+// refKey identifies a count: cube, field and the filter with dimensions
+// and codes sorted (the same categories in another order are the same
+// cell).
+func refKey(ref reports.CountRef) string {
+	dims := make([]string, 0, len(ref.Where))
+	for d := range ref.Where {
+		dims = append(dims, d)
+	}
+	slices.Sort(dims)
+	var b strings.Builder
+	b.WriteString(ref.Cube)
+	b.WriteByte('.')
+	b.WriteString(ref.Field)
+	for _, d := range dims {
+		b.WriteByte('|')
+		b.WriteString(d)
+		b.WriteByte('=')
+		codes := ref.Where[d]
+		if !slices.IsSorted(codes) {
+			codes = slices.Sorted(slices.Values(codes))
+		}
+		for i, c := range codes {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(c)
+		}
+	}
+	return b.String()
 }

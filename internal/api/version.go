@@ -82,7 +82,7 @@ func newVersion(snap *lake.Snapshot, rules Rules) (*version, error) {
 	if err != nil {
 		return nil, fmt.Errorf("api: disclosure control of lake version %s: %w", snap.Manifest.Version, err)
 	}
-	return assemble(snap, src, disc)
+	return assemble(snap, src, newMemo(disc))
 }
 
 // withSnapshot is v for a snapshot of the same aggregates (only the
