@@ -146,7 +146,7 @@ func TestSeedTables(t *testing.T) {
 						continue
 					}
 					n.cells++
-					want := expectedFigure(t, v.disc, spec, r, c, v)
+					want := expectedFigure(t, engine(v), spec, r, c, v)
 					if cell.Display != want.display || cell.Mark != want.mark || !sameValue(cell.Value, want) {
 						t.Errorf("%s: the API answers %s (%s, value %v), disclosure control and the data give %s (%s, value %v)",
 							key, cell.Display, cell.Mark, deref(cell.Value), want.display, want.mark, want.value)

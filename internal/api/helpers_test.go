@@ -98,3 +98,12 @@ func decode(t testing.TB, rec *httptest.ResponseRecorder) answer {
 	}
 	return a
 }
+
+// engine is the version's Disclosure itself, without the API's memo, so
+// that tests check answers against the engine directly.
+func engine(v *version) Disclosure {
+	if m, ok := v.disc.(*memoDisclosure); ok {
+		return m.d
+	}
+	return v.disc
+}

@@ -97,7 +97,7 @@ func TestEveryFigureThroughDisclosure(t *testing.T) {
 					}
 					allPublished := true
 					for _, ref := range refs {
-						mark, value, err := v.disc.Mark(ref)
+						mark, value, err := engine(v).Mark(ref)
 						if err != nil {
 							t.Errorf("%s was answered (%s) but rests on %v, no cell of the protected structure: %v", what, cell.Display, ref.Where, err)
 							continue
