@@ -158,7 +158,7 @@ func checkLake(v string) error {
 		return nil
 	case strings.HasPrefix(v, "dir:"):
 		if strings.TrimPrefix(v, "dir:") == "" {
-			return fmt.Errorf("no directory after dir:")
+			return fmt.Errorf("no directory after %q", "dir:")
 		}
 		return nil
 	case strings.HasPrefix(v, "s3://"):

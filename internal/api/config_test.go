@@ -33,7 +33,7 @@ func TestConfigFromEnv(t *testing.T) {
 	}
 	for _, bad := range []struct{ name, value, says string }{
 		{EnvLake, "/srv/lake", "want embedded, dir:/path/to/lake or s3://bucket/prefix"},
-		{EnvLake, "dir:", "no directory after dir:"},
+		{EnvLake, "dir:", `no directory after "dir:"`},
 		{EnvLake, "s3://", "not of the form s3://bucket/prefix"},
 		{EnvThreshold, "four", "want a positive whole number"},
 		{EnvThreshold, "1", "would publish counts of 1"},

@@ -150,6 +150,3 @@ func reportFootnotes(p *reports.Printed) []string {
 	}
 	return out
 }
-
-// source is the table's "Källa: …" line as printed.
-func (a *reportAnswer) source() string { return "Källa: " + a.printed.Source }

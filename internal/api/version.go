@@ -131,16 +131,6 @@ func (v *version) dataset(name string) (*datasetState, bool) {
 	return nil, false
 }
 
-// datasetOfCube returns the dataset state of a cube.
-func (v *version) datasetOfCube(cubeName string) (*datasetState, bool) {
-	for _, d := range v.datasets {
-		if d.def.cube == cubeName {
-			return d, true
-		}
-	}
-	return nil, false
-}
-
 // periodsOf lists the periods a cube has rows for, in order.
 func periodsOf(c *cube.Cube, quarterly bool) []period {
 	ai, qi := slices.Index(c.Dims, "ar"), slices.Index(c.Dims, "kvartal")
