@@ -28,6 +28,9 @@ type Lake struct {
 	refreshing sync.Mutex
 }
 
+// refreshTimeout bounds reading a new version during a request.
+const refreshTimeout = 25 * time.Second
+
 // LakeOptions configures OpenLake.
 type LakeOptions struct {
 	// Rules are the disclosure rules (threshold).
@@ -86,6 +89,10 @@ func (l *Lake) current(ctx context.Context) *version {
 	if time.Since(time.Unix(0, l.checked.Load())) < l.interval {
 		return v
 	}
+	// The refresh serves every request after this one: a client that goes
+	// away must not cut it short, and API Gateway gives up after 30 s.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+	defer cancel()
 	start := time.Now()
 	snap, err := v.snap.Refresh(ctx, l.store)
 	l.checked.Store(time.Now().UnixNano())

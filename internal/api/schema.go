@@ -70,12 +70,13 @@ func resolve(fn resolver) graphql.FieldResolveFn {
 	}
 }
 
-// strings of the arguments as graphql-go passes them.
+// stringArg returns a String argument ("" when absent).
 func stringArg(p graphql.ResolveParams, name string) string {
 	s, _ := p.Args[name].(string)
 	return s
 }
 
+// stringsArg returns a [String] argument as graphql-go passes it.
 func stringsArg(v any) []string {
 	list, _ := v.([]any)
 	out := make([]string, 0, len(list))
@@ -87,7 +88,8 @@ func stringsArg(v any) []string {
 	return out
 }
 
-// field returns a non-null String field read by get.
+// field returns a field of type typ whose value get reads from the
+// parent object, of Go type T.
 func field[T any](desc string, typ graphql.Output, get func(T) any) *graphql.Field {
 	return &graphql.Field{Type: typ, Description: desc, Resolve: func(p graphql.ResolveParams) (any, error) {
 		return get(p.Source.(T)), nil
