@@ -24,7 +24,8 @@ import (
 	"github.com/graphql-go/graphql/language/source"
 )
 
-// Path is where the API answers GraphQL, by GET (?query=…) and POST.
+// Path is where the API answers GraphQL, by GET (?query=…) and POST (also
+// below a prefix, such as an API Gateway stage: /prod/graphql).
 const Path = "/graphql"
 
 // HandlerOptions configures NewHandler; zero fields take the defaults of
@@ -103,7 +104,9 @@ type gqlErrors struct {
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != Path {
+	// Behind an API Gateway stage other than $default the path starts
+	// with the stage's name ("/prod/graphql").
+	if !strings.HasSuffix(r.URL.Path, Path) {
 		writeJSON(w, http.StatusNotFound, errorResponse(fmt.Sprintf("no API at %s: GraphQL is answered at %s", r.URL.Path, Path), "NOT_FOUND"), "no-store")
 		return
 	}

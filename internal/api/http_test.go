@@ -43,6 +43,11 @@ func TestGetAndPost(t *testing.T) {
 	if other := get(t, h, `{ report(id: "9:5") { caption } }`, nil).Header().Get("ETag"); other == etag {
 		t.Errorf("two queries share the ETag %s", etag)
 	}
+	staged := httptest.NewRecorder()
+	h.ServeHTTP(staged, httptest.NewRequest(http.MethodGet, "/prod"+Path+"?query="+url.QueryEscape(q94), nil))
+	if staged.Code != 200 || staged.Body.String() != g.Body.String() {
+		t.Errorf("behind a stage, /prod/graphql answers %d", staged.Code)
+	}
 	bad := get(t, h, `{ report(id: "9:99") { caption } }`, nil)
 	if cc := bad.Header().Get("Cache-Control"); cc != "no-store" || bad.Code != 200 {
 		t.Errorf("an answer with errors: status %d, Cache-Control %q", bad.Code, cc)
