@@ -10,6 +10,7 @@ go 1.26
 //   - gonum: the simplex solver of the attacker audit (internal/disclosure).
 //   - aws-lambda-go: the Lambda runtime loop and event types (internal/serve).
 //   - aws-lambda-go-api-proxy: API Gateway v2 events <-> net/http (internal/serve).
+//   - graphql-go: the GraphQL schema, validation and execution (internal/api).
 require (
 	github.com/aws/aws-lambda-go v1.55.1
 	github.com/aws/aws-sdk-go-v2 v1.47.7
@@ -18,11 +19,10 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/s3 v1.114.8
 	github.com/aws/smithy-go v1.28.8
 	github.com/awslabs/aws-lambda-go-api-proxy v0.16.2
+	github.com/graphql-go/graphql v0.8.1
 	github.com/parquet-go/parquet-go v0.32.0
 	gonum.org/v1/gonum v0.17.0
 )
-
-require github.com/graphql-go/graphql v0.8.1
 
 require (
 	github.com/andybalholm/brotli v1.1.1 // indirect
