@@ -12,6 +12,7 @@ go 1.26.0
 //   - aws-lambda-go-api-proxy: API Gateway v2 events <-> net/http (internal/serve).
 //   - excelize: reads the XLSX files staff upload (internal/upload).
 //   - x/text (encoding/charmap, encoding/unicode): decodes Windows-1252 and UTF-16 CSV exports (internal/upload).
+//   - graphql-go: the GraphQL schema, validation and execution (internal/api).
 require (
 	github.com/aws/aws-lambda-go v1.55.1
 	github.com/aws/aws-sdk-go-v2 v1.47.7
@@ -20,6 +21,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/s3 v1.114.8
 	github.com/aws/smithy-go v1.28.8
 	github.com/awslabs/aws-lambda-go-api-proxy v0.16.2
+	github.com/graphql-go/graphql v0.8.1
 	github.com/parquet-go/parquet-go v0.32.0
 	github.com/xuri/excelize/v2 v2.11.1
 	golang.org/x/text v0.43.0

@@ -27,7 +27,7 @@ func TestEverySeedFigureHasAMark(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	printed, err := reports.LoadPrinted("../../testdata/reports")
+	printed, err := reports.LoadPrinted("../reports/printed")
 	if err != nil {
 		t.Fatal(err)
 	}

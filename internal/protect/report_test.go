@@ -25,7 +25,7 @@ func TestComparisonWithTheReports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	printed, err := reports.LoadPrinted("../../testdata/reports")
+	printed, err := reports.LoadPrinted("../reports/printed")
 	if err != nil {
 		t.Fatal(err)
 	}

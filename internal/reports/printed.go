@@ -1,21 +1,26 @@
 // Package reports knows the tables of the city's published reports: the
-// printed tables as transcribed in testdata/reports (what the city
-// published), and specifications that compute each table from the aggregate
+// printed tables as transcribed in printed/*.json (what the city published;
+// embedded, so the API can answer a table in its printed layout), and
+// specifications that compute each table from the aggregate
 // cubes (what insyn answers). Comparing the two, cell by cell, is how insyn
 // shows it is correct to the last cell.
 package reports
 
 import (
+	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
-	"path/filepath"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
-// Printed is one table as printed in a seed report (see testdata/reports/FORMAT.md).
+// Printed is one table as printed in a seed report (see
+// testdata/reports/FORMAT.md for the format of the files).
 type Printed struct {
 	ID              string          `json:"id"`
 	Publication     string          `json:"publication"`
@@ -171,20 +176,44 @@ func (p *Printed) validate() error {
 	return nil
 }
 
+//go:embed printed/*.json
+var printedFS embed.FS
+
+// PrintedDir is the directory of this package that holds the transcribed
+// tables, one JSON file per table; Tables returns them as embedded.
+const PrintedDir = "printed"
+
+var tables = sync.OnceValues(func() ([]*Printed, error) {
+	sub, err := fs.Sub(printedFS, PrintedDir)
+	if err != nil {
+		return nil, err
+	}
+	return loadFS(sub)
+})
+
+// Tables returns the 29 seed tables as transcribed, embedded in the binary,
+// in report order (9:1 … 9:23, then ev:1 … ev:6). They are parsed once and
+// shared: callers must not modify them.
+func Tables() ([]*Printed, error) { return tables() }
+
 // LoadPrinted reads every *.json table in dir, sorted by report order
 // (9:1 … 9:23, then ev:1 … ev:6).
-func LoadPrinted(dir string) ([]*Printed, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+func LoadPrinted(dir string) ([]*Printed, error) { return loadFS(os.DirFS(dir)) }
+
+// loadFS reads every *.json table at the root of fsys, checked and sorted by
+// report order.
+func loadFS(fsys fs.FS) ([]*Printed, error) {
+	files, err := fs.Glob(fsys, "*.json")
 	if err != nil {
 		return nil, err
 	}
 	var out []*Printed
 	for _, f := range files {
-		b, err := os.ReadFile(f)
+		b, err := fs.ReadFile(fsys, f)
 		if err != nil {
 			return nil, err
 		}
-		p := &Printed{file: filepath.Base(f)}
+		p := &Printed{file: path.Base(f)}
 		dec := json.NewDecoder(strings.NewReader(string(b)))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(p); err != nil {

@@ -2,13 +2,12 @@ package reports
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 )
-
-const reportsDir = "../../testdata/reports"
 
 // wantTables are the 29 seed tables: 9:1–9:23 and ev:1–ev:6.
 func wantTables() []string {
@@ -24,7 +23,7 @@ func wantTables() []string {
 
 func loadAll(t *testing.T) []*Printed {
 	t.Helper()
-	tables, err := LoadPrinted(reportsDir)
+	tables, err := Tables()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,6 +234,24 @@ func TestParseCell(t *testing.T) {
 	for _, bad := range []string{"", "x", "1 2a", "***"} {
 		if _, err := ParseCell(bad); err == nil {
 			t.Errorf("ParseCell(%q): no error", bad)
+		}
+	}
+}
+
+// TestLoadPrintedMatchesEmbedded: the files on disk are the tables Tables
+// embeds, so tests that load them by path see what the API serves.
+func TestLoadPrintedMatchesEmbedded(t *testing.T) {
+	disk, err := LoadPrinted(PrintedDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	embedded := loadAll(t)
+	if len(disk) != len(embedded) {
+		t.Fatalf("%d tables on disk, %d embedded", len(disk), len(embedded))
+	}
+	for i := range disk {
+		if !reflect.DeepEqual(disk[i], embedded[i]) {
+			t.Errorf("table %s on disk differs from the embedded one", disk[i].ID)
 		}
 	}
 }

@@ -1,7 +1,9 @@
 // Package store is the lake's view of object storage: one small interface
-// with a local-directory backend (dirstore) and an S3 backend (s3store).
-// Both pass the same conformance suite (storetest), so code written against
-// Store behaves the same on a laptop and in AWS.
+// with a local-directory backend (dirstore), an S3 backend (s3store) and a
+// read-only backend over an fs.FS (fsstore, for the sample lake embedded in
+// the binaries). They pass the same conformance suite (storetest; fsstore
+// its read part), so code written against Store behaves the same on a
+// laptop and in AWS.
 package store
 
 import (
@@ -91,6 +93,9 @@ var (
 	ErrNotModified = errors.New("not modified")
 	// ErrInvalidKey means a key or prefix is not a clean relative path.
 	ErrInvalidKey = errors.New("invalid key")
+	// ErrReadOnly means a write (Put or Delete) reached a store that only
+	// reads, such as the sample lake embedded in a binary.
+	ErrReadOnly = errors.New("read-only store")
 )
 
 // Error records the operation and key that failed, as in

@@ -1,7 +1,7 @@
 package synth
 
 // The printed figures the insatser microdata must reproduce, transcribed from
-// Socialtjänstrapporten 2024 chapter 9 (testdata/reports/9-*.json), with the
+// Socialtjänstrapporten 2024 chapter 9 (internal/reports/printed/9-*.json), with the
 // choices made for cells the report suppressed. District order is
 // dataset.Districts(): Järva, Hässelby-Vällingby, Bromma, Kungsholmen,
 // Norra innerstaden, Södermalm, Enskede-Årsta-Vantör, Skarpnäck, Farsta,

@@ -10,7 +10,6 @@ import (
 )
 
 const (
-	reportsDir     = "../../testdata/reports"
 	deviationsFile = "../../testdata/reports/DEVIATIONS.md"
 	threshold      = 4
 )
@@ -29,7 +28,7 @@ func TestReproduction(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := set.Source()
-	printed, err := reports.LoadPrinted(reportsDir)
+	printed, err := reports.Tables()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -178,3 +178,18 @@ func incrementInChild(t *testing.T, root string) {
 		}
 	}
 }
+
+// TestReadOnlyConformance holds dirstore to the read-only suite too, so the
+// suite and fsstore agree with a writable backend.
+func TestReadOnlyConformance(t *testing.T) {
+	s, err := dirstore.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range storetest.ReadOnlyFixture() {
+		if _, err := s.Put(t.Context(), k, v, store.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	storetest.RunReadOnly(t, s, storetest.ReadOnlyFixture())
+}

@@ -172,3 +172,16 @@ func TestParseURL(t *testing.T) {
 		}
 	}
 }
+
+// TestReadOnlyConformance holds the S3 backend to the read-only suite as
+// well, with the content fsstore's run uses.
+func TestReadOnlyConformance(t *testing.T) {
+	srv := s3server.Start(t)
+	s := newStore(t, srv, srv.Bucket, "ro")
+	for k, v := range storetest.ReadOnlyFixture() {
+		if _, err := s.Put(t.Context(), k, v, store.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	storetest.RunReadOnly(t, s, storetest.ReadOnlyFixture())
+}

@@ -1,0 +1,102 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stockholm/insyn"
+	"github.com/stockholm/insyn/internal/reports"
+	"github.com/stockholm/insyn/internal/store/fsstore"
+)
+
+// benchRequest measures a warm POST through the handler in-process, b.N
+// times, and reports the median and 99th percentile latency.
+func benchRequest(b *testing.B, h http.Handler, query string, vars map[string]any) {
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		b.Fatal(err)
+	}
+	do := func() *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	if rec := do(); rec.Code != 200 || bytes.Contains(rec.Body.Bytes(), []byte(`"errors"`)) {
+		b.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	times := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		start := time.Now()
+		do()
+		times = append(times, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(times)
+	pct := func(p float64) float64 {
+		return float64(times[int(p*float64(len(times)-1))].Nanoseconds()) / 1e6
+	}
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+}
+
+// BenchmarkReport is the warm latency of each seed table's query (every
+// field of the printed layout) through the handler.
+func BenchmarkReport(b *testing.B) {
+	h := sampleHandler(b)
+	tables, err := reports.Tables()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, p := range tables {
+		b.Run(p.ID, func(b *testing.B) { benchRequest(b, h, reportQuery, map[string]any{"id": p.ID}) })
+	}
+}
+
+// BenchmarkTable is the warm latency of generic table queries, small and
+// large.
+func BenchmarkTable(b *testing.B) {
+	h := sampleHandler(b)
+	for _, bm := range []struct {
+		name string
+		vars map[string]any
+	}{
+		{"kbf-by-namnd-kon-36-cells", map[string]any{"dataset": "kbf", "measure": "PERSONS", "period": "2024", "groupBy": []string{"namnd", "kon"}, "totals": true}},
+		{"insatser-by-insats-kon-3y-180-cells", map[string]any{"dataset": "insatser", "measure": "DECISIONS", "period": "2022/2024", "groupBy": []string{"insats", "kon"}, "totals": true}},
+		{"insatser-by-namnd-insats-kon-780-cells", map[string]any{"dataset": "insatser", "measure": "DECISIONS", "period": "2024", "groupBy": []string{"namnd", "insats", "kon"}}},
+	} {
+		b.Run(bm.name, func(b *testing.B) { benchRequest(b, h, tableQuery, bm.vars) })
+	}
+}
+
+// BenchmarkOpenLake is what a cold instance does before its first answer:
+// read the embedded lake and prepare the version (its disclosure control).
+// It reports the heap the prepared lake holds.
+func BenchmarkOpenLake(b *testing.B) {
+	var heap uint64
+	for b.Loop() {
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		l, err := OpenLake(context.Background(), fsstore.New(insyn.SampleLake()), LakeOptions{Logger: discardLogger()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		heap = after.HeapAlloc - before.HeapAlloc
+		runtime.KeepAlive(l)
+	}
+	b.ReportMetric(float64(heap)/(1<<20), "heap-MB")
+}

@@ -1,0 +1,389 @@
+package api
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/stockholm/insyn/internal/cube"
+	"github.com/stockholm/insyn/internal/reports"
+)
+
+// cellSpec is one cell of a planned table: a period and, per grouped
+// dimension, the index of its code or -1 for the total.
+type cellSpec struct {
+	period int
+	member []int
+}
+
+// cells enumerates the planned table's cells: periods outermost, then the
+// grouped dimensions in order, codes in code list order, the total last.
+// Combinations no row can have (an SoL insats under LSS) are left out.
+func (p *plan) cells() []cellSpec {
+	var out []cellSpec
+	member := make([]int, len(p.grouped))
+	var walk func(pi, d int)
+	walk = func(pi, d int) {
+		if d == len(p.grouped) {
+			if p.feasible(member) {
+				out = append(out, cellSpec{period: pi, member: slices.Clone(member)})
+			}
+			return
+		}
+		for i := range p.grouped[d].codes {
+			member[d] = i
+			walk(pi, d+1)
+		}
+		if p.grouped[d].totalWanted {
+			member[d] = -1
+			walk(pi, d+1)
+		}
+	}
+	for pi := range p.periods {
+		walk(pi, 0)
+	}
+	return out
+}
+
+// feasible reports whether a cell's lagrum and insats can meet.
+func (p *plan) feasible(member []int) bool {
+	compatible := p.ds.def.compatible
+	if compatible == nil {
+		return true
+	}
+	laws, ins := p.codesOf("lagrum", member), p.codesOf("insats", member)
+	if laws == nil || ins == nil {
+		return true
+	}
+	for _, l := range laws {
+		for _, i := range ins {
+			if compatible(l, i) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// codesOf returns the codes a cell restricts dimension dim to (nil: all).
+func (p *plan) codesOf(dim string, member []int) []string {
+	for gi, g := range p.grouped {
+		if g.def.name == dim && member[gi] >= 0 {
+			return []string{g.codes[member[gi]]}
+		}
+	}
+	return p.filter[dim]
+}
+
+// where is the filter of a cell: its period, the query's filters, and its
+// codes of the grouped dimensions.
+func (p *plan) where(c cellSpec) cube.Filter {
+	f := cube.Filter{}.Merge(p.periods[c.period].filter())
+	for dim, codes := range p.filter {
+		f[dim] = codes
+	}
+	for gi, g := range p.grouped {
+		if m := c.member[gi]; m >= 0 {
+			f[g.def.name] = []string{g.codes[m]}
+		}
+	}
+	return f
+}
+
+// sums holds the summed fields of every cell (and every share
+// denominator), keyed by cellKey.
+type sums map[string][]float64
+
+// cellKey encodes a period and members as a map key.
+func cellKey(period int, member []int) string { return string(appendKey(nil, period, member)) }
+
+// appendKey appends cellKey's encoding to b, so that a lookup with
+// string(b) need not allocate.
+func appendKey(b []byte, period int, member []int) []byte {
+	b = strconv.AppendInt(b, int64(period), 36)
+	for _, m := range member {
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(m), 36)
+	}
+	return b
+}
+
+// accumulate sums fields over the cube's rows into every cell a row
+// belongs to, in one pass. Rows are added in the cube's order, as
+// cube.Sum adds them, so a cell's sum is the very float a report's
+// figure of the same cell gets.
+func (p *plan) accumulate(c *cube.Cube, fields []string) (sums, error) {
+	fi := make([]int, len(fields))
+	for i, f := range fields {
+		fi[i] = slices.Index(c.Measures, f)
+		if fi[i] < 0 {
+			return nil, fmt.Errorf("cube %s has no measure %s", c.Name, f)
+		}
+	}
+	type cond struct {
+		dim   int
+		codes []string
+	}
+	var conds []cond
+	for dim, codes := range p.filter {
+		i := slices.Index(c.Dims, dim)
+		if i < 0 {
+			return nil, fmt.Errorf("cube %s has no dimension %s", c.Name, dim)
+		}
+		conds = append(conds, cond{i, codes})
+	}
+	groupDim := make([]int, len(p.grouped))
+	groupCode := make([]map[string]int, len(p.grouped))
+	for gi, g := range p.grouped {
+		groupDim[gi] = slices.Index(c.Dims, g.def.name)
+		if groupDim[gi] < 0 {
+			return nil, fmt.Errorf("cube %s has no dimension %s", c.Name, g.def.name)
+		}
+		groupCode[gi] = map[string]int{}
+		for i, code := range g.codes {
+			groupCode[gi][code] = i
+		}
+	}
+	periodIndex := map[string]int{}
+	for i, pr := range p.periods {
+		periodIndex[pr.code()] = i
+	}
+	ai, qi := slices.Index(c.Dims, "ar"), slices.Index(c.Dims, "kvartal")
+	out := sums{}
+	options := make([][]int, len(p.grouped))
+	member := make([]int, len(p.grouped))
+	var (
+		key    []byte
+		row    []float64
+		period int
+		add    func(d int)
+	)
+	// add adds the row to every cell of the combinations of options.
+	add = func(d int) {
+		if d == len(options) {
+			key = appendKey(key[:0], period, member)
+			s := out[string(key)]
+			if s == nil {
+				s = make([]float64, len(fields))
+				out[string(key)] = s
+			}
+			for i, f := range fi {
+				s[i] += row[f]
+			}
+			return
+		}
+		for _, m := range options[d] {
+			member[d] = m
+			add(d + 1)
+		}
+	}
+rows:
+	for _, r := range c.Rows {
+		pc := r.Coords[ai]
+		if p.ds.def.quarterly {
+			pc += "-Q" + r.Coords[qi]
+		}
+		pi, ok := periodIndex[pc]
+		if !ok {
+			continue
+		}
+		for _, k := range conds {
+			if !slices.Contains(k.codes, r.Coords[k.dim]) {
+				continue rows
+			}
+		}
+		for gi, g := range p.grouped {
+			options[gi] = options[gi][:0]
+			if m, ok := groupCode[gi][r.Coords[groupDim[gi]]]; ok {
+				options[gi] = append(options[gi], m)
+			}
+			if g.total {
+				options[gi] = append(options[gi], -1)
+			}
+			if len(options[gi]) == 0 {
+				continue rows
+			}
+		}
+		row, period = r.Values, pi
+		add(0)
+	}
+	return out, nil
+}
+
+// fieldsOf lists the cube fields a measure sums; the first is the count
+// the cells rest on.
+func (p *plan) fieldsOf() []string {
+	switch p.measure {
+	case MeanHours:
+		return []string{p.count, "timmar_antal", "timmar_summa"}
+	case SumSEK:
+		return []string{p.count, "belopp_kr"}
+	}
+	return []string{p.count}
+}
+
+// compute computes and marks every cell of the plan.
+func (v *version) compute(p *plan, specs []cellSpec, threshold int) (*tableAnswer, error) {
+	def := p.ds.def
+	c, err := v.src.Get(def.cube)
+	if err != nil {
+		return nil, err
+	}
+	s, err := p.accumulate(c, p.fieldsOf())
+	if err != nil {
+		return nil, err
+	}
+	ans := &tableAnswer{ds: p.ds, measure: p.measure, periods: p.periods, source: p.ds.source, lakeVersion: v.lakeVersion()}
+	for _, g := range p.grouped {
+		ans.dims = append(ans.dims, g.def)
+	}
+	zero := make([]float64, len(p.fieldsOf()))
+	get := func(pi int, member []int) []float64 {
+		if x, ok := s[cellKey(pi, member)]; ok {
+			return x
+		}
+		return zero
+	}
+	population := map[string]float64{}
+	for _, cs := range specs {
+		x := get(cs.period, cs.member)
+		where := p.where(cs)
+		refs := []reports.CountRef{{Cube: def.cube, Field: p.count, Where: where}}
+		val := reports.Value{Kind: reports.KindCount, Value: x[0], Basis: x[0]}
+		hidden := false
+		switch p.measure {
+		case MeanHours:
+			n, sum := x[1], x[2]
+			val = reports.Value{Kind: reports.KindMean, Basis: n}
+			if n == 0 {
+				val.Status = reports.StatusNotComputable
+			} else {
+				val.Value = sum / n
+			}
+			// The primary rule on the mean's own persons, whatever the
+			// count's mark: a mean over 1..threshold-1 persons is never shown.
+			hidden = n > 0 && n < float64(threshold)
+		case SumSEK:
+			val = reports.Value{Kind: reports.KindAmount, Value: x[1], Basis: x[0]}
+		case Share:
+			den := slices.Clone(cs.member)
+			den[p.shareOf] = -1
+			d := get(cs.period, den)[0]
+			val = reports.Value{Kind: reports.KindShare, Basis: x[0]}
+			if d == 0 {
+				val.Status = reports.StatusNotComputable
+			} else {
+				val.Value = 100 * x[0] / d
+			}
+			dw := p.where(cellSpec{period: cs.period, member: den})
+			refs = append(refs, reports.CountRef{Cube: def.cube, Field: p.count, Where: dw})
+		case RatePer10000:
+			pop, err := v.population(p, cs, population)
+			if err != nil {
+				return nil, err
+			}
+			val = reports.Value{Kind: reports.KindRate, Basis: x[0]}
+			if pop == 0 {
+				val.Status = reports.StatusNotComputable
+			} else {
+				val.Value = 10000 * x[0] / pop
+			}
+		}
+		if !def.public {
+			h, err := markOf(v.disc, refs)
+			if err != nil {
+				return nil, notPublished(p, cs, err)
+			}
+			hidden = hidden || h
+		}
+		cell := tableCell{period: p.periods[cs.period], fig: makeFigure(val, hidden)}
+		for gi := range p.grouped {
+			g := &ans.dims[gi]
+			m := cs.member[gi]
+			if m < 0 {
+				cell.coords = append(cell.coords, coord{dim: g, total: true})
+			} else {
+				cell.coords = append(cell.coords, coord{dim: g, code: p.grouped[gi].codes[m]})
+			}
+		}
+		ans.cells = append(ans.cells, cell)
+	}
+	ans.footnotes = slices.Clone(def.notes)
+	if p.touches("namnd") && p.periods[0].year <= 2023 {
+		ans.footnotes = append(ans.footnotes, districtNote)
+	}
+	ans.footnotes = append(ans.footnotes, markNotes(func(yield func(figure) bool) {
+		for _, c := range ans.cells {
+			if !yield(c.fig) {
+				return
+			}
+		}
+	})...)
+	if p.measure == RatePer10000 {
+		if pop, ok := v.dataset("befolkning"); ok {
+			ans.source += "; " + strings.TrimPrefix(pop.source, "Källa: ")
+		}
+	}
+	return ans, nil
+}
+
+// touches reports whether the table groups or filters by dim.
+func (p *plan) touches(dim string) bool {
+	_, filtered := p.filter[dim]
+	return filtered || slices.ContainsFunc(p.grouped, func(g groupedDim) bool { return g.def.name == dim })
+}
+
+// population is the number of inhabitants of a cell's nämnd (all
+// districts when it has none) in its year, from the public befolkning
+// cube. memo caches it by year and nämnd.
+func (v *version) population(p *plan, cs cellSpec, memo map[string]float64) (float64, error) {
+	pc, err := v.src.Get("befolkning")
+	if err != nil {
+		return 0, err
+	}
+	f := cube.Filter{"ar": {strconv.Itoa(p.periods[cs.period].year)}}
+	if codes := p.codesOf("namnd", cs.member); codes != nil {
+		f["namnd"] = codes
+	}
+	key := f.String()
+	if n, ok := memo[key]; ok {
+		return n, nil
+	}
+	n, _, err := pc.Sum(f, "antal_invanare")
+	memo[key] = n
+	return n, err
+}
+
+// notPublished explains that a cell is no cell of the protected structure.
+func notPublished(p *plan, cs cellSpec, cause error) error {
+	var parts []string
+	for gi, g := range p.grouped {
+		if m := cs.member[gi]; m >= 0 {
+			parts = append(parts, g.def.name+"="+g.codes[m])
+		} else {
+			parts = append(parts, g.def.name+"=total")
+		}
+	}
+	for _, dim := range sortedKeys(p.filter) {
+		if !slices.ContainsFunc(p.grouped, func(g groupedDim) bool { return g.def.name == dim }) {
+			parts = append(parts, dim+"="+strings.Join(p.filter[dim], "|"))
+		}
+	}
+	cell := "{" + strings.Join(parts, " ") + "}"
+	if len(parts) == 0 {
+		cell = "the total"
+	}
+	return &queryError{code: CodeNotPublished, field: "groupBy",
+		message: fmt.Sprintf("insyn does not publish the cell %s of dataset %s in %s: it is no cell of the protected structure, and nothing else is computed for a client (group by fewer dimensions, or filter on other categories) [%v]",
+			cell, p.ds.def.name, p.periods[cs.period].label(), cause)}
+}
+
+func sortedKeys(f cube.Filter) []string {
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

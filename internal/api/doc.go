@@ -1,0 +1,24 @@
+// Package api is insyn's GraphQL API over the lake: an http.Handler that
+// answers GraphQL (graphql-go) at /graphql, by GET and POST, from one lake
+// version per request, with every figure passed through disclosure
+// control. The transport around it (request ids, access log, body limit,
+// CORS, gzip, 304, Lambda or local HTTP) is internal/serve's.
+//
+// The schema (schema/api.graphql) has:
+//
+//   - table: a generic table of one measure of a dataset (persons,
+//     decisions, mean hours, SEK, shares, rates per 10 000), grouped by
+//     dimensions and filtered on whole categories, for a year, a quarter or
+//     a range. Only cells of the protected structure are answered; a
+//     combination outside it is refused (NOT_PUBLISHED).
+//   - report(id): a seed table (9:1 … 9:23, ev:1 … ev:6) in its printed
+//     layout, every figure computed from the lake.
+//   - lake, datasets, dataset(name): versions, sources, periods, measures,
+//     dimensions and code lists, for building selectors.
+//
+// Every figure's mark comes from a Disclosure (disclosure.go), built by
+// loadDisclosure once per lake version: a figure is shown only if every
+// count it rests on is published, and one marker, "*", stands for every
+// hidden figure. Lake keeps the version in memory and looks for a new
+// manifest at most once per refresh interval (a conditional GET).
+package api

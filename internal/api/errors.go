@@ -1,0 +1,64 @@
+package api
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Error codes in the extensions of a GraphQL error.
+const (
+	// CodeBadInput: an argument names something that does not exist (a
+	// dataset, measure, dimension, code or period); extensions.valid lists
+	// what does.
+	CodeBadInput = "BAD_USER_INPUT"
+	// CodeNotPublished: the query asks for a cell that is no cell of the
+	// protected structure, which insyn never computes for a client.
+	CodeNotPublished = "NOT_PUBLISHED"
+	// CodeTooManyCells: the answer would have more cells than the limit.
+	CodeTooManyCells = "TOO_MANY_CELLS"
+	// CodeTooDeep: the query nests deeper than the limit.
+	CodeTooDeep = "QUERY_TOO_DEEP"
+	// CodeInternal: the server failed; the message names the request id.
+	CodeInternal = "INTERNAL"
+)
+
+// queryError is an error a resolver returns to the client: it names the
+// argument at fault and, where there is a closed set, the valid values.
+// graphql-go puts Extensions into the error's "extensions".
+type queryError struct {
+	code    string
+	field   string // the argument, e.g. "dataset" or "filter[1].codes"
+	message string
+	valid   []string
+}
+
+func (e *queryError) Error() string {
+	var b strings.Builder
+	if e.field != "" {
+		b.WriteString(e.field)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.message)
+	if len(e.valid) > 0 {
+		b.WriteString("; valid: ")
+		b.WriteString(strings.Join(e.valid, ", "))
+	}
+	return b.String()
+}
+
+// Extensions implements gqlerrors.ExtendedError.
+func (e *queryError) Extensions() map[string]any {
+	ext := map[string]any{"code": e.code}
+	if e.field != "" {
+		ext["field"] = e.field
+	}
+	if len(e.valid) > 0 {
+		ext["valid"] = e.valid
+	}
+	return ext
+}
+
+// badInput is a queryError of code BAD_USER_INPUT.
+func badInput(field string, valid []string, format string, args ...any) *queryError {
+	return &queryError{code: CodeBadInput, field: field, message: fmt.Sprintf(format, args...), valid: valid}
+}

@@ -1,0 +1,315 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/graphql-go/graphql"
+	"github.com/graphql-go/graphql/gqlerrors"
+	"github.com/graphql-go/graphql/language/ast"
+	"github.com/graphql-go/graphql/language/parser"
+	"github.com/graphql-go/graphql/language/source"
+)
+
+// Path is where the API answers GraphQL, by GET (?query=…) and POST (also
+// below a prefix, such as an API Gateway stage: /prod/graphql).
+const Path = "/graphql"
+
+// HandlerOptions configures NewHandler; zero fields take the defaults of
+// Config.
+type HandlerOptions struct {
+	MaxCells    int
+	MaxDepth    int
+	CacheMaxAge time.Duration
+	// Logger receives failures of resolvers. Default: slog.Default().
+	Logger *slog.Logger
+}
+
+// Handler answers GraphQL over HTTP from a Lake.
+type Handler struct {
+	lake   *Lake
+	schema graphql.Schema
+	opts   HandlerOptions
+	docs   *docCache
+	enums  map[string][]string // enum type name -> its values, for error messages
+}
+
+// NewHandler returns the API's http.Handler: GraphQL at Path, every
+// answer from one lake version, with an ETag of the version and the
+// request and, for successful GETs, Cache-Control. Transport concerns
+// (request ids, logs, body limit, CORS, gzip, 304) are serve.Wrap's.
+func NewHandler(l *Lake, opts HandlerOptions) (*Handler, error) {
+	if opts.MaxCells <= 0 {
+		opts.MaxCells = DefaultMaxCells
+	}
+	if opts.MaxDepth <= 0 {
+		opts.MaxDepth = DefaultMaxDepth
+	}
+	if opts.CacheMaxAge == 0 {
+		opts.CacheMaxAge = DefaultCacheMaxAge
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	schema, err := newSchema()
+	if err != nil {
+		return nil, fmt.Errorf("api: schema: %w", err)
+	}
+	h := &Handler{lake: l, schema: schema, opts: opts, docs: newDocCache(512), enums: map[string][]string{}}
+	for name, t := range schema.TypeMap() {
+		if e, ok := t.(*graphql.Enum); ok && !strings.HasPrefix(name, "__") {
+			for _, v := range e.Values() {
+				h.enums[name] = append(h.enums[name], v.Name)
+			}
+			slices.Sort(h.enums[name])
+		}
+	}
+	return h, nil
+}
+
+// Schema returns the GraphQL schema served.
+func (h *Handler) Schema() graphql.Schema { return h.schema }
+
+// gqlRequest is a GraphQL request as GraphQL over HTTP sends it.
+type gqlRequest struct {
+	Query         string         `json:"query"`
+	Variables     map[string]any `json:"variables"`
+	OperationName string         `json:"operationName"`
+}
+
+// gqlResponse is the answer of an executed request: data (null when a
+// failing field nulls the whole answer) and errors.
+type gqlResponse struct {
+	Data   any                        `json:"data"`
+	Errors []gqlerrors.FormattedError `json:"errors,omitempty"`
+}
+
+// gqlErrors is the answer of a request that was not executed (it did not
+// parse or validate): errors only, as the GraphQL spec has it.
+type gqlErrors struct {
+	Errors []gqlerrors.FormattedError `json:"errors"`
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Behind an API Gateway stage other than $default the path starts
+	// with the stage's name ("/prod/graphql").
+	if !strings.HasSuffix(r.URL.Path, Path) {
+		writeJSON(w, http.StatusNotFound, errorResponse(fmt.Sprintf("no API at %s: GraphQL is answered at %s", r.URL.Path, Path), "NOT_FOUND"), "no-store")
+		return
+	}
+	var req gqlRequest
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		q := r.URL.Query()
+		req.Query, req.OperationName = q.Get("query"), q.Get("operationName")
+		if vars := q.Get("variables"); vars != "" {
+			if err := json.Unmarshal([]byte(vars), &req.Variables); err != nil {
+				writeJSON(w, http.StatusBadRequest, errorResponse("variables: not a JSON object: "+err.Error(), CodeBadInput), "no-store")
+				return
+			}
+		}
+	case http.MethodPost:
+		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if ct != "application/json" {
+			writeJSON(w, http.StatusUnsupportedMediaType, errorResponse(
+				fmt.Sprintf("Content-Type %q: send the request as application/json, {\"query\": \"…\", \"variables\": {…}}", r.Header.Get("Content-Type")), CodeBadInput), "no-store")
+			return
+		}
+		dec := json.NewDecoder(r.Body)
+		if err := dec.Decode(&req); err != nil {
+			writeJSON(w, http.StatusBadRequest, errorResponse("body: not a GraphQL request in JSON ({\"query\": \"…\"}): "+err.Error(), CodeBadInput), "no-store")
+			return
+		}
+	default:
+		w.Header().Set("Allow", "GET, POST, OPTIONS")
+		writeJSON(w, http.StatusMethodNotAllowed, errorResponse("method "+r.Method+": use GET with ?query= or POST with a JSON body", CodeBadInput), "no-store")
+		return
+	}
+	if strings.TrimSpace(req.Query) == "" {
+		writeJSON(w, http.StatusBadRequest, errorResponse("no query: send ?query={…} in a GET, or {\"query\": \"{…}\"} in a POST", CodeBadInput), "no-store")
+		return
+	}
+	// GraphQL's own errors are answered with 200, as GraphQL over HTTP
+	// has it for application/json: clients read "errors".
+	doc, errs := h.parse(req.Query)
+	if len(errs) > 0 {
+		writeJSON(w, http.StatusOK, gqlErrors{Errors: errs}, "no-store")
+		return
+	}
+	v := h.lake.current(r.Context())
+	ctx := context.WithValue(r.Context(), requestKey{}, &request{
+		v: v, budget: &budget{limit: h.opts.MaxCells}, rules: h.lake.rules, log: h.opts.Logger,
+	})
+	res := graphql.Execute(graphql.ExecuteParams{
+		Schema: h.schema, AST: doc, OperationName: req.OperationName, Args: req.Variables, Context: ctx,
+	})
+	h.explainEnums(res.Errors)
+	cache := "no-store"
+	if len(res.Errors) == 0 && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		cache = "public, max-age=" + strconv.Itoa(int(h.opts.CacheMaxAge.Seconds()))
+	}
+	w.Header().Set("ETag", etag(v.lakeVersion(), req))
+	w.Header().Set("X-Insyn-Lake-Version", v.lakeVersion())
+	writeJSON(w, http.StatusOK, gqlResponse{Data: res.Data, Errors: res.Errors}, cache)
+}
+
+// parse returns the checked document of a query: parsed, valid against
+// the schema, and no deeper than the limit. Checked documents are cached
+// by their text.
+func (h *Handler) parse(query string) (*ast.Document, []gqlerrors.FormattedError) {
+	if doc := h.docs.get(query); doc != nil {
+		return doc, nil
+	}
+	doc, err := parser.Parse(parser.ParseParams{Source: source.NewSource(&source.Source{Body: []byte(query), Name: "GraphQL request"})})
+	if err != nil {
+		return nil, gqlerrors.FormatErrors(err)
+	}
+	if res := graphql.ValidateDocument(&h.schema, doc, nil); !res.IsValid {
+		h.explainEnums(res.Errors)
+		return nil, res.Errors
+	}
+	if d := depth(doc); d > h.opts.MaxDepth {
+		e := &queryError{code: CodeTooDeep, message: fmt.Sprintf("the query nests %d levels deep, more than the limit of %d (%s)", d, h.opts.MaxDepth, EnvMaxDepth)}
+		return nil, []gqlerrors.FormattedError{{Message: e.Error(), Extensions: e.Extensions()}}
+	}
+	h.docs.put(query, doc)
+	return doc, nil
+}
+
+var expectedType = regexp.MustCompile(`Expected type "(\w+)"`)
+
+// explainEnums adds the valid values to errors about an invalid value of
+// an enum (graphql-go names the type but not its values).
+func (h *Handler) explainEnums(errs []gqlerrors.FormattedError) {
+	for i, e := range errs {
+		m := expectedType.FindStringSubmatch(e.Message)
+		if m == nil {
+			continue
+		}
+		valid, ok := h.enums[m[1]]
+		if !ok {
+			continue
+		}
+		errs[i].Message = strings.ReplaceAll(e.Message, "\n", " ") + " Valid values: " + strings.Join(valid, ", ") + "."
+		if errs[i].Extensions == nil {
+			errs[i].Extensions = map[string]any{}
+		}
+		errs[i].Extensions["code"] = CodeBadInput
+		errs[i].Extensions["valid"] = valid
+	}
+}
+
+// depth is the deepest nesting of fields in the document's operations,
+// following fragments.
+func depth(doc *ast.Document) int {
+	frags := map[string]*ast.FragmentDefinition{}
+	for _, d := range doc.Definitions {
+		if f, ok := d.(*ast.FragmentDefinition); ok && f.Name != nil {
+			frags[f.Name.Value] = f
+		}
+	}
+	var walk func(s *ast.SelectionSet, seen map[string]bool) int
+	walk = func(s *ast.SelectionSet, seen map[string]bool) int {
+		if s == nil {
+			return 0
+		}
+		deepest := 0
+		for _, sel := range s.Selections {
+			d := 0
+			switch sel := sel.(type) {
+			case *ast.Field:
+				d = 1 + walk(sel.SelectionSet, seen)
+			case *ast.InlineFragment:
+				d = walk(sel.SelectionSet, seen)
+			case *ast.FragmentSpread:
+				name := sel.Name.Value
+				if f := frags[name]; f != nil && !seen[name] {
+					seen[name] = true
+					d = walk(f.SelectionSet, seen)
+					delete(seen, name)
+				}
+			}
+			deepest = max(deepest, d)
+		}
+		return deepest
+	}
+	deepest := 0
+	for _, d := range doc.Definitions {
+		if op, ok := d.(*ast.OperationDefinition); ok {
+			deepest = max(deepest, walk(op.SelectionSet, map[string]bool{}))
+		}
+	}
+	return deepest
+}
+
+// etag identifies an answer: the lake version and the request (query,
+// variables, operation). The same request against the same version gets
+// the same answer, on every instance.
+func etag(lakeVersion string, req gqlRequest) string {
+	vars, _ := json.Marshal(req.Variables) // map keys are sorted
+	sum := sha256.New()
+	for _, part := range [][]byte{[]byte(req.Query), vars, []byte(req.OperationName)} {
+		sum.Write([]byte(strconv.Itoa(len(part)) + ":"))
+		sum.Write(part)
+	}
+	return `"` + lakeVersion + "-" + hex.EncodeToString(sum.Sum(nil)[:8]) + `"`
+}
+
+func errorResponse(message, code string) gqlErrors {
+	return gqlErrors{Errors: []gqlerrors.FormattedError{{Message: message, Extensions: map[string]any{"code": code}}}}
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any, cacheControl string) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(body); err != nil {
+		status = http.StatusInternalServerError
+		buf.Reset()
+		buf.WriteString(`{"errors":[{"message":"encoding the answer failed"}]}` + "\n")
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", cacheControl)
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// docCache holds checked documents by query text, up to size of them; when
+// full it starts over (frontends send few distinct queries).
+type docCache struct {
+	mu   sync.RWMutex
+	size int
+	docs map[string]*ast.Document
+}
+
+func newDocCache(size int) *docCache { return &docCache{size: size, docs: map[string]*ast.Document{}} }
+
+func (c *docCache) get(q string) *ast.Document {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.docs[q]
+}
+
+func (c *docCache) put(q string, doc *ast.Document) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.docs) >= c.size {
+		clear(c.docs)
+	}
+	c.docs[q] = doc
+}

@@ -1,0 +1,109 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"testing"
+
+	"github.com/stockholm/insyn"
+	"github.com/stockholm/insyn/internal/store/fsstore"
+)
+
+// The sample lake's handler is built once per test binary: preparing a
+// version (its disclosure control) takes seconds.
+var sample = sync.OnceValues(func() (*Handler, error) {
+	l, err := OpenLake(context.Background(), fsstore.New(insyn.SampleLake()), LakeOptions{
+		Rules: Rules{Threshold: DefaultThreshold}, RefreshInterval: DefaultRefreshInterval, Logger: discardLogger(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return NewHandler(l, HandlerOptions{Logger: discardLogger()})
+})
+
+func sampleHandler(t testing.TB) *Handler {
+	t.Helper()
+	h, err := sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewJSONHandler(io.Discard, nil)) }
+
+// answer is a decoded GraphQL answer.
+type answer struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []struct {
+		Message    string         `json:"message"`
+		Extensions map[string]any `json:"extensions"`
+	} `json:"errors"`
+}
+
+// post sends a GraphQL query by POST and returns the recorded response.
+func post(t testing.TB, h http.Handler, query string, vars map[string]any) *httptest.ResponseRecorder {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// get sends a GraphQL query by GET.
+func get(t testing.TB, h http.Handler, query string, header http.Header) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, Path+"?query="+url.QueryEscape(query), nil)
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// query posts query and decodes the data into out, failing on any error.
+func query(t testing.TB, h http.Handler, q string, vars map[string]any, out any) {
+	t.Helper()
+	rec := post(t, h, q, vars)
+	a := decode(t, rec)
+	if len(a.Errors) > 0 {
+		t.Fatalf("query %s: errors %+v", q, a.Errors)
+	}
+	if err := json.Unmarshal(a.Data, out); err != nil {
+		t.Fatalf("decoding %s: %v", a.Data, err)
+	}
+}
+
+func decode(t testing.TB, rec *httptest.ResponseRecorder) answer {
+	t.Helper()
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	var a answer
+	if err := json.Unmarshal(rec.Body.Bytes(), &a); err != nil {
+		t.Fatalf("answer is not JSON: %v\n%s", err, rec.Body)
+	}
+	return a
+}
+
+// engine is the version's Disclosure itself, without the API's memo, so
+// that tests check answers against the engine directly.
+func engine(v *version) Disclosure {
+	if m, ok := v.disc.(*memoDisclosure); ok {
+		return m.d
+	}
+	return v.disc
+}
