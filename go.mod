@@ -7,7 +7,6 @@ go 1.26.0
 //   - aws-sdk-go-v2 (+ config, credentials, service/s3, smithy-go for its
 //     error types): the S3 backend of the lake store.
 //   - parquet-go: the lake format (internal/lake/vparquet1).
-//   - gonum: the simplex solver of the attacker audit (internal/disclosure).
 //   - aws-lambda-go: the Lambda runtime loop and event types (internal/serve).
 //   - aws-lambda-go-api-proxy: API Gateway v2 events <-> net/http (internal/serve).
 //   - excelize: reads the XLSX files staff upload (internal/upload).
@@ -25,7 +24,6 @@ require (
 	github.com/parquet-go/parquet-go v0.32.0
 	github.com/xuri/excelize/v2 v2.11.1
 	golang.org/x/text v0.43.0
-	gonum.org/v1/gonum v0.17.0
 )
 
 require (
@@ -43,6 +41,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/sso v1.39.3 // indirect
 	github.com/aws/aws-sdk-go-v2/service/ssooidc v1.44.3 // indirect
 	github.com/aws/aws-sdk-go-v2/service/sts v1.51.8 // indirect
+	github.com/google/go-cmp v0.6.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/klauspost/compress v1.17.9 // indirect
 	github.com/parquet-go/bitpack v1.0.0 // indirect

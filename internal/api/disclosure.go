@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -27,13 +28,26 @@ type Rules struct {
 	Threshold int
 }
 
-// loadDisclosure returns the marks of one lake version. It is the only
-// place that decides how: for now the engine protects the cubes when the
-// version is loaded (once per version and warm instance); a pattern
-// computed at ingest and stored beside the aggregates will be read here
-// instead.
-func loadDisclosure(_ *lake.Snapshot, src cube.Source, rules Rules) (Disclosure, error) {
-	return protect.ProtectLake(src, protect.Rules{Threshold: rules.Threshold}, nil, 0)
+// loadDisclosure returns the marks of one lake version: the pattern stored
+// beside its aggregates, computed once where they were written (the
+// generator, the ingest function) by protect's certified engine. The API
+// never computes a pattern: that takes minutes, and every instance must
+// show the same marks. A version without a pattern, or with one computed
+// under another threshold than the API is configured for, is refused.
+func loadDisclosure(snap *lake.Snapshot, _ cube.Source, rules Rules) (Disclosure, error) {
+	if snap.Disclosure == nil {
+		return nil, fmt.Errorf("lake version %s has no disclosure pattern (%s…): write it with the aggregates (go run ./testdata/gen, or the ingest function)",
+			snap.Manifest.Version, lake.DisclosurePrefix)
+	}
+	l, stored, err := protect.UnmarshalLake(snap.Disclosure)
+	if err != nil {
+		return nil, fmt.Errorf("lake version %s: %w", snap.Manifest.Version, err)
+	}
+	if stored.Threshold != rules.Threshold {
+		return nil, fmt.Errorf("lake version %s: its disclosure pattern was computed with threshold %d, but %s is %d; recompute the pattern with that threshold or configure %d",
+			snap.Manifest.Version, stored.Threshold, EnvThreshold, rules.Threshold, stored.Threshold)
+	}
+	return l, nil
 }
 
 // suppressed reports whether a mark hides the cell. One marker, "*",

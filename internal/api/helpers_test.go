@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/stockholm/insyn/internal/protect"
 	"io"
 	"log/slog"
 	"net/http"
@@ -106,4 +107,15 @@ func engine(v *version) Disclosure {
 		return m.d
 	}
 	return v.disc
+}
+
+// valued is the version's stored pattern over structures built from its
+// cubes, so Mark also returns each cell's value (a stored pattern has none).
+func valued(t *testing.T, v *version) Disclosure {
+	t.Helper()
+	l, _, err := protect.WithStructures(v.src, v.snap.Disclosure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/stockholm/insyn/internal/protect"
 	"io"
 	"maps"
 	"net/http"
@@ -53,10 +54,44 @@ func withMoreKBF(t *testing.T, s *aggregate.Set, extra int64) *aggregate.Set {
 	return &out
 }
 
+// encodeSet encodes s with its disclosure pattern: the sample lake's for
+// every structure but kbf's, which the versions here change and which are
+// protected again (the rest would take minutes and comes out the same).
 func encodeSet(t *testing.T, s *aggregate.Set, created time.Time) *lake.Version {
 	t.Helper()
 	v, err := lake.Encode(nil, s, created)
 	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := lake.Open(context.Background(), fsstore.New(insyn.SampleLake()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, rules, err := protect.UnmarshalLake(snap.Disclosure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	built, err := protect.BuildAll(s.Source())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(built) != len(l.Structures) {
+		t.Fatalf("%d structures, the sample pattern has %d", len(built), len(l.Structures))
+	}
+	for i, p := range built {
+		if p.Name != "kbf" {
+			continue
+		}
+		l.Structures[i] = p
+		if l.Patterns[i], err = protect.ProtectCertified(p.Structure, p.Hier, rules, 30); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pattern, err := l.MarshalPatterns(rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.SetDisclosure(pattern); err != nil {
 		t.Fatal(err)
 	}
 	return v
@@ -177,8 +212,12 @@ func TestRefreshOnS3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v0.Manifest.Version != "2bb1b02ba16aaef2" {
-		t.Fatalf("the sample lake re-encoded is version %s, not the committed 2bb1b02ba16aaef2", v0.Manifest.Version)
+	committed, err := lake.Open(ctx, fsstore.New(insyn.SampleLake()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v0.Manifest.Version != committed.Manifest.Version {
+		t.Fatalf("the sample lake re-encoded is version %s, not the committed %s", v0.Manifest.Version, committed.Manifest.Version)
 	}
 	want0 := expectOf(v0, s0.jarvaTable)
 	if !want0.matches(s0) || s0.jarvaTable == "*" {

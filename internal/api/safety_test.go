@@ -21,6 +21,7 @@ import (
 func TestEveryFigureThroughDisclosure(t *testing.T) {
 	h := sampleHandler(t)
 	v := h.lake.cur.Load()
+	disc := valued(t, v)
 	answered, refused, shown, hidden := 0, 0, 0, 0
 	for _, ds := range v.datasets {
 		def := ds.def
@@ -97,7 +98,7 @@ func TestEveryFigureThroughDisclosure(t *testing.T) {
 					}
 					allPublished := true
 					for _, ref := range refs {
-						mark, value, err := engine(v).Mark(ref)
+						mark, value, err := disc.Mark(ref)
 						if err != nil {
 							t.Errorf("%s was answered (%s) but rests on %v, no cell of the protected structure: %v", what, cell.Display, ref.Where, err)
 							continue

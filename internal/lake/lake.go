@@ -88,6 +88,20 @@ func LookupDataset(name string) (DatasetInfo, bool) {
 	return DatasetInfo{}, false
 }
 
+// DisclosurePrefix holds the disclosure patterns, under the aggregates so
+// the API's read access covers it; a directory starting with "_" is skipped
+// by Athena, Spark and DuckDB's Hive partitioning.
+const DisclosurePrefix = AggregatesPrefix + "_disclosure/"
+
+// DisclosureKey returns the key of a disclosure pattern with the given hex
+// SHA-256.
+func DisclosureKey(sha256 string) string {
+	if len(sha256) < hashLen {
+		return DisclosurePrefix + "pattern-" + sha256 + ".json"
+	}
+	return DisclosurePrefix + "pattern-" + sha256[:hashLen] + ".json"
+}
+
 // hashLen is the number of hex digits of a file's SHA-256 in its key.
 const hashLen = 16
 

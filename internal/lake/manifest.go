@@ -25,6 +25,11 @@ type Manifest struct {
 	Created time.Time `json:"created"`
 	// Datasets holds every dataset by name.
 	Datasets map[string]*DatasetFiles `json:"datasets"`
+	// Disclosure is the disclosure pattern of the version (which cells are
+	// published), computed where the aggregates are written and stored
+	// under DisclosurePrefix, so the API never computes it; it enters
+	// Version. Ar is 0.
+	Disclosure *File `json:"disclosure,omitempty"`
 }
 
 // DatasetFiles is one dataset's entry in the manifest.
@@ -113,6 +118,10 @@ func (m *Manifest) validate() error {
 			return fmt.Errorf("dataset %s: version is %s but its files give %s", name, d.Version, want)
 		}
 	}
+	if f := m.Disclosure; f != nil && (!strings.HasPrefix(f.Key, DisclosurePrefix) || len(f.SHA256) != 2*sha256.Size ||
+		f.Key != DisclosureKey(f.SHA256)) {
+		return fmt.Errorf("disclosure: file %s is not %s for sha256 %q", f.Key, DisclosureKey("<sha256>"), f.SHA256)
+	}
 	if want := m.computeVersion(); m.Version != want {
 		return fmt.Errorf("version is %s but the aggregate files give %s", m.Version, want)
 	}
@@ -126,11 +135,15 @@ func listName(prefix string) string {
 	return "files"
 }
 
-// computeVersion hashes every aggregate file of every dataset.
+// computeVersion hashes every aggregate file of every dataset, and the
+// disclosure pattern.
 func (m *Manifest) computeVersion() string {
 	var all []File
 	for _, d := range m.Datasets {
 		all = append(all, d.Files...)
+	}
+	if m.Disclosure != nil {
+		all = append(all, *m.Disclosure)
 	}
 	return filesVersion(all)
 }

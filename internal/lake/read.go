@@ -28,6 +28,9 @@ type Snapshot struct {
 	// Set holds every aggregate table by year. Datasets without files have
 	// empty maps.
 	Set *aggregate.Set
+	// Disclosure is the stored disclosure pattern, nil if the version has
+	// none.
+	Disclosure []byte
 }
 
 // ReadManifest reads and checks manifest.json. When the lake has no
@@ -77,7 +80,18 @@ func open(ctx context.Context, st store.Store, m *Manifest, etag string) (*Snaps
 	if err := readTables(ctx, st, m, aggregateTables(s), false); err != nil {
 		return nil, err
 	}
-	return &Snapshot{Manifest: m, ETag: etag, Set: s}, nil
+	snap := &Snapshot{Manifest: m, ETag: etag, Set: s}
+	if f := m.Disclosure; f != nil {
+		data, err := fetch(ctx, st, f.Key)
+		if err != nil {
+			return nil, fmt.Errorf("lake: disclosure: %w", err)
+		}
+		if err := checkFile(*f, data); err != nil {
+			return nil, fmt.Errorf("lake: disclosure: %s: %w", f.Key, err)
+		}
+		snap.Disclosure = data
+	}
+	return snap, nil
 }
 
 // Refresh returns the currently published version, reading only what
@@ -93,7 +107,7 @@ func (s *Snapshot) Refresh(ctx context.Context, st store.Store) (*Snapshot, erro
 		return nil, err
 	}
 	if m.Version == s.Manifest.Version {
-		return &Snapshot{Manifest: m, ETag: attrs.ETag, Set: s.Set}, nil
+		return &Snapshot{Manifest: m, ETag: attrs.ETag, Set: s.Set, Disclosure: s.Disclosure}, nil
 	}
 	return open(ctx, st, m, attrs.ETag)
 }

@@ -80,6 +80,25 @@ func Encode(m *aggregate.Microdata, s *aggregate.Set, created time.Time) (*Versi
 	return v, nil
 }
 
+// SetDisclosure stores the version's disclosure pattern (the bytes of
+// protect's MarshalPatterns) and updates the manifest and its version.
+func (v *Version) SetDisclosure(pattern []byte) error {
+	if old := v.Manifest.Disclosure; old != nil {
+		delete(v.Files, old.Key)
+	}
+	hash := sha256Hex(pattern)
+	f := &File{Key: DisclosureKey(hash), Bytes: int64(len(pattern)), SHA256: hash}
+	v.Files[f.Key] = pattern
+	v.Manifest.Disclosure = f
+	v.Manifest.Version = v.Manifest.computeVersion()
+	b, err := v.Manifest.Marshal()
+	if err != nil {
+		return err
+	}
+	v.ManifestJSON = b
+	return nil
+}
+
 func (v *Version) encodeTable(prefix string, t table) ([]File, error) {
 	files := []File{}
 	for _, year := range t.years() {

@@ -18,24 +18,46 @@ type Lake struct {
 	Audits     []*AuditResult // with an auditor: the last audit of each pattern
 }
 
-// ProtectLake builds every structure and suppresses it: with Protect, and,
-// given an auditor, with the audit-guided loop until the audit passes
-// (rounds at most).
-func ProtectLake(src cube.Source, r Rules, audit Auditor, rounds int) (*Lake, error) {
+// ProtectLake builds every structure and protects it with ProtectCertified,
+// the structures on every core.
+func ProtectLake(src cube.Source, r Rules) (*Lake, error) {
 	ps, err := BuildAll(src)
 	if err != nil {
 		return nil, err
 	}
 	l := &Lake{Structures: ps, Patterns: make([]*Pattern, len(ps))}
-	if audit == nil {
-		for i, p := range ps {
-			l.Patterns[i] = Protect(p.Structure, p.Hier, r)
+	err = onEveryCore(len(ps), func(i int) error {
+		p := ps[i]
+		var err error
+		if l.Patterns[i], err = ProtectCertified(p.Structure, p.Hier, r, certifiedRounds); err != nil {
+			return fmt.Errorf("%s %s: %w", p.Name, p.Period, err)
 		}
-		return l, nil
-	}
-	// the structures are independent: protect them on every core
-	l.Audits = make([]*AuditResult, len(ps))
-	errs := make([]error, len(ps))
+		return nil
+	})
+	return l, err
+}
+
+// certifiedRounds bounds the certificate-guided loop; the sample lake needs
+// at most 8.
+const certifiedRounds = 30
+
+// Audit runs the attacker audit (HiGHS) on every pattern of the lake, with
+// one marker for all suppressed cells, and keeps the results in l.Audits.
+func (l *Lake) Audit(r Rules) error {
+	l.Audits = make([]*AuditResult, len(l.Structures))
+	return onEveryCore(len(l.Structures), func(i int) error {
+		s := l.Structures[i]
+		var err error
+		if l.Audits[i], err = Audit(s.Structure, l.Patterns[i], r.threshold(), r.protectionLevel(), OneMark); err != nil {
+			return fmt.Errorf("%s %s: %w", s.Name, s.Period, err)
+		}
+		return nil
+	})
+}
+
+// onEveryCore runs fn(0..n-1) on GOMAXPROCS goroutines and joins the errors.
+func onEveryCore(n int, fn func(i int) error) error {
+	errs := make([]error, n)
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
@@ -43,27 +65,16 @@ func ProtectLake(src cube.Source, r Rules, audit Auditor, rounds int) (*Lake, er
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				p := ps[i]
-				l.Patterns[i], l.Audits[i], errs[i] = ProtectAudited(p.Structure, p.Hier, r, audit, rounds)
-				if errs[i] != nil {
-					errs[i] = fmt.Errorf("%s %s: %w", p.Name, p.Period, errs[i])
-				}
+				errs[i] = fn(i)
 			}
 		}()
 	}
-	for i := range ps {
+	for i := range n {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	return l, errors.Join(errs...)
-}
-
-// HiGHSAuditor is Audit with one marker for every suppressed cell.
-func HiGHSAuditor(threshold int, protection float64) Auditor {
-	return func(s *Structure, p *Pattern) (*AuditResult, error) {
-		return Audit(s, p, threshold, protection, OneMark)
-	}
+	return errors.Join(errs...)
 }
 
 // Mark returns the mark of the cell a count selects (cube, measure and a

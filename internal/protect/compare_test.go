@@ -9,11 +9,7 @@ import (
 // TestEverySeedFigureHasAMark: every figure of the 29 seed tables rests on
 // cells of the protected structures.
 func TestEverySeedFigureHasAMark(t *testing.T) {
-	src := sampleSource(t)
-	l, err := ProtectLake(src, Rules{Threshold: 4}, nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := protectedSample(t)
 	for _, s := range l.Structures {
 		i := 0
 		for j, x := range l.Structures {

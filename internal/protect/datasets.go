@@ -133,14 +133,9 @@ func BuildAll(src cube.Source) ([]*Protected, error) {
 		if err != nil {
 			return nil, err
 		}
-		hier := d.hier()
-		hm := map[string]Hierarchy{}
-		for _, h := range hier {
-			hm[h.Name] = h
-		}
-		views, err := d.views(hm)
+		hier, views, err := d.setup()
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", d.name, err)
+			return nil, err
 		}
 		for _, p := range periods(c) {
 			s, err := Build(d.name, c, d.measure, p.filter(), hier, views, d.possible)
@@ -152,6 +147,35 @@ func BuildAll(src cube.Source) ([]*Protected, error) {
 		}
 	}
 	return out, nil
+}
+
+// setup returns the definition's hierarchies and views.
+func (d definition) setup() ([]Hierarchy, []View, error) {
+	hier := d.hier()
+	hm := map[string]Hierarchy{}
+	for _, h := range hier {
+		hm[h.Name] = h
+	}
+	views, err := d.views(hm)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", d.name, err)
+	}
+	return hier, views, nil
+}
+
+// protected is the definition's structure for a period with its cells only
+// (no atoms, no values): enough to find a cell and read its mark.
+func (d definition) protected(p Period) (*Protected, error) {
+	hier, views, err := d.setup()
+	if err != nil {
+		return nil, err
+	}
+	s, _, err := layout(d.name, hier, views)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", d.name, err)
+	}
+	return &Protected{Name: d.name, Cube: d.cube, Measure: d.measure, Hier: hier, Views: views,
+		Possible: d.possible, Structure: s, Period: p}, nil
 }
 
 // periods lists the years (and quarters) a cube has rows for, in order.

@@ -80,6 +80,27 @@ func (b *basis) reduce(v sparse) sparse {
 	return v
 }
 
+// add puts v into the basis unless it lies in the span, and reports whether
+// it did.
+func (b *basis) add(v sparse) bool {
+	red := b.reduce(v)
+	if red.isZero() {
+		return false
+	}
+	b.byPivot[red.idx[0]] = red.normalised()
+	return true
+}
+
+// normalised is v scaled to 1 at its first column.
+func (v sparse) normalised() sparse {
+	inv := modp.Inv(v.val[0])
+	out := sparse{idx: v.idx, val: make([]uint64, len(v.val))}
+	for k, x := range v.val {
+		out.val[k] = modp.Mul(x, inv)
+	}
+	return out
+}
+
 // isZero reports whether v has no nonzero entry.
 func (v sparse) isZero() bool { return len(v.idx) == 0 }
 

@@ -1,56 +1,18 @@
 package protect
 
 import (
+	"fmt"
 	"maps"
+	"math"
 	"slices"
+	"sort"
 )
 
-// Auditor computes the attacker's intervals of a pattern's suppressed cells
-// (Audit is one, with HiGHS).
-type Auditor func(s *Structure, p *Pattern) (*AuditResult, error)
-
-// ProtectAudited is Protect followed by an audit-guided loop: while the
-// audit fails a cell, the smallest published non-zero cell that shares an
-// additive relation with it (a sibling, else the relation's parent) is
-// suppressed too, the Gauss pass is run again with every suppression kept,
-// and the pattern is audited again. It returns the pattern and the audit of
-// the last round; rounds bounds the loop.
-func ProtectAudited(s *Structure, hier []Hierarchy, r Rules, audit Auditor, rounds int) (*Pattern, *AuditResult, error) {
-	rels := s.relations(hier)
-	byChild := map[int][]relation{}
-	for _, rel := range rels {
-		for _, c := range rel.children {
-			byChild[c] = append(byChild[c], rel)
-		}
+func (r Rules) threshold() int {
+	if r.Threshold == 0 {
+		return 4
 	}
-	p := Protect(s, hier, r)
-	for round := 0; ; round++ {
-		res, err := audit(s, p)
-		if err != nil {
-			return nil, nil, err
-		}
-		if len(res.Failures) == 0 || round == rounds {
-			return p, res, nil
-		}
-		failing := map[int]bool{}
-		for _, iv := range res.Intervals {
-			w := iv.Width()
-			if w < 1e-6 || (p.Marks[iv.Cell] == Primary && w < r.protectionLevel()-1e-6) {
-				failing[iv.Cell] = true
-			}
-		}
-		forced := make([]bool, len(s.Cells))
-		for i, m := range p.Marks {
-			forced[i] = m == Secondary
-		}
-		for _, f := range slices.Sorted(maps.Keys(failing)) {
-			if c := complementFor(s, p, byChild, f, forced); c >= 0 {
-				forced[c] = true
-			}
-		}
-		p = gauss(s, r, forced)
-		widenIntervals(s, p, rels, r.protectionLevel())
-	}
+	return r.Threshold
 }
 
 func (r Rules) protectionLevel() float64 {
@@ -99,4 +61,163 @@ func complementFor(s *Structure, p *Pattern, byChild map[int][]relation, cell in
 		}
 	}
 	return best
+}
+
+// ProtectCertified is Protect followed by a certificate-guided loop, in pure
+// Go: every primary cell must have a certificate (two tables an attacker
+// cannot tell from the truth, its value protection-level apart); while one
+// has none, the smallest published non-zero cell sharing an additive
+// relation with it is suppressed too and the Gauss pass runs again. The
+// search for certificates is restricted to a neighbourhood of each cell, so
+// it can miss protection an attacker's full LP would grant (and suppress a
+// little more than needed), never the reverse. It fails when rounds pass and
+// a primary cell is still uncertified.
+func ProtectCertified(s *Structure, hier []Hierarchy, r Rules, rounds int) (*Pattern, error) {
+	p, _, err := protectCertified(s, hier, r, rounds)
+	return p, err
+}
+
+// protectCertified is ProtectCertified returning the certificates, which it
+// checks once more against the final pattern.
+func protectCertified(s *Structure, hier []Hierarchy, r Rules, rounds int) (*Pattern, map[int][]certificate, error) {
+	rels := s.relations(hier)
+	byChild := map[int][]relation{}
+	for _, rel := range rels {
+		for _, c := range rel.children {
+			byChild[c] = append(byChild[c], rel)
+		}
+	}
+	p := Protect(s, hier, r)
+	var certs map[int][]certificate
+	for round := 0; ; round++ {
+		var failing []int
+		certs, failing = certify(s, p, r.protectionLevel(), certs)
+		if len(failing) == 0 {
+			p = prune(s, p, r, rels, certs)
+			ct := newCertifier(s, p, r.protectionLevel())
+			for c, cs := range certs {
+				if err := ct.checkAll(cs); err != nil {
+					return nil, nil, fmt.Errorf("%s: %s: the final pattern voids its certificate: %w", s.Dataset, s.Cells[c].Key, err)
+				}
+			}
+			return p, certs, nil
+		}
+		if round == rounds {
+			return nil, nil, fmt.Errorf("%s: %d primary cells without a certificate after %d rounds, e.g. %s",
+				s.Dataset, len(failing), rounds, s.Cells[failing[0]].Key)
+		}
+		forced := make([]bool, len(s.Cells))
+		for i, m := range p.Marks {
+			forced[i] = m == Secondary
+		}
+		for _, f := range failing {
+			cs := complementsFor(s, p, f, r.protectionLevel())
+			if len(cs) == 0 {
+				if c := complementFor(s, p, byChild, f, forced); c >= 0 {
+					cs = []int{c}
+				}
+			}
+			for _, c := range cs {
+				forced[c] = true
+			}
+		}
+		p = gauss(s, r, forced)
+		widenIntervals(s, p, rels, r.protectionLevel())
+	}
+}
+
+// prune publishes again the secondary cells the certificates can do without,
+// larger cells first: a cell no certificate moves is published outright
+// (every certificate stays valid); one that some move is published if those
+// primary cells can be proven again with it published. The Gauss pass and
+// the relations then run again with the remaining secondaries kept; they
+// only add suppressions, which keeps the certificates valid too (a cell they
+// suppress was published, so no certificate moves it, and it stays at its
+// value, at least 1).
+func prune(s *Structure, p *Pattern, r Rules, rels []relation, certs map[int][]certificate) *Pattern {
+	q := &Pattern{Marks: slices.Clone(p.Marks), Primaries: p.Primaries, Secondaries: p.Secondaries}
+	var order []int
+	for i, m := range q.Marks {
+		if m == Secondary {
+			order = append(order, i)
+		}
+	}
+	sort.SliceStable(order, func(a, b int) bool { return s.Cells[order[a]].Value > s.Cells[order[b]].Value })
+	freed := 0
+	for _, i := range order {
+		var moving []int
+		for c, cs := range certs {
+			for _, cert := range cs {
+				if math.Abs(cert.sumOn(s.Cells[i])) > tolerance {
+					moving = append(moving, c)
+					break
+				}
+			}
+		}
+		q.Marks[i] = Published
+		ct := newCertifier(s, q, r.protectionLevel())
+		again := map[int][]certificate{}
+		ok := true
+		for _, c := range moving {
+			// not the wide neighbourhood: a trial that needs it costs more
+			// than the cell is worth
+			cs, err := ct.proveWithin(c, pruneAtoms, pruneCell)
+			if err != nil {
+				ok = false
+				break
+			}
+			again[c] = cs
+		}
+		if !ok {
+			q.Marks[i] = Secondary
+			continue
+		}
+		maps.Copy(certs, again)
+		freed++
+	}
+	if freed == 0 {
+		return p
+	}
+	forced := make([]bool, len(s.Cells))
+	for i, m := range q.Marks {
+		forced[i] = m == Secondary
+	}
+	q = gauss(s, r, forced)
+	widenIntervals(s, q, rels, r.protectionLevel())
+	return q
+}
+
+// certify finds certificates for every primary cell of p, keeping those of
+// prev that still hold, and lists the cells it finds none for. The cells are
+// searched on every core; the result does not depend on the order.
+func certify(s *Structure, p *Pattern, level float64, prev map[int][]certificate) (map[int][]certificate, []int) {
+	ct := newCertifier(s, p, level)
+	var primaries []int
+	for i, m := range p.Marks {
+		if m == Primary {
+			primaries = append(primaries, i)
+		}
+	}
+	found := make([][]certificate, len(primaries))
+	onEveryCore(len(primaries), func(k int) error {
+		i := primaries[k]
+		if cs, ok := prev[i]; ok && ct.checkAll(cs) == nil {
+			found[k] = cs
+			return nil
+		}
+		if cs, err := ct.prove(i); err == nil {
+			found[k] = cs
+		}
+		return nil
+	})
+	certs := map[int][]certificate{}
+	var failing []int
+	for k, i := range primaries {
+		if found[k] == nil {
+			failing = append(failing, i)
+			continue
+		}
+		certs[i] = found[k]
+	}
+	return certs, failing
 }

@@ -75,3 +75,26 @@ func BenchmarkProtectNational(b *testing.B) {
 		b.ReportMetric(float64(p.Secondaries), "secondary")
 	}
 }
+
+// BenchmarkProtectCertifiedNational: the pattern the API serves (certified,
+// pruned) for the national-scale year. Long: run it on its own,
+// go test -run X -bench CertifiedNational -benchtime 1x -timeout 2h ./internal/protect
+func BenchmarkProtectCertifiedNational(b *testing.B) {
+	c, hs, views, err := nationalInsatser()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := Build("insatser", c, "antal_beslut", cube.Filter{"ar": {"2024"}}, hs, views, insatserPossible)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		p, err := ProtectCertified(s, hs, Rules{Threshold: 4}, certifiedRounds)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(p.Primaries), "primary")
+		b.ReportMetric(float64(p.Secondaries), "secondary")
+	}
+}

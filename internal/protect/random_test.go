@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stockholm/insyn/internal/cube"
@@ -137,9 +138,11 @@ func TestRandomStructures(t *testing.T) {
 }
 
 // TestRandomLakesPassTheAudit: 200 seeded random structures (a quarter of
-// each adversarial shape), protected by the audit-guided loop, pass the
-// attacker audit: no primary cell narrower than 3 and no suppressed cell
-// disclosed exactly.
+// each adversarial shape), protected by the certificate-guided loop, pass
+// the attacker audit: no primary cell narrower than 3 and no suppressed cell
+// disclosed exactly. And every certificate is a table the attacker cannot
+// rule out: the value it gives its primary cell lies inside the audit's
+// interval (a certificate the solver got wrong would show here).
 func TestRandomLakesPassTheAudit(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2026, 12))
 	type lakeCase struct {
@@ -154,11 +157,15 @@ func TestRandomLakesPassTheAudit(t *testing.T) {
 		}
 		cases = append(cases, lakeCase{s, hier})
 	}
-	audit := HiGHSAuditor(4, 3)
+	var certified, secondaries atomic.Int64
 	for i, c := range cases {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			t.Parallel()
-			p, res, err := ProtectAudited(c.s, c.hier, Rules{Threshold: 4}, audit, 20)
+			p, certs, err := protectCertified(c.s, c.hier, Rules{Threshold: 4}, 30)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Audit(c.s, p, 4, 3, OneMark)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -168,6 +175,28 @@ func TestRandomLakesPassTheAudit(t *testing.T) {
 			if d := exactlyDisclosed(c.s, p); len(d) > 0 {
 				t.Errorf("shape %d: %s derivable", i%4, c.s.Cells[d[0]].Key)
 			}
+			for _, iv := range res.Intervals {
+				if p.Marks[iv.Cell] != Primary {
+					continue
+				}
+				certs, ok := certs[iv.Cell]
+				if !ok {
+					t.Fatalf("shape %d: %s has no certificate", i%4, c.s.Cells[iv.Cell].Key)
+				}
+				for _, cert := range certs {
+					v := c.s.Cells[iv.Cell].Value + cert.sumOn(c.s.Cells[iv.Cell])
+					if v < iv.Lo-1e-6 || (!iv.Unbounded && v > iv.Hi+1e-6) {
+						t.Errorf("shape %d: a certificate puts %s at %v, outside the audit's [%v, %v]", i%4, c.s.Cells[iv.Cell].Key, v, iv.Lo, iv.Hi)
+					}
+				}
+				certified.Add(1)
+			}
+			secondaries.Add(int64(p.Secondaries))
 		})
 	}
+	t.Cleanup(func() {
+		if certified.Load() < 200 || secondaries.Load() == 0 {
+			t.Errorf("only %d certified primary cells and %d secondaries over 200 structures: the test does not exercise the engine", certified.Load(), secondaries.Load())
+		}
+	})
 }

@@ -10,7 +10,7 @@ import (
 const auditDoc = "../../testdata/reports/AUDIT.md"
 
 // TestAuditStatusOfTheSampleLake: every structure of the sample lake,
-// protected by the audit-guided loop, passes the attacker audit (no primary
+// protected as the API serves it (ProtectLake), passes the attacker audit (no primary
 // narrower than 3, nothing disclosed exactly); testdata/reports/AUDIT.md
 // records the figures (`go test ./internal/protect -update`).
 func TestAuditStatusOfTheSampleLake(t *testing.T) {
@@ -23,8 +23,8 @@ structure, the suppressed cells, and the cells the audit fails (one marker
 for all suppressed cells, threshold 4, protection level 3; HiGHS LPs over
 the atoms of the structure with every published cell, non-negativity and
 "suppressed ⇒ at least 1"). The pattern is Protect (Gauss elimination and
-the per-relation rule) followed by the audit-guided loop; "secondary before"
-is Protect alone.
+the per-relation rule) followed by the certificate-guided loop, in pure Go
+(ProtectLake); "secondary before" is Protect alone.
 
 | structure | period | cells | primary | secondary before | secondary | narrower than 3 | disclosed exactly |
 |---|---|---|---|---|---|---|---|

@@ -134,50 +134,11 @@ func (s *Structure) key(coords map[string]string) string {
 // says which combinations of leaves can exist at all (public knowledge, e.g.
 // a type of housing only for bostad); the others are structural zeros.
 func Build(dataset string, c *cube.Cube, measure string, period cube.Filter, hier []Hierarchy, views []View, possible func(leaf []string) bool) (*Structure, error) {
-	dims := make([]string, len(hier))
-	for i, h := range hier {
-		dims[i] = h.Name
+	s, viewMembers, err := layout(dataset, hier, views)
+	if err != nil {
+		return nil, err
 	}
-	s := &Structure{Dataset: dataset, Dims: dims, index: map[string]int{}}
-	dimIdx := map[string]int{}
-	for i, d := range dims {
-		dimIdx[d] = i
-	}
-	// cells of every view; equal coordinates from different views are one cell
-	viewMembers := make([][][]Member, len(views))
-	for vi, v := range views {
-		members := make([][]Member, len(dims))
-		viewMembers[vi] = members
-		for i, h := range hier {
-			members[i] = []Member{{Code: Total, Leaves: slices.Clone(h.Leaves)}}
-		}
-		for _, d := range v.Dims {
-			i, ok := dimIdx[d.Name]
-			if !ok {
-				return nil, fmt.Errorf("view %s: dimension %q has no hierarchy", v.Name, d.Name)
-			}
-			members[i] = d.Members
-		}
-		var rec func(i int, coords []string)
-		rec = func(i int, coords []string) {
-			if i == len(dims) {
-				m := map[string]string{}
-				for j, d := range dims {
-					m[d] = coords[j]
-				}
-				k := s.key(m)
-				if _, ok := s.index[k]; !ok {
-					s.index[k] = len(s.Cells)
-					s.Cells = append(s.Cells, Cell{Key: k, Coords: slices.Clone(coords)})
-				}
-				return
-			}
-			for _, m := range members[i] {
-				rec(i+1, append(coords, m.Code))
-			}
-		}
-		rec(0, nil)
-	}
+	dims := s.Dims
 	// which members of each dimension contain each leaf, over all cells
 	contains := make([]map[string]map[string]bool, len(dims)) // dim -> member -> leaf set
 	for i, h := range hier {
@@ -281,6 +242,57 @@ func Build(dataset string, c *cube.Cube, measure string, period cube.Filter, hie
 		sort.Slice(s.Cells[i].Atoms, func(a, b int) bool { return s.Cells[i].Atoms[a] < s.Cells[i].Atoms[b] })
 	}
 	return s, nil
+}
+
+// layout makes the cells of a structure from its views, without atoms or
+// values: which cells exist depends on the views only, never on the data.
+// It also returns each view's members per dimension.
+func layout(dataset string, hier []Hierarchy, views []View) (*Structure, [][][]Member, error) {
+	dims := make([]string, len(hier))
+	for i, h := range hier {
+		dims[i] = h.Name
+	}
+	s := &Structure{Dataset: dataset, Dims: dims, index: map[string]int{}}
+	dimIdx := map[string]int{}
+	for i, d := range dims {
+		dimIdx[d] = i
+	}
+	// cells of every view; equal coordinates from different views are one cell
+	viewMembers := make([][][]Member, len(views))
+	for vi, v := range views {
+		members := make([][]Member, len(dims))
+		viewMembers[vi] = members
+		for i, h := range hier {
+			members[i] = []Member{{Code: Total, Leaves: slices.Clone(h.Leaves)}}
+		}
+		for _, d := range v.Dims {
+			i, ok := dimIdx[d.Name]
+			if !ok {
+				return nil, nil, fmt.Errorf("view %s: dimension %q has no hierarchy", v.Name, d.Name)
+			}
+			members[i] = d.Members
+		}
+		var rec func(i int, coords []string)
+		rec = func(i int, coords []string) {
+			if i == len(dims) {
+				m := map[string]string{}
+				for j, d := range dims {
+					m[d] = coords[j]
+				}
+				k := s.key(m)
+				if _, ok := s.index[k]; !ok {
+					s.index[k] = len(s.Cells)
+					s.Cells = append(s.Cells, Cell{Key: k, Coords: slices.Clone(coords)})
+				}
+				return
+			}
+			for _, m := range members[i] {
+				rec(i+1, append(coords, m.Code))
+			}
+		}
+		rec(0, nil)
+	}
+	return s, viewMembers, nil
 }
 
 func setOf(xs []string) map[string]bool {

@@ -1,9 +1,6 @@
 package protect
 
-import (
-	"github.com/stockholm/insyn/internal/modp"
-	"sort"
-)
+import "sort"
 
 // Mark is what the API shows for a cell.
 type Mark uint8
@@ -69,10 +66,7 @@ func Protect(s *Structure, hier []Hierarchy, r Rules) *Pattern {
 // gauss is the Gauss pass; forced cells are suppressed (as secondary) from
 // the start.
 func gauss(s *Structure, r Rules, forced []bool) *Pattern {
-	t := float64(r.Threshold)
-	if t == 0 {
-		t = 4
-	}
+	t := float64(r.threshold())
 	p := &Pattern{Marks: make([]Mark, len(s.Cells))}
 	type suppressed struct {
 		cell     int
@@ -123,11 +117,7 @@ func gauss(s *Structure, r Rules, forced []bool) *Pattern {
 			continue // already implied by what is published
 		}
 		q := red.idx[0]
-		inv := modp.Inv(red.val[0])
-		norm := sparse{idx: red.idx, val: make([]uint64, len(red.val))}
-		for k, x := range red.val {
-			norm.val[k] = modp.Mul(x, inv)
-		}
+		norm := red.normalised()
 		discloses := false
 		if s.Cells[i].Value != 0 {
 			for _, x := range supp {

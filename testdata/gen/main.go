@@ -1,5 +1,5 @@
 // Command gen regenerates the sample lake testdata/lake from the synthetic
-// data of internal/synth, or with -check reports how the committed lake
+// data of internal/synth, with its disclosure pattern (a few minutes), or with -check reports how the committed lake
 // drifts from what the generators make now.
 //
 //	go run ./testdata/gen           # rewrite testdata/lake
@@ -14,6 +14,7 @@ import (
 
 	"github.com/stockholm/insyn/internal/aggregate"
 	"github.com/stockholm/insyn/internal/lake"
+	"github.com/stockholm/insyn/internal/protect"
 	"github.com/stockholm/insyn/internal/synth"
 )
 
@@ -43,6 +44,19 @@ func run(out string, check, partial bool, log *slog.Logger) error {
 	}
 	v, err := lake.Encode(m, set, lake.SampleCreated)
 	if err != nil {
+		return err
+	}
+	// the disclosure pattern, computed once here and read by the API
+	rules := protect.Rules{Threshold: 4, ProtectionLevel: 3}
+	l, err := protect.ProtectLake(set.Source(), rules)
+	if err != nil {
+		return err
+	}
+	pattern, err := l.MarshalPatterns(rules)
+	if err != nil {
+		return err
+	}
+	if err := v.SetDisclosure(pattern); err != nil {
 		return err
 	}
 	if check {

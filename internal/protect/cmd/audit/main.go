@@ -1,6 +1,8 @@
-// Command audit protects every dataset of a lake and runs the attacker audit
-// on each pattern, printing per structure the suppressed cells and the cells
-// the audit fails. A reviewer's check that no answer reveals a small group:
+// Command audit runs the attacker audit on the disclosure pattern a lake
+// version stores (what the API serves), printing per structure the
+// suppressed cells and the cells the audit fails; with -recompute it audits
+// the pattern the engine computes now instead. A reviewer's check that no
+// answer reveals a small group:
 //
 //	go run ./internal/protect/cmd/audit -lake testdata/lake
 //
@@ -22,18 +24,18 @@ import (
 
 func main() {
 	dir := flag.String("lake", "testdata/lake", "lake directory")
-	threshold := flag.Int("threshold", 4, "counts 1..threshold-1 are suppressed")
-	level := flag.Float64("protection", 3, "width a suppressed small count's interval must keep")
-	rounds := flag.Int("rounds", 10, "rounds of the audit-guided loop")
+	threshold := flag.Int("threshold", 4, "counts 1..threshold-1 are suppressed (with -recompute)")
+	level := flag.Float64("protection", 3, "width a suppressed small count's interval must keep (with -recompute)")
+	recompute := flag.Bool("recompute", false, "compute the pattern with this build instead of auditing the stored one")
 	flag.Parse()
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	if err := run(*dir, *threshold, *level, *rounds); err != nil {
+	if err := run(*dir, *threshold, *level, *recompute); err != nil {
 		log.Error("audit failed", "lake", *dir, "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir string, threshold int, level float64, rounds int) error {
+func run(dir string, threshold int, level float64, recompute bool) error {
 	st, err := dirstore.New(dir)
 	if err != nil {
 		return err
@@ -42,9 +44,20 @@ func run(dir string, threshold int, level float64, rounds int) error {
 	if err != nil {
 		return err
 	}
-	l, err := protect.ProtectLake(snap.Set.Source(), protect.Rules{Threshold: threshold, ProtectionLevel: level},
-		protect.HiGHSAuditor(threshold, level), rounds)
+	rules := protect.Rules{Threshold: threshold, ProtectionLevel: level}
+	var l *protect.Lake
+	if recompute {
+		l, err = protect.ProtectLake(snap.Set.Source(), rules)
+	} else {
+		if snap.Disclosure == nil {
+			return fmt.Errorf("lake version %s stores no disclosure pattern (run with -recompute to audit the engine's)", snap.Manifest.Version)
+		}
+		l, rules, err = protect.WithStructures(snap.Set.Source(), snap.Disclosure)
+	}
 	if err != nil {
+		return err
+	}
+	if err := l.Audit(rules); err != nil {
 		return err
 	}
 	fmt.Printf("lake %s version %s\n%-30s %-10s %6s %8s %9s %8s\n", dir, snap.Manifest.Version,
