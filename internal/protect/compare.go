@@ -18,8 +18,8 @@ type Lake struct {
 	Audits     []*AuditResult // with an auditor: the last audit of each pattern
 }
 
-// ProtectLake builds every structure and protects it with ProtectCertified,
-// the structures on every core.
+// ProtectLake builds every structure and protects it with ProtectCertified
+// under its cube's rules (Rules.For), the structures on every core.
 func ProtectLake(src cube.Source, r Rules) (*Lake, error) {
 	ps, err := BuildAll(src)
 	if err != nil {
@@ -29,7 +29,7 @@ func ProtectLake(src cube.Source, r Rules) (*Lake, error) {
 	err = onEveryCore(len(ps), func(i int) error {
 		p := ps[i]
 		var err error
-		if l.Patterns[i], err = ProtectCertified(p.Structure, p.Hier, r, certifiedRounds); err != nil {
+		if l.Patterns[i], err = ProtectCertified(p.Structure, p.Hier, r.For(p.Cube), certifiedRounds); err != nil {
 			return fmt.Errorf("%s %s: %w", p.Name, p.Period, err)
 		}
 		return nil
@@ -48,7 +48,8 @@ func (l *Lake) Audit(r Rules) error {
 	return onEveryCore(len(l.Structures), func(i int) error {
 		s := l.Structures[i]
 		var err error
-		if l.Audits[i], err = Audit(s.Structure, l.Patterns[i], r.threshold(), r.protectionLevel(), OneMark); err != nil {
+		rc := r.For(s.Cube)
+		if l.Audits[i], err = Audit(s.Structure, l.Patterns[i], rc.threshold(), rc.protectionLevel(), OneMark); err != nil {
 			return fmt.Errorf("%s %s: %w", s.Name, s.Period, err)
 		}
 		return nil

@@ -21,6 +21,7 @@ const PatternFormat = "insyn-pattern/1"
 type storedPatterns struct {
 	Format          string            `json:"format"`
 	Threshold       int               `json:"threshold"`
+	Datasets        map[string]int    `json:"dataset_thresholds,omitempty"`
 	ProtectionLevel float64           `json:"protection_level"`
 	Structures      []storedStructure `json:"structures"`
 }
@@ -37,7 +38,7 @@ type storedStructure struct {
 // MarshalPatterns writes the lake's patterns (computed under r) as JSON;
 // the same patterns give the same bytes.
 func (l *Lake) MarshalPatterns(r Rules) ([]byte, error) {
-	out := storedPatterns{Format: PatternFormat, Threshold: r.threshold(), ProtectionLevel: r.protectionLevel()}
+	out := storedPatterns{Format: PatternFormat, Threshold: r.threshold(), Datasets: r.Datasets, ProtectionLevel: r.protectionLevel()}
 	for i, p := range l.Structures {
 		st := storedStructure{Name: p.Name, Year: p.Period.Year, Quarter: p.Period.Quarter,
 			Cells: len(p.Structure.Cells), Primary: []string{}, Secondary: []string{}}
@@ -102,7 +103,7 @@ func UnmarshalLake(data []byte) (*Lake, Rules, error) {
 		l.Structures = append(l.Structures, p)
 		l.Patterns = append(l.Patterns, pat)
 	}
-	return l, Rules{Threshold: in.Threshold, ProtectionLevel: in.ProtectionLevel}, nil
+	return l, Rules{Threshold: in.Threshold, ProtectionLevel: in.ProtectionLevel, Datasets: in.Datasets}, nil
 }
 
 // WithStructures is a stored pattern over the structures built from src (the

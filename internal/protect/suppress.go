@@ -19,6 +19,17 @@ const (
 type Rules struct {
 	Threshold       int     // counts 1..Threshold-1 are primary (default 4)
 	ProtectionLevel float64 // width a primary cell's interval must keep (default 3)
+	// Datasets overrides Threshold per cube (e.g. "kbf": 5), for a dataset
+	// whose owner asks for more.
+	Datasets map[string]int
+}
+
+// For returns the rules of one cube: its own threshold if it has one.
+func (r Rules) For(cube string) Rules {
+	if t, ok := r.Datasets[cube]; ok {
+		return Rules{Threshold: t, ProtectionLevel: r.ProtectionLevel}
+	}
+	return Rules{Threshold: r.Threshold, ProtectionLevel: r.ProtectionLevel}
 }
 
 // Pattern is the published/suppressed mark of every cell of a structure.

@@ -93,3 +93,22 @@ func TestDroppingASecondaryDisclosesExactly(t *testing.T) {
 		t.Fatal("the sample pattern has no secondary suppression to drop")
 	}
 }
+
+// TestThresholdPerDataset: a dataset may ask for a higher threshold than
+// the rest; a count of 4 is then primary there and published elsewhere.
+func TestThresholdPerDataset(t *testing.T) {
+	r := Rules{Threshold: 4, Datasets: map[string]int{"kbf": 5}}
+	if got := r.For("kbf").Threshold; got != 5 {
+		t.Errorf("kbf's threshold is %d, want 5", got)
+	}
+	if got := r.For("insatser").Threshold; got != 4 {
+		t.Errorf("insatser's threshold is %d, want 4", got)
+	}
+	s := handStructure([]float64{4, 9}, map[string][]int32{"a": {0}, "b": {1}, "total": {0, 1}})
+	if m := Suppress(s, r.For("kbf")).Marks[s.index["a"]]; m != Primary {
+		t.Errorf("under kbf's rules a count of 4 has mark %d, want primary", m)
+	}
+	if m := Suppress(s, r.For("insatser")).Marks[s.index["a"]]; m != Published {
+		t.Errorf("under the default rules a count of 4 has mark %d, want published", m)
+	}
+}
