@@ -1,6 +1,7 @@
 package protect
 
 import (
+	"slices"
 	"testing"
 )
 
@@ -44,5 +45,40 @@ func TestCertifiedLoopProtectsBeslut(t *testing.T) {
 		}
 		t.Logf("beslut %s: %d audit failures and %d secondaries before, 0 failures and %d secondaries after",
 			s.Period, len(before.Failures), base.Secondaries, p.Secondaries)
+	}
+}
+
+// TestDroppingAComplementOfTheServedPatternFailsTheAudit: in the pattern the
+// sample lake serves for beslut, publishing a complementary cell again lets
+// the attacker narrow some primary cell — for most of them, the audit says
+// so. (A pruned pattern has no complement to spare; an audit that passed
+// every weakened pattern could not fail.)
+func TestDroppingAComplementOfTheServedPatternFailsTheAudit(t *testing.T) {
+	l := protectedSample(t)
+	for i, s := range l.Structures {
+		if s.Name != "beslut" {
+			continue
+		}
+		p := l.Patterns[i]
+		failed, tried := 0, 0
+		for c, m := range p.Marks {
+			if m != Secondary {
+				continue
+			}
+			broken := &Pattern{Marks: slices.Clone(p.Marks)}
+			broken.Marks[c] = Published
+			res, err := Audit(s.Structure, broken, 4, 3, OneMark)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tried++
+			if len(res.Failures) > 0 {
+				failed++
+			}
+		}
+		if tried == 0 || failed*2 < tried {
+			t.Errorf("beslut %s: publishing one of its %d complements failed the audit only %d times", s.Period, tried, failed)
+		}
+		t.Logf("beslut %s: publishing any one of %d complements: the audit fails %d times", s.Period, tried, failed)
 	}
 }
