@@ -55,7 +55,8 @@ func simplex(A [][]float64, b, c []float64) ([]float64, error) {
 		return nil, errInfeasible
 	}
 	// drive the artificials out of the basis; a row with no other entry is
-	// redundant and stays with its artificial at zero
+	// redundant and is dropped, and so are the artificial columns, which
+	// never enter again
 	for i, v := range basis {
 		if v < n {
 			continue
@@ -67,6 +68,20 @@ func simplex(A [][]float64, b, c []float64) ([]float64, error) {
 			}
 		}
 	}
+	obj = t[m]
+	var rows [][]float64
+	var kept []int
+	for i := range m {
+		if basis[i] < n {
+			r := t[i]
+			r[n] = r[w-1]
+			rows = append(rows, r[:n+1])
+			kept = append(kept, basis[i])
+		}
+	}
+	m, w = len(rows), n+1
+	t = append(rows, obj[:w])
+	basis = kept
 	// phase 2: the true costs, reduced against the basis
 	obj = t[m]
 	clear(obj)
@@ -139,8 +154,14 @@ func iterate(t [][]float64, basis []int, enter int) error {
 func pivot(t [][]float64, basis []int, row, col int) {
 	pr := t[row]
 	inv := 1 / pr[col]
+	// the pivot row is mostly zeros (these are 0/1 tables): update only the
+	// columns where it has entries
+	nz := make([]int, 0, len(pr))
 	for j := range pr {
-		pr[j] *= inv
+		if pr[j] != 0 {
+			pr[j] *= inv
+			nz = append(nz, j)
+		}
 	}
 	pr[col] = 1
 	for i, r := range t {
@@ -151,10 +172,8 @@ func pivot(t [][]float64, basis []int, row, col int) {
 		if f == 0 {
 			continue
 		}
-		for j, v := range pr {
-			if v != 0 {
-				r[j] -= f * v
-			}
+		for _, j := range nz {
+			r[j] -= f * pr[j]
 		}
 		r[col] = 0
 	}
