@@ -497,6 +497,35 @@ func (f *faulty) Delete(ctx context.Context, key string) error {
 	return f.Store.Delete(ctx, key)
 }
 
+// kbfLake is the sample lake cut down to KBF and the delivered aggregates,
+// so that an ingest makes few store calls and each can be stopped.
+func kbfLake(t testing.TB) *lake.Version {
+	t.Helper()
+	st, err := dirstore.New(lakeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := served(t, st)
+	raw, err := lake.ReadRaw(context.Background(), st, snap.Manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &aggregate.Microdata{KBF: raw.KBF}
+	set, err := aggregate.Build(m, &aggregate.External{Lov: snap.Set.Lov, Befolkning: snap.Set.Befolkning, SFB: snap.Set.SFB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := lake.Encode(m, set, lake.SampleCreated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pattern, _ := fakePattern(set, protect.Rules{})
+	if err := v.SetDisclosure(pattern); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 // TestFaultInjection stops an ingest after each of its store calls, and
 // makes each call fail once: every time the served version opens whole
 // (the old one, or the new one once the manifest switched) and a rerun
@@ -506,9 +535,16 @@ func TestFaultInjection(t *testing.T) {
 	backends(t, func(t *testing.T, newStore func(t *testing.T) store.Store) {
 		good := kbfWithout(t, 2024, 1)
 		bad := badSamples(t)["bad/kbf/2024/negative-amount.csv"]
+		small := kbfLake(t)
 		setup := func(t *testing.T) (store.Store, []byte) {
 			st := newStore(t)
-			seedLake(t, st)
+			for _, k := range small.Keys() {
+				body := small.ManifestJSON
+				if k != lake.ManifestKey {
+					body = small.Files[k]
+				}
+				put(t, st, k, body)
+			}
 			put(t, st, "uploads/kbf/2024/kbf_2024.csv", good)
 			put(t, st, "uploads/kbf/2024/negative-amount.csv", bad)
 			return st, get(t, st, lake.ManifestKey)
