@@ -1,0 +1,537 @@
+// Package ingest turns staff uploads into the next version of the lake. It
+// works on one store.Store that holds the lake and the upload area side by
+// side:
+//
+//	uploads/<dataset>/<period>/<name>     pending uploads (staff write here)
+//	rejected/<same path>                  a rejected upload, byte for byte,
+//	rejected/<same path>.report.json|txt  and its report (upload.Report)
+//	processed/<version>/<same path>       an upload the version <version> holds
+//	manifests/<version>.json              superseded manifests, for retention
+//	manifest.json, aggregates/, raw/      the lake (internal/lake)
+//
+// Run never loses an upload: an upload leaves uploads/ only after its copy
+// under rejected/ or processed/ is written, and its rows are published
+// only as a whole new lake version switched in with a conditional write of
+// manifest.json. A run stopped at any point leaves the served version
+// whole, and running again completes the work: ingesting an upload the
+// lake already holds publishes nothing and only files the upload away.
+//
+// The package knows nothing of AWS or Lambda (functions/ingest is the
+// adapter); it imports no AWS package.
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/stockholm/insyn/internal/aggregate"
+	"github.com/stockholm/insyn/internal/lake"
+	v1 "github.com/stockholm/insyn/internal/lake/vparquet1"
+	"github.com/stockholm/insyn/internal/protect"
+	"github.com/stockholm/insyn/internal/store"
+	"github.com/stockholm/insyn/internal/upload"
+)
+
+// Prefixes of the upload area and of the manifest history, in the lake's
+// store next to the lake.
+const (
+	UploadsPrefix   = "uploads/"
+	RejectedPrefix  = "rejected/"
+	ProcessedPrefix = "processed/"
+	ManifestsPrefix = "manifests/"
+)
+
+// Defaults of Options.
+const (
+	DefaultKeep    = 5
+	DefaultRetries = 5
+)
+
+// PatternFunc computes the disclosure pattern of a lake version's
+// aggregates: the bytes stored under aggregates/_disclosure/.
+type PatternFunc func(set *aggregate.Set, rules protect.Rules) ([]byte, error)
+
+// Protect is the real PatternFunc: protect.ProtectLake and MarshalPatterns,
+// minutes for the sample lake on two cores.
+func Protect(set *aggregate.Set, rules protect.Rules) ([]byte, error) {
+	l, err := protect.ProtectLake(set.Source(), rules)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: disclosure pattern: %w", err)
+	}
+	b, err := l.MarshalPatterns(rules)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: disclosure pattern: %w", err)
+	}
+	return b, nil
+}
+
+// Options configures Run. The zero value is usable.
+type Options struct {
+	// Keys limits the run to these upload keys (those of an S3 event);
+	// empty means every pending upload under UploadsPrefix (the daily run).
+	Keys []string
+	// Rules are the disclosure rules the pattern is computed with; zero
+	// fields take threshold 4 and protection level 3.
+	Rules protect.Rules
+	// Keep is how many lake versions stay readable: the published one and
+	// the Keep-1 before it. Data files no kept version lists are deleted.
+	// 0 means DefaultKeep.
+	Keep int
+	// Retries bounds how often a publish that lost the race for
+	// manifest.json is redone on the new manifest; 0 means DefaultRetries.
+	Retries int
+	// Created is the creation time written into the manifest. Zero takes
+	// the newest modification time of the uploads ingested, so the same
+	// upload objects give the same manifest. It is moved forward to one
+	// second after the published manifest's if needed, so manifests are
+	// ordered by creation.
+	Created time.Time
+	// Pattern computes the disclosure pattern; nil means Protect. Tests
+	// inject a cheap one.
+	Pattern PatternFunc
+	// Logger receives one JSON line per step; nil discards.
+	Logger *slog.Logger
+}
+
+func (o *Options) defaults() {
+	if o.Rules.Threshold == 0 {
+		o.Rules.Threshold = 4
+	}
+	if o.Rules.ProtectionLevel == 0 {
+		o.Rules.ProtectionLevel = 3
+	}
+	if o.Keep <= 0 {
+		o.Keep = DefaultKeep
+	}
+	if o.Retries <= 0 {
+		o.Retries = DefaultRetries
+	}
+	if o.Pattern == nil {
+		o.Pattern = Protect
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Result says what a run did.
+type Result struct {
+	// Version is the lake version served after the run ("" for a lake
+	// that still has no manifest).
+	Version string
+	// Published reports whether the run switched manifest.json.
+	Published bool
+	// Accepted are the upload keys the served version now holds, moved to
+	// processed/<Version>/.
+	Accepted []string
+	// Rejected are the uploads moved to rejected/, with their reports.
+	Rejected []*upload.Report
+	// Retries counts publishes redone because another ingest published
+	// first.
+	Retries int
+	// Deleted counts the objects retention removed.
+	Deleted int
+}
+
+// accepted is one upload read without problems.
+type accepted struct {
+	key     string
+	modTime time.Time
+	file    *upload.File
+}
+
+// Run ingests the pending uploads into the lake in st; see the package
+// documentation for the layout. An error means the run stopped part-way:
+// nothing it did is lost or half visible, and running again completes it.
+func Run(ctx context.Context, st store.Store, opts Options) (Result, error) {
+	opts.defaults()
+	log := opts.Logger
+	var res Result
+	keys, err := pending(ctx, st, opts.Keys)
+	if err != nil {
+		return res, err
+	}
+	var good []accepted
+	for _, a := range keys {
+		data, err := get(ctx, st, a.Key)
+		if errors.Is(err, store.ErrNotFound) {
+			// another ingest filed it away since we listed it
+			continue
+		}
+		if err != nil {
+			return res, fmt.Errorf("ingest: read upload: %w", err)
+		}
+		f, err := upload.Read(a.Key, data)
+		if rep, ok := upload.AsReport(err); ok {
+			if err := reject(ctx, st, a.Key, data, rep); err != nil {
+				return res, err
+			}
+			log.Info("upload rejected", "key", a.Key, "problems", len(rep.Problems)+rep.More)
+			res.Rejected = append(res.Rejected, rep)
+			continue
+		}
+		if err != nil {
+			return res, fmt.Errorf("ingest: %s: %w", a.Key, err)
+		}
+		if rep := checkPersons(a.Key, f); rep != nil {
+			if err := reject(ctx, st, a.Key, data, rep); err != nil {
+				return res, err
+			}
+			res.Rejected = append(res.Rejected, rep)
+			continue
+		}
+		good = append(good, accepted{key: a.Key, modTime: a.ModTime, file: f})
+	}
+	// Later uploads replace earlier ones of the same period.
+	slices.SortStableFunc(good, func(a, b accepted) int {
+		if c := a.modTime.Compare(b.modTime); c != 0 {
+			return c
+		}
+		return strings.Compare(a.key, b.key)
+	})
+
+	for attempt := 0; ; attempt++ {
+		version, published, err := publish(ctx, st, good, opts)
+		if errors.Is(err, store.ErrPreconditionFailed) && attempt < opts.Retries {
+			log.Info("another ingest published first; redoing on its version", "attempt", attempt+1)
+			res.Retries++
+			continue
+		}
+		if err != nil {
+			return res, err
+		}
+		res.Version, res.Published = version, published
+		break
+	}
+	if res.Published {
+		log.Info("published", "version", res.Version, "uploads", len(good))
+	}
+	for _, a := range good {
+		if err := move(ctx, st, a.key, ProcessedPrefix+res.Version+"/"+strings.TrimPrefix(a.key, UploadsPrefix)); err != nil {
+			return res, err
+		}
+		res.Accepted = append(res.Accepted, a.key)
+	}
+	if res.Version != "" {
+		n, err := retain(ctx, st, opts.Keep)
+		res.Deleted = n
+		if err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// pending lists the uploads to ingest, sorted by key: keys under
+// UploadsPrefix, all of them or those asked for.
+func pending(ctx context.Context, st store.Store, only []string) ([]store.Attrs, error) {
+	all, err := st.List(ctx, UploadsPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: list uploads: %w", err)
+	}
+	if len(only) == 0 {
+		return all, nil
+	}
+	var out []store.Attrs
+	for _, a := range all {
+		if slices.Contains(only, a.Key) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// checkPersons runs the per-person checks of aggregate.Build on a file of
+// insatser (the only dataset whose aggregation can refuse rows), so a file
+// that fails them is rejected like any bad file rather than stopping the
+// run. upload.Read checks the same, so this is a second line.
+func checkPersons(key string, f *upload.File) *upload.Report {
+	if f.Dataset != upload.Insatser {
+		return nil
+	}
+	if _, _, err := aggregate.Insatser(f.Insatser); err != nil {
+		return &upload.Report{File: key, Dataset: f.Dataset, Period: f.Period.String(), Dialect: f.Dialect,
+			Rows: f.Len(), Counts: map[upload.Reason]int{upload.ReasonContradiction: 1},
+			Problems: []upload.Problem{{Reason: upload.ReasonContradiction, Message: err.Error()}}}
+	}
+	return nil
+}
+
+// reject files an upload away under RejectedPrefix with its report, and
+// removes it from the upload area only once all three are written.
+func reject(ctx context.Context, st store.Store, key string, data []byte, rep *upload.Report) error {
+	dst := RejectedPrefix + strings.TrimPrefix(key, UploadsPrefix)
+	js, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return fmt.Errorf("ingest: report of %s: %w", key, err)
+	}
+	for _, o := range []struct {
+		key, typ string
+		body     []byte
+	}{
+		{dst, "application/octet-stream", data},
+		{dst + ".report.json", "application/json", append(js, '\n')},
+		{dst + ".report.txt", "text/plain; charset=utf-8", []byte(rep.String())},
+	} {
+		if _, err := st.Put(ctx, o.key, o.body, store.PutOptions{ContentType: o.typ}); err != nil {
+			return fmt.Errorf("ingest: reject %s: %w", key, err)
+		}
+	}
+	if err := st.Delete(ctx, key); err != nil {
+		return fmt.Errorf("ingest: reject %s: %w", key, err)
+	}
+	return nil
+}
+
+// move copies an upload to dst and then deletes it; an upload already gone
+// (filed away by a concurrent ingest) is fine.
+func move(ctx context.Context, st store.Store, key, dst string) error {
+	data, err := get(ctx, st, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("ingest: file away %s: %w", key, err)
+	}
+	if _, err := st.Put(ctx, dst, data, store.PutOptions{}); err != nil {
+		return fmt.Errorf("ingest: file away %s: %w", key, err)
+	}
+	if err := st.Delete(ctx, key); err != nil {
+		return fmt.Errorf("ingest: file away %s: %w", key, err)
+	}
+	return nil
+}
+
+// publish builds the next version from the published one and the accepted
+// uploads and switches to it. It returns the served version and whether it
+// changed; an error wrapping store.ErrPreconditionFailed means another
+// writer switched first.
+func publish(ctx context.Context, st store.Store, good []accepted, opts Options) (string, bool, error) {
+	cur, err := lake.Open(ctx, st)
+	empty := errors.Is(err, store.ErrNotFound)
+	if err != nil && !empty {
+		return "", false, fmt.Errorf("ingest: read the served version: %w", err)
+	}
+	if len(good) == 0 {
+		if empty {
+			return "", false, nil
+		}
+		return cur.Manifest.Version, false, nil
+	}
+	m := &aggregate.Microdata{Insatser: map[int][]v1.Insats{}, Beslut: map[int][]v1.Beslut{},
+		EjVerkstallda: map[int][]v1.EjVerkstallt{}, KBF: map[int][]v1.KBF{}}
+	ext := &aggregate.External{}
+	etag := ""
+	if !empty {
+		if m, err = lake.ReadRaw(ctx, st, cur.Manifest); err != nil {
+			return "", false, fmt.Errorf("ingest: read the served microdata: %w", err)
+		}
+		ext = &aggregate.External{Lov: cur.Set.Lov, Befolkning: cur.Set.Befolkning, SFB: cur.Set.SFB}
+		etag = cur.ETag
+	}
+	for _, a := range good {
+		replace(m, a.file)
+	}
+	set, err := aggregate.Build(m, ext)
+	if err != nil {
+		return "", false, fmt.Errorf("ingest: aggregate: %w", err)
+	}
+	created := opts.Created
+	if created.IsZero() {
+		for _, a := range good {
+			if a.modTime.After(created) {
+				created = a.modTime
+			}
+		}
+	}
+	if !empty && !created.After(cur.Manifest.Created) {
+		created = cur.Manifest.Created.Add(time.Second)
+	}
+	v, err := lake.Encode(m, set, created)
+	if err != nil {
+		return "", false, fmt.Errorf("ingest: encode: %w", err)
+	}
+	if !empty && cur.Manifest.Disclosure != nil && sameContent(cur.Manifest, v.Manifest) {
+		// The lake already holds exactly these rows (an upload seen
+		// twice, or a rerun after a publish): nothing to switch, and no
+		// pattern to compute.
+		return cur.Manifest.Version, false, nil
+	}
+	pattern, err := opts.Pattern(set, opts.Rules)
+	if err != nil {
+		return "", false, err
+	}
+	if err := v.SetDisclosure(pattern); err != nil {
+		return "", false, err
+	}
+	if !empty {
+		// Retention needs the superseded manifest; write it before the
+		// switch so no published version is ever unaccounted for.
+		b, err := cur.Manifest.Marshal()
+		if err != nil {
+			return "", false, err
+		}
+		if _, err := st.Put(ctx, ManifestsPrefix+cur.Manifest.Version+".json", b, store.PutOptions{ContentType: "application/json"}); err != nil {
+			return "", false, fmt.Errorf("ingest: keep manifest %s: %w", cur.Manifest.Version, err)
+		}
+	}
+	if _, err := lake.Publish(ctx, st, v, etag); err != nil {
+		return "", false, fmt.Errorf("ingest: %w", err)
+	}
+	return v.Manifest.Version, true, nil
+}
+
+// sameContent reports whether two manifests list the same aggregate and
+// raw files (their creation times and disclosure patterns aside).
+func sameContent(a, b *lake.Manifest) bool {
+	if len(a.Datasets) != len(b.Datasets) {
+		return false
+	}
+	for name, da := range a.Datasets {
+		db := b.Datasets[name]
+		if db == nil || !slices.Equal(da.Files, db.Files) || !slices.Equal(da.Raw, db.Raw) {
+			return false
+		}
+	}
+	return true
+}
+
+// replace puts the rows of f in place of its period's rows in m: a year
+// file replaces the whole year, a quarter file (ej_verkstallda) that
+// quarter of the year.
+func replace(m *aggregate.Microdata, f *upload.File) {
+	y := f.Period.Year
+	switch f.Dataset {
+	case upload.Insatser:
+		m.Insatser[y] = slices.Clone(f.Insatser)
+	case upload.Beslut:
+		m.Beslut[y] = slices.Clone(f.Beslut)
+	case upload.KBF:
+		m.KBF[y] = slices.Clone(f.KBF)
+	case upload.EjVerkstallda:
+		if f.Period.Quarter == 0 {
+			m.EjVerkstallda[y] = slices.Clone(f.EjVerkstallda)
+			return
+		}
+		kept := slices.DeleteFunc(slices.Clone(m.EjVerkstallda[y]), func(r v1.EjVerkstallt) bool {
+			return int(r.Kvartal) == f.Period.Quarter
+		})
+		m.EjVerkstallda[y] = append(kept, f.EjVerkstallda...)
+	}
+}
+
+// retain keeps the served version and the keep-1 newest superseded ones
+// (by their manifests' creation time) and deletes the data files only
+// older versions list, then those versions' manifest copies. Files no
+// manifest lists are never touched: they may belong to a version another
+// ingest is publishing.
+func retain(ctx context.Context, st store.Store, keep int) (int, error) {
+	cur, _, err := lake.ReadManifest(ctx, st)
+	if err != nil {
+		return 0, fmt.Errorf("ingest: retention: %w", err)
+	}
+	copies, err := st.List(ctx, ManifestsPrefix)
+	if err != nil {
+		return 0, fmt.Errorf("ingest: retention: %w", err)
+	}
+	type old struct {
+		key string
+		m   *lake.Manifest
+	}
+	var olds []old
+	for _, c := range copies {
+		data, err := get(ctx, st, c.Key)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("ingest: retention: %w", err)
+		}
+		m, err := lake.ParseManifest(data)
+		if err != nil {
+			return 0, fmt.Errorf("ingest: retention: %s: %w", c.Key, err)
+		}
+		if m.Version == cur.Version {
+			continue
+		}
+		olds = append(olds, old{c.Key, m})
+	}
+	slices.SortFunc(olds, func(a, b old) int {
+		if c := b.m.Created.Compare(a.m.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(b.m.Version, a.m.Version)
+	})
+	if len(olds) <= keep-1 {
+		return 0, nil
+	}
+	kept := map[string]bool{}
+	for _, k := range filesOf(cur) {
+		kept[k] = true
+	}
+	for _, o := range olds[:keep-1] {
+		for _, k := range filesOf(o.m) {
+			kept[k] = true
+		}
+	}
+	deleted := 0
+	for _, o := range olds[keep-1:] {
+		for _, k := range filesOf(o.m) {
+			if kept[k] {
+				continue
+			}
+			if err := st.Delete(ctx, k); err != nil {
+				return deleted, fmt.Errorf("ingest: retention: %w", err)
+			}
+			kept[k] = true // deleted once is enough
+			deleted++
+		}
+		// The copy goes last: a run stopped before it finds the version
+		// again and finishes deleting its files.
+		if err := st.Delete(ctx, o.key); err != nil {
+			return deleted, fmt.Errorf("ingest: retention: %w", err)
+		}
+		deleted++
+	}
+	return deleted, nil
+}
+
+// filesOf lists every object a manifest names: aggregate and raw files and
+// the disclosure pattern.
+func filesOf(m *lake.Manifest) []string {
+	var keys []string
+	for _, d := range m.Datasets {
+		for _, f := range d.Files {
+			keys = append(keys, f.Key)
+		}
+		for _, f := range d.Raw {
+			keys = append(keys, f.Key)
+		}
+	}
+	if m.Disclosure != nil {
+		keys = append(keys, m.Disclosure.Key)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func get(ctx context.Context, st store.Store, key string) ([]byte, error) {
+	rc, _, err := st.Get(ctx, key, store.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var b bytes.Buffer
+	if _, err := io.Copy(&b, rc); err != nil {
+		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	return b.Bytes(), nil
+}
