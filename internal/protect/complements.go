@@ -1,6 +1,7 @@
 package protect
 
 import (
+	"math"
 	"slices"
 	"sort"
 )
@@ -13,8 +14,11 @@ import (
 // (Fischetti and Salazar's model of cell suppression, with the integer
 // choice relaxed and restricted to a neighbourhood); large cells — the
 // totals a reader most wants — are the dearest, so they are chosen last.
-// It returns nil when the program finds nothing to suppress.
-func complementsFor(s *Structure, p *Pattern, cell int, level float64) []int {
+// It returns nil when the program finds nothing to suppress. The program's
+// answer is also a candidate certificate for the pattern with those cells
+// suppressed (it may move atoms the certifier's own searches leave alone);
+// certify checks it like any other.
+func complementsFor(s *Structure, p *Pattern, cell int, level float64) ([]int, certificate) {
 	zero := zeroPinned(s, p)
 	atoms := relaxedNeighbourhood(s, p, cell, zero)
 	local := make(map[int32]int32, len(atoms))
@@ -84,7 +88,14 @@ func complementsFor(s *Structure, p *Pattern, cell int, level float64) []int {
 	rhs[m-1] = truth + level
 	x, err := simplex(A, rhs, obj)
 	if err != nil {
-		return nil
+		return nil, certificate{}
+	}
+	var cand certificate
+	for k, a := range atoms {
+		if d := x[k] - s.Atoms[a].Value; math.Abs(d) > 1e-9 {
+			cand.atoms = append(cand.atoms, a)
+			cand.delta = append(cand.delta, d)
+		}
 	}
 	var out []int
 	next = n
@@ -98,7 +109,7 @@ func complementsFor(s *Structure, p *Pattern, cell int, level float64) []int {
 			next++
 		}
 	}
-	return out
+	return out, cand
 }
 
 // zeroPinned marks the atoms of published zeros: the only atoms a new

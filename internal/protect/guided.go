@@ -2,7 +2,6 @@ package protect
 
 import (
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -66,8 +65,10 @@ func complementFor(s *Structure, p *Pattern, byChild map[int][]relation, cell in
 // ProtectCertified is Protect followed by a certificate-guided loop, in pure
 // Go: every primary cell must have a certificate (two tables an attacker
 // cannot tell from the truth, its value protection-level apart); while one
-// has none, the smallest published non-zero cell sharing an additive
-// relation with it is suppressed too and the Gauss pass runs again. The
+// has none, the complements complementsFor chooses are suppressed too (its
+// program's answer is kept as the cell's candidate certificate; when the
+// program finds none, the smallest published non-zero cell sharing an
+// additive relation with it) and the Gauss pass runs again. The
 // search for certificates is restricted to a neighbourhood of each cell, so
 // it can miss protection an attacker's full LP would grant (and suppress a
 // little more than needed), never the reverse. It fails when rounds pass and
@@ -99,6 +100,9 @@ func protectCertified(s *Structure, hier []Hierarchy, r Rules, rounds int) (*Pat
 				if err := ct.checkAll(cs); err != nil {
 					return nil, nil, fmt.Errorf("%s: %s: the final pattern voids its certificate: %w", s.Dataset, s.Cells[c].Key, err)
 				}
+				if !ct.proves(c, cs) {
+					return nil, nil, fmt.Errorf("%s: %s: its certificates span less than the protection level", s.Dataset, s.Cells[c].Key)
+				}
 			}
 			return p, certs, nil
 		}
@@ -110,9 +114,22 @@ func protectCertified(s *Structure, hier []Hierarchy, r Rules, rounds int) (*Pat
 		for i, m := range p.Marks {
 			forced[i] = m == Secondary
 		}
-		for _, f := range failing {
-			cs := complementsFor(s, p, f, r.protectionLevel())
-			if len(cs) == 0 {
+		// the programs on every core; their answers are applied in order
+		chosen := make([][]int, len(failing))
+		cands := make([]certificate, len(failing))
+		onEveryCore(len(failing), func(k int) error {
+			chosen[k], cands[k] = complementsFor(s, p, failing[k], r.protectionLevel())
+			return nil
+		})
+		ct := newCertifier(s, p, r.protectionLevel())
+		for k, f := range failing {
+			cs, cand := chosen[k], cands[k]
+			if len(cand.atoms) > 0 {
+				// a candidate: the next round's certify checks it against
+				// the pattern with the complements suppressed
+				certs[f] = []certificate{cand}
+			}
+			if len(cs) == 0 && !ct.proves(f, []certificate{cand}) {
 				if c := complementFor(s, p, byChild, f, forced); c >= 0 {
 					cs = []int{c}
 				}
@@ -156,23 +173,20 @@ func prune(s *Structure, p *Pattern, r Rules, rels []relation, certs map[int][]c
 		}
 		q.Marks[i] = Published
 		ct := newCertifier(s, q, r.protectionLevel())
-		again := map[int][]certificate{}
-		ok := true
-		for _, c := range moving {
-			// not the wide neighbourhood: a trial that needs it costs more
-			// than the cell is worth
-			cs, err := ct.proveWithin(c, pruneAtoms, pruneCell)
-			if err != nil {
-				ok = false
+		again := make([][]certificate, len(moving))
+		var err error
+		for k, c := range moving {
+			if again[k], err = ct.proveWithin(c, pruneAtoms, pruneCell); err != nil {
 				break
 			}
-			again[c] = cs
 		}
-		if !ok {
+		if err != nil {
 			q.Marks[i] = Secondary
 			continue
 		}
-		maps.Copy(certs, again)
+		for k, c := range moving {
+			certs[c] = again[k]
+		}
 		freed++
 	}
 	if freed == 0 {
@@ -201,7 +215,7 @@ func certify(s *Structure, p *Pattern, level float64, prev map[int][]certificate
 	found := make([][]certificate, len(primaries))
 	onEveryCore(len(primaries), func(k int) error {
 		i := primaries[k]
-		if cs, ok := prev[i]; ok && ct.checkAll(cs) == nil {
+		if cs, ok := prev[i]; ok && ct.proves(i, cs) {
 			found[k] = cs
 			return nil
 		}

@@ -13,12 +13,17 @@ import (
 // municipalities (instead of 12 nämnder), same dimensions, counts drawn so
 // that many cells are small.
 func nationalInsatser() (*cube.Cube, []Hierarchy, []View, error) {
+	return scaledInsatser(290)
+}
+
+// scaledInsatser is nationalInsatser with n municipalities.
+func scaledInsatser(n int) (*cube.Cube, []Hierarchy, []View, error) {
 	views, hs, err := InsatserViews()
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	var kommuner []string
-	for i := 0; i < 290; i++ {
+	for i := 0; i < n; i++ {
 		kommuner = append(kommuner, fmt.Sprintf("k%03d", i))
 	}
 	for i := range hs {
@@ -97,4 +102,62 @@ func BenchmarkProtectCertifiedNational(b *testing.B) {
 		b.ReportMetric(float64(p.Primaries), "primary")
 		b.ReportMetric(float64(p.Secondaries), "secondary")
 	}
+}
+
+// BenchmarkProtectCertifiedScaled: the served pattern for 20, 40 and 80
+// municipalities, to see how the certified loop grows with the structure.
+// go test -run X -bench CertifiedScaled -benchtime 1x -timeout 1h ./internal/protect
+func BenchmarkProtectCertifiedScaled(b *testing.B) {
+	for _, n := range []int{20, 40, 80} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			c, hs, views, err := scaledInsatser(n)
+			if err != nil {
+				b.Fatal(err)
+			}
+			s, err := Build("insatser", c, "antal_beslut", cube.Filter{"ar": {"2024"}}, hs, views, insatserPossible)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				p, err := ProtectCertified(s, hs, Rules{Threshold: 4}, certifiedRounds)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(len(s.Cells)), "cells")
+				b.ReportMetric(float64(p.Primaries), "primary")
+				b.ReportMetric(float64(p.Secondaries), "secondary")
+			}
+		})
+	}
+}
+
+// TestCertifiedTwentyMunicipalities: a structure on which the loop once ran
+// out of rounds — one primary cell's complement program found a certificate
+// with no complement, moving atoms the certifier's own search leaves alone,
+// so the loop suppressed nothing and searched again, round after round. The
+// program's answer is now kept as a candidate certificate.
+func TestCertifiedTwentyMunicipalities(t *testing.T) {
+	c, hs, views, err := scaledInsatser(20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Build("insatser", c, "antal_beslut", cube.Filter{"ar": {"2024"}}, hs, views, insatserPossible)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, certs, err := protectCertified(s, hs, Rules{Threshold: 4}, certifiedRounds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(certs) != p.Primaries {
+		t.Fatalf("%d primary cells, %d with certificates", p.Primaries, len(certs))
+	}
+	ct := newCertifier(s, p, 3)
+	for cell, cs := range certs {
+		if !ct.proves(cell, cs) {
+			t.Errorf("%s: certificates do not prove it", s.Cells[cell].Key)
+		}
+	}
+	t.Logf("%d cells, %d primary, %d secondary", len(s.Cells), p.Primaries, p.Secondaries)
 }
