@@ -55,9 +55,8 @@ const (
 
 // ingestLake is a lake in versitygw and the running ingest bootstrap.
 type ingestLake struct {
-	st  store.Store // the lake, as the function sees it
-	rt  *lambdart.Runtime
-	srv *s3server.Server
+	st store.Store // the lake, as the function sees it
+	rt *lambdart.Runtime
 }
 
 func startIngest(t *testing.T) *ingestLake {
@@ -86,7 +85,7 @@ func startIngest(t *testing.T) *ingestLake {
 	rt.FunctionName = "insyn-IngestFunction-test"
 	rt.Timeout = 2 * time.Minute
 	rt.Exec(t, lambdart.Build(t, "."), append(s3Env(srv), "INSYN_LAKE="+lakeURL)...)
-	return &ingestLake{st: st, rt: rt, srv: srv}
+	return &ingestLake{st: st, rt: rt}
 }
 
 // s3serverRegion is the region versitygw signs for.
