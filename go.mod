@@ -12,6 +12,9 @@ go 1.26.0
 //   - excelize: reads the XLSX files staff upload (internal/upload).
 //   - x/text (encoding/charmap, encoding/unicode): decodes Windows-1252 and UTF-16 CSV exports (internal/upload).
 //   - graphql-go: the GraphQL schema, validation and execution (internal/api).
+//   - yaml.v3 (tests only): reads template.yaml with CloudFormation's !Ref/!Sub/!GetAtt
+//     tags kept as nodes, so infra's tests check the IAM policies (goformation v5+ is not
+//     served here, and v4 rejects Architectures and AWS::Serverless::HttpApi).
 require (
 	github.com/aws/aws-lambda-go v1.55.1
 	github.com/aws/aws-sdk-go-v2 v1.47.7
@@ -24,6 +27,7 @@ require (
 	github.com/parquet-go/parquet-go v0.32.0
 	github.com/xuri/excelize/v2 v2.11.1
 	golang.org/x/text v0.43.0
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (

@@ -173,6 +173,11 @@ func runLocal(ctx context.Context, args []string, log *slog.Logger) error {
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
+	// A directory given without -uploads would otherwise be ignored and
+	// the run would ingest nothing, silently.
+	if fl.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q: give the uploads directory with -uploads DIR", fl.Arg(0))
+	}
 	cfg, err := configFromEnv()
 	if err != nil {
 		return err
@@ -186,6 +191,11 @@ func runLocal(ctx context.Context, args []string, log *slog.Logger) error {
 	// The lake and the upload area are one store in AWS; locally the area
 	// is its own directory, joined to the lake by a store that routes by
 	// prefix, so a rebuild leaves no upload files in the lake directory.
+	// dirstore.New would create a missing directory: a mistyped -lake
+	// would become a new, empty lake.
+	if fi, err := os.Stat(*lakeDir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("-lake %s: no such directory (create it to start an empty lake)", *lakeDir)
+	}
 	lakeStore, err := dirstore.New(*lakeDir)
 	if err != nil {
 		return err
