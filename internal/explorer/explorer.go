@@ -17,12 +17,14 @@
 // 18 as built by their authors (UMD builds vendored from npm by
 // assets/update.sh, versions and hashes in assets/VERSIONS), so the page
 // works offline and asks no other origin for anything. The page's
-// Content-Security-Policy allows scripts and styles from the API's origin
-// only; assets are cacheable for a year (a new build has new names).
+// Content-Security-Policy allows scripts and stylesheets from the API's
+// origin only (and GraphiQL's own style elements by a nonce); assets are
+// cacheable for a year (a new build has new names).
 package explorer
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -47,21 +49,31 @@ const PagePath = "/graphiql"
 // assetsPath is where the page's assets are served (below any prefix).
 const assetsPath = PagePath + "/assets/"
 
-// ContentSecurityPolicy is the policy of the page. Scripts and styles come
-// from the API's origin only: no inline script, no eval, no inline style
-// element (GraphiQL 3 needs none of them). GraphiQL's stylesheet inlines its
+// contentSecurityPolicy is the policy of a page whose style nonce is nonce.
+// Scripts come from the API's origin only: no inline script, no eval
+// (GraphiQL 3 needs neither). Styles too, but for the <style> elements that
+// GraphiQL's dialogs add while open (react-remove-scroll, which reads the
+// nonce from __webpack_nonce__: page/explorer.js sets it): those need the
+// page's nonce, so no 'unsafe-inline'. GraphiQL's stylesheet inlines its
 // fonts and a few icons as data: URLs. The page talks to the API only
 // (connect-src), embeds nothing and may not be framed.
-const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; " +
-	"font-src data:; img-src 'self' data:; connect-src 'self'; " +
-	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+func contentSecurityPolicy(nonce string) string {
+	return "default-src 'none'; script-src 'self'; style-src 'self' 'nonce-" + nonce + "'; " +
+		"font-src data:; img-src 'self' data:; connect-src 'self'; " +
+		"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+}
+
+// noncePlaceholder stands in the built page where each answer has its own
+// nonce.
+const noncePlaceholder = "insyn-style-nonce"
 
 // Cache-Control of the page and of the assets. The page names the assets
-// by their content hash, so an asset never changes under its name; the page
-// is revalidated (cheaply, by its ETag) so that a new build's names are
-// found.
+// by their content hash, so an asset never changes under its name. The page
+// is never stored: each answer has its own nonce, which must match the
+// Content-Security-Policy sent with it (a 304 would pair a stored page with
+// a new policy).
 const (
-	pageCacheControl  = "no-cache"
+	pageCacheControl  = "no-store"
 	assetCacheControl = "public, max-age=31536000, immutable"
 )
 
@@ -94,19 +106,19 @@ type asset struct {
 // site is what the explorer serves, built from the embedded files on first
 // use, so that an API instance that never serves the page never hashes them.
 type site struct {
-	page     []byte
-	pageETag string
-	assets   map[string]*asset
+	page   []byte // with noncePlaceholder for the style nonce
+	assets map[string]*asset
 }
 
 var loadSite = sync.OnceValues(buildSite)
 
 func buildSite() (*site, error) {
 	s := &site{assets: map[string]*asset{}}
-	var data struct {
+	data := struct {
 		Styles, Scripts []string
 		Config          pageConfig
-	}
+		Nonce           string
+	}{Nonce: noncePlaceholder}
 	for _, group := range []struct {
 		files []string
 		urls  *[]string
@@ -135,7 +147,9 @@ func buildSite() (*site, error) {
 		return nil, fmt.Errorf("explorer: page template: %w", err)
 	}
 	s.page = page.Bytes()
-	s.pageETag = `"` + contentHash(s.page) + `"`
+	if bytes.Count(s.page, []byte(noncePlaceholder)) != 1 {
+		return nil, fmt.Errorf("explorer: page template: want the nonce placeholder %q once", noncePlaceholder)
+	}
 	return s, nil
 }
 
@@ -288,10 +302,11 @@ func redirect(w http.ResponseWriter, r *http.Request, location string) {
 }
 
 func servePage(s *site, w http.ResponseWriter, _ *http.Request) {
+	nonce := rand.Text() // 26 base32 characters: 130 random bits
 	h := w.Header()
-	h.Set("Content-Security-Policy", ContentSecurityPolicy)
+	h.Set("Content-Security-Policy", contentSecurityPolicy(nonce))
 	h.Set("Referrer-Policy", "no-referrer")
-	write(w, "text/html; charset=utf-8", s.pageETag, pageCacheControl, s.page)
+	write(w, "text/html; charset=utf-8", "", pageCacheControl, bytes.Replace(s.page, []byte(noncePlaceholder), []byte(nonce), 1))
 }
 
 func serveAsset(s *site, w http.ResponseWriter, r *http.Request) {
@@ -305,12 +320,14 @@ func serveAsset(s *site, w http.ResponseWriter, r *http.Request) {
 }
 
 // write answers 200 with body. serve.Wrap, around the API, compresses it
-// and answers 304 when If-None-Match names etag.
+// and answers 304 when If-None-Match names etag (if not "").
 func write(w http.ResponseWriter, contentType, etag, cacheControl string, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("ETag", etag)
+	if etag != "" {
+		h.Set("ETag", etag)
+	}
 	h.Set("Cache-Control", cacheControl)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
@@ -330,7 +347,7 @@ func writeError(w http.ResponseWriter, status int, message string) {
 }
 
 // contentHash names a content: the first 12 hex digits (48 bits) of its
-// SHA-256, in asset names and ETags.
+// SHA-256, in asset names and their ETags.
 func contentHash(body []byte) string {
 	sum := sha256.Sum256(body)
 	return hex.EncodeToString(sum[:6])

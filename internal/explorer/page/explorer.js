@@ -4,6 +4,11 @@
 (function () {
   'use strict';
   var config = JSON.parse(document.getElementById('insyn-explorer').textContent);
+  var root = document.getElementById('graphiql');
+  // GraphiQL's dialogs add <style> elements while open (react-remove-scroll),
+  // with the nonce found here; the page's Content-Security-Policy admits
+  // inline styles by this nonce only.
+  window.__webpack_nonce__ = root.dataset.styleNonce;
   var params = new URLSearchParams(window.location.search);
   // ?query= (and &variables=) open a query of a link in the first tab.
   var query = params.get('query') || undefined;
@@ -19,7 +24,7 @@
   var fetcher = GraphiQL.createFetcher({
     url: new URL('graphql', window.location.href).toString(),
   });
-  ReactDOM.createRoot(document.getElementById('graphiql')).render(
+  ReactDOM.createRoot(root).render(
     React.createElement(GraphiQL, {
       fetcher: fetcher,
       defaultTabs: tabs,
