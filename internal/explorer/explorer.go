@@ -30,7 +30,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"html/template"
+	"html"
 	"io/fs"
 	"net/http"
 	"path"
@@ -65,7 +65,7 @@ func contentSecurityPolicy(nonce string) string {
 
 // noncePlaceholder stands in the built page where each answer has its own
 // nonce.
-const noncePlaceholder = "insyn-style-nonce"
+const noncePlaceholder = "{{nonce}}"
 
 // Cache-Control of the page and of the assets. The page names the assets
 // by their content hash, so an asset never changes under its name. The page
@@ -112,17 +112,23 @@ type site struct {
 
 var loadSite = sync.OnceValues(buildSite)
 
+// buildSite names the assets and fills in page/index.html: its
+// placeholders {{styles}}, {{scripts}} and {{config}} become the
+// stylesheet links, the script elements and the page's configuration
+// (JSON); {{nonce}} is left for each answer. (Plain replacement rather than
+// html/template: the values are our own, and the template engine would add
+// half a megabyte to the Lambda binary.)
 func buildSite() (*site, error) {
 	s := &site{assets: map[string]*asset{}}
-	data := struct {
-		Styles, Scripts []string
-		Config          pageConfig
-		Nonce           string
-	}{Nonce: noncePlaceholder}
+	var styles, scripts strings.Builder
 	for _, group := range []struct {
-		files []string
-		urls  *[]string
-	}{{styleFiles, &data.Styles}, {scriptFiles, &data.Scripts}} {
+		files  []string
+		markup string
+		out    *strings.Builder
+	}{
+		{styleFiles, `<link rel="stylesheet" href="%s">` + "\n", &styles},
+		{scriptFiles, `<script src="%s"></script>` + "\n", &scripts},
+	} {
 		for _, file := range group.files {
 			a, err := loadAsset(file)
 			if err != nil {
@@ -130,26 +136,31 @@ func buildSite() (*site, error) {
 			}
 			s.assets[a.name] = a
 			// Relative to the page (…/graphiql), like everything it refers to.
-			*group.urls = append(*group.urls, strings.TrimPrefix(assetsPath, "/")+a.name)
+			fmt.Fprintf(group.out, group.markup, html.EscapeString(strings.TrimPrefix(assetsPath, "/")+a.name))
 		}
 	}
 	exs, err := examples()
 	if err != nil {
 		return nil, err
 	}
-	data.Config = newPageConfig(exs)
-	tmpl, err := template.ParseFS(files, "page/index.html")
+	// json.Marshal escapes <, > and &, so no "</script>" ends the block early.
+	config, err := json.Marshal(newPageConfig(exs))
 	if err != nil {
-		return nil, fmt.Errorf("explorer: page template: %w", err)
+		return nil, fmt.Errorf("explorer: page configuration: %w", err)
 	}
-	var page bytes.Buffer
-	if err := tmpl.Execute(&page, data); err != nil {
-		return nil, fmt.Errorf("explorer: page template: %w", err)
+	tmpl, err := fs.ReadFile(files, "page/index.html")
+	if err != nil {
+		return nil, fmt.Errorf("explorer: page: %w", err)
 	}
-	s.page = page.Bytes()
-	if bytes.Count(s.page, []byte(noncePlaceholder)) != 1 {
-		return nil, fmt.Errorf("explorer: page template: want the nonce placeholder %q once", noncePlaceholder)
+	fill := map[string]string{"{{styles}}": styles.String(), "{{scripts}}": scripts.String(), "{{config}}": string(config), noncePlaceholder: noncePlaceholder}
+	var pairs []string
+	for placeholder, value := range fill {
+		if n := bytes.Count(tmpl, []byte(placeholder)); n != 1 {
+			return nil, fmt.Errorf("explorer: page/index.html has the placeholder %s %d times, want once", placeholder, n)
+		}
+		pairs = append(pairs, placeholder, value)
 	}
+	s.page = []byte(strings.NewReplacer(pairs...).Replace(string(tmpl)))
 	return s, nil
 }
 
