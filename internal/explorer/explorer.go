@@ -54,12 +54,13 @@ const assetsPath = PagePath + "/assets/"
 // (GraphiQL 3 needs neither). Styles too, but for the <style> elements that
 // GraphiQL's dialogs add while open (react-remove-scroll, which reads the
 // nonce from __webpack_nonce__: page/explorer.js sets it): those need the
-// page's nonce, so no 'unsafe-inline'. GraphiQL's stylesheet inlines its
-// fonts and a few icons as data: URLs. The page talks to the API only
-// (connect-src), embeds nothing and may not be framed.
+// page's nonce, so no 'unsafe-inline'. Fonts and images are data: URLs
+// only: GraphiQL's stylesheet inlines its fonts and a few icons, and the
+// page's favicon is empty (no request for /favicon.ico). The page talks to
+// the API only (connect-src), embeds nothing and may not be framed.
 func contentSecurityPolicy(nonce string) string {
 	return "default-src 'none'; script-src 'self'; style-src 'self' 'nonce-" + nonce + "'; " +
-		"font-src data:; img-src 'self' data:; connect-src 'self'; " +
+		"font-src data:; img-src data:; connect-src 'self'; " +
 		"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 }
 
