@@ -15,6 +15,11 @@ go 1.26.0
 //   - yaml.v3 (tests only): reads template.yaml with CloudFormation's !Ref/!Sub/!GetAtt
 //     tags kept as nodes, so infra's tests check the IAM policies (goformation v5+ is not
 //     served here, and v4 rejects Architectures and AWS::Serverless::HttpApi).
+//   - chromedp (+ cdproto, its typed DevTools protocol): drives headless
+//     Chromium in the explorer's browser test (internal/explorer, tests
+//     only, in no binary). Standard library plus cdproto, with its own
+//     WebSocket client (package remote); ~4 MB of source. The alternative, a
+//     hand-written CDP client, would be more code to trust for one test.
 require (
 	github.com/aws/aws-lambda-go v1.55.1
 	github.com/aws/aws-sdk-go-v2 v1.47.7
@@ -23,6 +28,8 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/s3 v1.114.8
 	github.com/aws/smithy-go v1.28.8
 	github.com/awslabs/aws-lambda-go-api-proxy v0.16.2
+	github.com/chromedp/cdproto v0.159.0
+	github.com/chromedp/chromedp v0.23.0
 	github.com/graphql-go/graphql v0.8.1
 	github.com/parquet-go/parquet-go v0.32.0
 	github.com/xuri/excelize/v2 v2.11.1
@@ -45,6 +52,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/sso v1.39.3 // indirect
 	github.com/aws/aws-sdk-go-v2/service/ssooidc v1.44.3 // indirect
 	github.com/aws/aws-sdk-go-v2/service/sts v1.51.8 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/google/go-cmp v0.6.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/klauspost/compress v1.17.9 // indirect

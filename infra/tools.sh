@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the tools insyn's tests run beyond Go itself into <repo>/.tools.
+# Installs the tools insyn's tests run beyond Go itself: Go tools into
+# <repo>/.tools, Debian packages (python3-scipy, chromium) with apt-get.
 # Idempotent: a tool already there at the pinned version is left alone.
 # CI calls it; developers may too (the tests also install on first use).
 set -euo pipefail
@@ -33,5 +34,18 @@ elif [ "$(id -u)" = 0 ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-scipy >/dev/null
 else
 	echo "tools.sh: python3-scipy is missing; run: sudo apt-get install -y python3-scipy" >&2
+	exit 1
+fi
+
+# chromium: the explorer's browser test (internal/explorer TestBrowser)
+# drives Debian's headless Chromium over the DevTools protocol.
+if command -v chromium >/dev/null 2>&1; then
+	echo "tools.sh: chromium already installed"
+elif [ "$(id -u)" = 0 ]; then
+	echo "tools.sh: installing Debian's chromium (the explorer's browser test; about 60 s)"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+else
+	echo "tools.sh: chromium is missing; run: sudo apt-get install -y chromium" >&2
 	exit 1
 fi

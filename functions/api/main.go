@@ -1,8 +1,8 @@
-// Command api is insyn's GraphQL API. The one binary serves HTTP on a
-// local port, or, run by AWS Lambda (provided.al2023, as "bootstrap"),
-// answers API Gateway HTTP API events. It only reads the configuration,
-// opens the lake and starts; the logic lives in internal/api and
-// internal/serve.
+// Command api is insyn's GraphQL API, with GraphiQL at /graphiql to explore
+// it. The one binary serves HTTP on a local port, or, run by AWS Lambda
+// (provided.al2023, as "bootstrap"), answers API Gateway HTTP API events. It
+// only reads the configuration, opens the lake and starts; the logic lives
+// in internal/api, internal/explorer and internal/serve.
 //
 // Configuration (environment; see README.md "API"):
 //
@@ -27,6 +27,7 @@ import (
 	"os"
 
 	"github.com/stockholm/insyn/internal/api"
+	"github.com/stockholm/insyn/internal/explorer"
 	"github.com/stockholm/insyn/internal/serve"
 )
 
@@ -67,5 +68,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	return serve.Run(ctx, h, opts)
+	// The explorer (GraphiQL at /graphiql) in front; every other request
+	// goes to the API.
+	return serve.Run(ctx, explorer.Handler(h), opts)
 }

@@ -262,6 +262,19 @@ func TestBootstrap(t *testing.T) {
 				t.Errorf("status %d: %+v", resp.StatusCode, g.Errors)
 			}
 		})
+		t.Run("the explorer from a stage's root", func(t *testing.T) {
+			ev := loadEvent(t, "apigw-v2-get-explorer-stage.json")
+			resp, _ := invoke(t, rt, ev)
+			if resp.StatusCode != 302 || header(resp, "Location") != "/prod/graphiql" {
+				t.Fatalf("GET /prod on stage prod: status %d, headers %v", resp.StatusCode, resp.Headers)
+			}
+			ev.RawPath, ev.RequestContext.HTTP.Path = "/prod/graphiql", "/prod/graphiql"
+			resp, body := invoke(t, rt, ev)
+			if resp.StatusCode != 200 || !strings.Contains(header(resp, "Content-Security-Policy"), "script-src 'self'") ||
+				!strings.Contains(string(body), `<script src="graphiql/assets/graphiql.min.`) {
+				t.Errorf("GET /prod/graphiql: status %d, headers %v\n%s", resp.StatusCode, resp.Headers, body)
+			}
+		})
 		if out := fn.Output(); !strings.Contains(out, `"msg":"lake version loaded"`) || !strings.Contains(out, `"query_hash"`) {
 			t.Errorf("the function's log lacks the loaded version or access lines:\n%s", out)
 		}
@@ -282,6 +295,17 @@ func TestBootstrap(t *testing.T) {
 			t.Fatalf("status %d: %+v", resp.StatusCode, g.Errors)
 		}
 		checkReport94(t, g.Data)
+		// The explorer, from the root (net/http follows the redirect).
+		resp, err = http.Get(srv.url + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Request.URL.Path != "/graphiql" || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "script-src 'self'") ||
+			!strings.Contains(string(body), `<script src="graphiql/assets/graphiql.min.`) {
+			t.Errorf("GET / -> %s: status %d, headers %v", resp.Request.URL, resp.StatusCode, resp.Header)
+		}
 		srv.stop(t)
 	})
 }
