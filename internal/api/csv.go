@@ -18,8 +18,9 @@ const (
 	// double click: UTF-8 with a byte order mark (without it Excel reads
 	// Windows-1252 and garbles å, ä, ö), ";" between fields (Excel's list
 	// separator where "," is the decimal sign), decimal comma, CRLF. The
-	// metadata follow the data after one empty line, one line each, as
-	// SCB's and Kolada's downloads put their footnotes below the table.
+	// metadata follow the data after one empty line, one line each, where
+	// a printed table has its notes: lines above the header would break
+	// every program that reads the header from the first line.
 	DialectExcel Dialect = "EXCEL"
 	// DialectRFC4180 is for programs: UTF-8 without a byte order mark, ","
 	// between fields, decimal point, CRLF line ends (RFC 4180), and nothing

@@ -47,9 +47,10 @@ type Handler struct {
 	enums  map[string][]string // enum type name -> its values, for error messages
 }
 
-// NewHandler returns the API's http.Handler: GraphQL at Path, every
-// answer from one lake version, with an ETag of the version and the
-// request and, for successful GETs, Cache-Control. Transport concerns
+// NewHandler returns the API's http.Handler: GraphQL at Path and the
+// open-data files below OpenDataPath, every answer from one lake version,
+// with an ETag of the version and the request and, for successful GETs,
+// Cache-Control. Transport concerns
 // (request ids, logs, body limit, CORS, gzip, 304) are serve.Wrap's.
 func NewHandler(l *Lake, opts HandlerOptions) (*Handler, error) {
 	if opts.MaxCells <= 0 {

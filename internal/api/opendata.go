@@ -302,14 +302,17 @@ func (h *Handler) serveOpenData(w http.ResponseWriter, r *http.Request, base, ro
 // openData builds the answer of a route.
 func (h *Handler) openData(r *request, route string, q url.Values) (*openFile, error) {
 	switch route {
-	case "", "reports", "reports/":
-		if route == "" {
-			return nil, &queryError{code: CodeNotFound, message: "no file at " + OpenDataPath, valid: openDataRoutes}
-		}
+	case "":
+		return nil, &queryError{code: CodeNotFound, message: "no file at " + OpenDataPath, valid: openDataRoutes}
+	case "reports", "reports/":
 		if err := onlyParams(q); err != nil {
 			return nil, err
 		}
-		return jsonFile(reportList(r))
+		list, err := reportList(r)
+		if err != nil {
+			return nil, err
+		}
+		return jsonFile(list)
 	case "tables", "tables/":
 		if err := onlyParams(q); err != nil {
 			return nil, err
@@ -549,11 +552,11 @@ func newOpenList(v *version) *openList {
 }
 
 // reportList lists the seed tables with the URLs of their files.
-func reportList(r *request) *openList {
+func reportList(r *request) (*openList, error) {
 	out := newOpenList(r.v)
 	tables, err := reports.Tables()
 	if err != nil {
-		return out
+		return nil, err
 	}
 	for _, p := range tables {
 		out.Reports = append(out.Reports, reportEntry{
@@ -565,7 +568,7 @@ func reportList(r *request) *openList {
 			},
 		})
 	}
-	return out
+	return out, nil
 }
 
 // datasetEntry is a dataset in the list at /v1/tables: what its table

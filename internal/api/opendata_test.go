@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
@@ -115,6 +116,11 @@ func readCSV(t *testing.T, body []byte, d Dialect) (records [][]string, footer [
 	return all[:data], footer
 }
 
+// openDataGolden are the seed tables whose files are kept whole in
+// testdata/golden/opendata, for reading: 9:4 (headings of three levels),
+// 9:16 (units by row), 9:22 (positions the layout leaves empty).
+var openDataGolden = []string{"9:4", "9:16", "9:22"}
+
 // reportOpenQuery asks for a seed table with its open-data files.
 const reportOpenQuery = `query($id: String!) { report(id: $id) {
   id number caption rowHeading source lakeVersion footnotes
@@ -183,6 +189,12 @@ func TestOpenDataSeedTables(t *testing.T) {
 			}
 			if !sameJSON(t, js, g.JSONStat) {
 				t.Errorf("the file at links.jsonStat differs from the jsonStat field")
+			}
+			if slices.Contains(openDataGolden, p.ID) {
+				name := filepath.Join(goldenDir, "opendata", strings.ReplaceAll(p.ID, ":", "-"))
+				checkGolden(t, name+".csv", excel)
+				checkGolden(t, name+".rfc4180.csv", rfc)
+				checkGolden(t, name+".json", js)
 			}
 
 			header := []string{g.RowHeading}
@@ -368,21 +380,22 @@ func TestOpenDataTables(t *testing.T) {
 	for _, tt := range []struct {
 		name, args string
 		link       string // the CSV link's query
+		golden     string // the files are kept whole in testdata/golden/opendata/<golden>.*
 	}{
 		{"README example, a label as filter", `dataset: "insatser", measure: DECISIONS, period: "2024", groupBy: ["kon"], totals: true, filter: [{dimension: "insats", codes: ["Ledsagarservice"]}]`,
-			"measure=DECISIONS&period=2024&groupBy=kon&filter=insats:ledsagarservice&totals=true"},
+			"measure=DECISIONS&period=2024&groupBy=kon&filter=insats:ledsagarservice&totals=true", "table-insatser-ledsagarservice-kon"},
 		{"lagrum by insats (impossible combinations)", `dataset: "insatser", measure: DECISIONS, period: "2024", groupBy: ["lagrum", "insats"]`,
-			"measure=DECISIONS&period=2024&groupBy=lagrum,insats"},
+			"measure=DECISIONS&period=2024&groupBy=lagrum,insats", ""},
 		{"quarters with totals", `dataset: "ej_verkstallda", measure: DECISIONS, period: "2023-Q2/2024-Q2", groupBy: ["lagrum"], totals: true`,
-			"measure=DECISIONS&period=2023-Q2/2024-Q2&groupBy=lagrum&totals=true"},
+			"measure=DECISIONS&period=2023-Q2/2024-Q2&groupBy=lagrum&totals=true", ""},
 		{"mean hours by nämnd and kön", `dataset: "insatser", measure: MEAN_HOURS, period: "2022/2024", groupBy: ["namnd", "kon"], filter: [{dimension: "insats", codes: ["personlig_assistans"]}]`,
-			"measure=MEAN_HOURS&period=2022/2024&groupBy=namnd,kon&filter=insats:personlig_assistans"},
+			"measure=MEAN_HOURS&period=2022/2024&groupBy=namnd,kon&filter=insats:personlig_assistans", ""},
 		{"share", `dataset: "kbf", measure: SHARE, shareOf: "kon", period: "2024", groupBy: ["namnd", "kon"]`,
-			"measure=SHARE&period=2024&groupBy=namnd,kon&shareOf=kon"},
+			"measure=SHARE&period=2024&groupBy=namnd,kon&shareOf=kon", ""},
 		{"rate", `dataset: "insatser", measure: RATE_PER_10000, period: "2024", groupBy: ["namnd"], totals: true, filter: [{dimension: "insats", codes: ["daglig_verksamhet"]}]`,
-			"measure=RATE_PER_10000&period=2024&groupBy=namnd&filter=insats:daglig_verksamhet&totals=true"},
+			"measure=RATE_PER_10000&period=2024&groupBy=namnd&filter=insats:daglig_verksamhet&totals=true", ""},
 		{"one cell", `dataset: "beslut", measure: RULINGS_AGAINST_CITY, period: "2024"`,
-			"measure=RULINGS_AGAINST_CITY&period=2024"},
+			"measure=RULINGS_AGAINST_CITY&period=2024", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var a tableOpenJSON
@@ -398,6 +411,12 @@ func TestOpenDataTables(t *testing.T) {
 			js := fetchOK(t, h, g.Links.JSONStat, contentTypeJSON)
 			if string(excel) != g.Excel || string(rfc) != g.RFC || !sameJSON(t, js, g.JSONStat) {
 				t.Errorf("the files at the links differ from the csv and jsonStat fields")
+			}
+			if tt.golden != "" {
+				name := filepath.Join(goldenDir, "opendata", tt.golden)
+				checkGolden(t, name+".csv", excel)
+				checkGolden(t, name+".rfc4180.csv", rfc)
+				checkGolden(t, name+".json", js)
 			}
 			periodLabel := map[string]string{}
 			for _, p := range g.Periods {
