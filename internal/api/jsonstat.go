@@ -139,7 +139,7 @@ func newJSONStat(meta openMeta, href string) *jsonStat {
 		Link: map[string][]jsLink{
 			"alternate": {
 				{Type: "text/csv", Href: meta.csv, Label: "CSV, Excel (svenska inställningar)"},
-				{Type: "text/csv", Href: meta.csv + "?dialect=rfc4180", Label: "CSV, RFC 4180"},
+				{Type: "text/csv", Href: withDialect(meta.csv, DialectRFC4180), Label: "CSV, RFC 4180"},
 			},
 			"license": {{Href: licenceURL, Label: licenceName}},
 		},

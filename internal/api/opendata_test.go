@@ -253,6 +253,7 @@ func TestOpenDataSeedTables(t *testing.T) {
 			}
 
 			doc := checkJSONStat(t, js)
+			checkAlternates(t, doc, g.Links.CSV, g.Links.CSVRFC4180)
 			if !slices.Equal(stringList(doc["id"]), []string{"row", "column"}) {
 				t.Fatalf("id %v", doc["id"])
 			}
@@ -325,6 +326,18 @@ func TestOpenDataSeedTables(t *testing.T) {
 	t.Logf("cells compared per mark: %v", marks)
 	if marks[MarkPublished] == 0 || marks[MarkSuppressed] == 0 {
 		t.Errorf("the seed tables have no published or no suppressed cells (%v): the comparison proves little", marks)
+	}
+}
+
+// checkAlternates checks that a JSON-stat file links to the two CSV files.
+func checkAlternates(t *testing.T, doc map[string]any, csvURL, rfcURL string) {
+	t.Helper()
+	var got []string
+	for _, l := range mapOf(doc["link"])["alternate"].([]any) {
+		got = append(got, mapOf(l)["href"].(string))
+	}
+	if !slices.Equal(got, []string{csvURL, rfcURL}) {
+		t.Errorf("link.alternate %q, want %q and %q", got, csvURL, rfcURL)
 	}
 }
 
@@ -474,6 +487,7 @@ func TestOpenDataTables(t *testing.T) {
 			}
 
 			doc := checkJSONStat(t, js)
+			checkAlternates(t, doc, g.Links.CSV, g.Links.CSVRFC4180)
 			ids := stringList(doc["id"])
 			if !slices.Equal(ids, append([]string{"measure", "period"}, dims...)) {
 				t.Fatalf("id %v, want measure, period, %v", ids, dims)
