@@ -1,8 +1,9 @@
 // Package api is insyn's GraphQL API over the lake: an http.Handler that
-// answers GraphQL (graphql-go) at /graphql, by GET and POST, from one lake
-// version per request, with every figure passed through disclosure
-// control. The transport around it (request ids, access log, body limit,
-// CORS, gzip, 304, Lambda or local HTTP) is internal/serve's.
+// answers GraphQL (graphql-go) at /graphql, by GET and POST, and serves
+// the same tables as open-data files (CSV, JSON-stat 2.0) below /v1/, from
+// one lake version per request, with every figure passed through
+// disclosure control. The transport around it (request ids, access log,
+// body limit, CORS, gzip, 304, Lambda or local HTTP) is internal/serve's.
 //
 // The schema (schema/api.graphql) has:
 //
@@ -15,6 +16,11 @@
 //     layout, every figure computed from the lake.
 //   - lake, datasets, dataset(name): versions, sources, periods, measures,
 //     dimensions and code lists, for building selectors.
+//
+// Reports and tables also have csv(dialect), jsonStat and links: the
+// open-data files (opendata.go, csv.go, jsonstat.go), which are also
+// served at stable URLs (OpenDataPath). They are written from the very
+// answers the GraphQL fields resolve from, so no figure takes another path.
 //
 // Every figure's mark comes from a Disclosure (disclosure.go), built by
 // loadDisclosure once per lake version: a figure is shown only if every

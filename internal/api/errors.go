@@ -18,6 +18,9 @@ const (
 	CodeTooManyCells = "TOO_MANY_CELLS"
 	// CodeTooDeep: the query nests deeper than the limit.
 	CodeTooDeep = "QUERY_TOO_DEEP"
+	// CodeNotFound: no API, seed table or dataset at the path (open-data
+	// files, HTTP 404); extensions.valid lists what there is.
+	CodeNotFound = "NOT_FOUND"
 	// CodeInternal: the server failed; the message names the request id.
 	CodeInternal = "INTERNAL"
 )

@@ -47,9 +47,10 @@ type Handler struct {
 	enums  map[string][]string // enum type name -> its values, for error messages
 }
 
-// NewHandler returns the API's http.Handler: GraphQL at Path, every
-// answer from one lake version, with an ETag of the version and the
-// request and, for successful GETs, Cache-Control. Transport concerns
+// NewHandler returns the API's http.Handler: GraphQL at Path and the
+// open-data files below OpenDataPath, every answer from one lake version,
+// with an ETag of the version and the request and, for successful GETs,
+// Cache-Control. Transport concerns
 // (request ids, logs, body limit, CORS, gzip, 304) are serve.Wrap's.
 func NewHandler(l *Lake, opts HandlerOptions) (*Handler, error) {
 	if opts.MaxCells <= 0 {
@@ -107,9 +108,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Behind an API Gateway stage other than $default the path starts
 	// with the stage's name ("/prod/graphql").
 	if !strings.HasSuffix(r.URL.Path, Path) {
-		writeJSON(w, http.StatusNotFound, errorResponse(fmt.Sprintf("no API at %s: GraphQL is answered at %s", r.URL.Path, Path), "NOT_FOUND"), "no-store")
+		if prefix, route, ok := openDataRoute(r.URL.Path); ok {
+			h.serveOpenData(w, r, baseURL(r, prefix), route)
+			return
+		}
+		writeJSON(w, http.StatusNotFound, errorResponse(fmt.Sprintf("no API at %s: GraphQL is answered at %s, the open-data files at %sreports", r.URL.Path, Path, OpenDataPath), CodeNotFound), "no-store")
 		return
 	}
+	base := baseURL(r, strings.TrimSuffix(r.URL.Path, Path))
 	var req gqlRequest
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
@@ -151,7 +157,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	v := h.lake.current(r.Context())
 	ctx := context.WithValue(r.Context(), requestKey{}, &request{
-		v: v, budget: &budget{limit: h.opts.MaxCells}, rules: h.lake.rules, log: h.opts.Logger,
+		v: v, budget: &budget{limit: h.opts.MaxCells}, rules: h.lake.rules, log: h.opts.Logger, base: base,
 	})
 	res := graphql.Execute(graphql.ExecuteParams{
 		Schema: h.schema, AST: doc, OperationName: req.OperationName, Args: req.Variables, Context: ctx,
@@ -161,7 +167,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(res.Errors) == 0 && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		cache = "public, max-age=" + strconv.Itoa(int(h.opts.CacheMaxAge.Seconds()))
 	}
-	w.Header().Set("ETag", etag(v.lakeVersion(), req))
+	w.Header().Set("ETag", etag(v.lakeVersion(), base, req))
 	w.Header().Set("X-Insyn-Lake-Version", v.lakeVersion())
 	writeJSON(w, http.StatusOK, gqlResponse{Data: res.Data, Errors: res.Errors}, cache)
 }
@@ -255,13 +261,14 @@ func depth(doc *ast.Document) int {
 	return deepest
 }
 
-// etag identifies an answer: the lake version and the request (query,
-// variables, operation). The same request against the same version gets
-// the same answer, on every instance.
-func etag(lakeVersion string, req gqlRequest) string {
+// etag identifies an answer: the lake version, the base URL (links in
+// answers are absolute) and the request (query, variables, operation).
+// The same request against the same version gets the same answer, on
+// every instance.
+func etag(lakeVersion, base string, req gqlRequest) string {
 	vars, _ := json.Marshal(req.Variables) // map keys are sorted
 	sum := sha256.New()
-	for _, part := range [][]byte{[]byte(req.Query), vars, []byte(req.OperationName)} {
+	for _, part := range [][]byte{[]byte(base), []byte(req.Query), vars, []byte(req.OperationName)} {
 		sum.Write([]byte(strconv.Itoa(len(part)) + ":"))
 		sum.Write(part)
 	}

@@ -21,6 +21,9 @@ type request struct {
 	budget *budget
 	rules  Rules
 	log    *slog.Logger
+	// base is the URL the API answers at, for the links to open-data
+	// files ("https://host/prod").
+	base string
 }
 
 type requestKey struct{}
@@ -327,6 +330,7 @@ func newSchema() (graphql.Schema, error) {
 				})},
 		},
 	})
+	addOpenDataFields(reportType, tableType)
 	filterInput := graphql.NewInputObject(graphql.InputObjectConfig{
 		Name:        "Filter",
 		Description: "Whole categories of one dimension: cells count the rows with one of the codes.",
@@ -437,7 +441,12 @@ func (r *request) table(req tableRequest) (*tableAnswer, error) {
 	if err := r.budget.take(len(specs), "this table"); err != nil {
 		return nil, err
 	}
-	return r.v.compute(p, specs, r.rules.Threshold)
+	ans, err := r.v.compute(p, specs, r.rules.Threshold)
+	if err != nil {
+		return nil, err
+	}
+	ans.req = p.canonical(req)
+	return ans, nil
 }
 
 func dimPointers(ds []dimDef) []*dimDef {

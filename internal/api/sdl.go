@@ -68,7 +68,7 @@ func printType(b *strings.Builder, t graphql.Type) {
 				b.WriteString("(\n")
 				for _, a := range args {
 					description(b, "    ", a.Description())
-					fmt.Fprintf(b, "    %s: %s%s\n", a.Name(), a.Type, defaultValue(a.DefaultValue))
+					fmt.Fprintf(b, "    %s: %s%s\n", a.Name(), a.Type, defaultValue(a.Type, a.DefaultValue))
 				}
 				b.WriteString("  )")
 			}
@@ -82,7 +82,7 @@ func printType(b *strings.Builder, t graphql.Type) {
 		for _, name := range sortedNames(fields) {
 			f := fields[name]
 			description(b, "  ", f.Description())
-			fmt.Fprintf(b, "  %s: %s%s\n", name, f.Type, defaultValue(f.DefaultValue))
+			fmt.Fprintf(b, "  %s: %s%s\n", name, f.Type, defaultValue(f.Type, f.DefaultValue))
 		}
 		b.WriteString("}\n")
 	case *graphql.Enum:
@@ -129,10 +129,19 @@ func description(b *strings.Builder, indent, text string) {
 	fmt.Fprintf(b, "%s\"\"\"\n", indent)
 }
 
-// defaultValue prints " = value" for a default, as a GraphQL literal.
-func defaultValue(v any) string {
+// defaultValue prints " = value" for a default of type t, as a GraphQL
+// literal (an enum value is a name, not a string).
+func defaultValue(t graphql.Type, v any) string {
 	if v == nil {
 		return ""
+	}
+	if nn, ok := t.(*graphql.NonNull); ok {
+		t = nn.OfType
+	}
+	if s, ok := v.(string); ok {
+		if _, isEnum := t.(*graphql.Enum); isEnum {
+			return " = " + s
+		}
 	}
 	return " = " + literal(v)
 }

@@ -39,6 +39,9 @@ type tableAnswer struct {
 	source      string
 	footnotes   []string
 	lakeVersion string
+	// req is the request, its filter codes as codes (for the URLs of the
+	// table's open-data files).
+	req tableRequest
 }
 
 // tableCell is a cell of a table answer.
