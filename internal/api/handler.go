@@ -179,7 +179,7 @@ func (h *Handler) parse(query string) (*ast.Document, []gqlerrors.FormattedError
 	if doc := h.docs.get(query); doc != nil {
 		return doc, nil
 	}
-	doc, err := parser.Parse(parser.ParseParams{Source: source.NewSource(&source.Source{Body: []byte(query), Name: "GraphQL request"})})
+	doc, err := parser.Parse(parser.ParseParams{Source: source.NewSource(&source.Source{Body: []byte(blankComments(query)), Name: "GraphQL request"})})
 	if err != nil {
 		return nil, gqlerrors.FormatErrors(err)
 	}

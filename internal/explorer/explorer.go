@@ -226,8 +226,7 @@ type Example struct {
 var operationName = regexp.MustCompile(`(?m)^query\s+([_A-Za-z][_0-9A-Za-z]*)`)
 
 // examples returns the example queries (examples/*.graphql) in the order
-// of their file names. Their comments are ASCII: graphql-go v0.8.1 misreads
-// a query with a non-ASCII character in a comment (its issue #699).
+// of their file names.
 func examples() ([]Example, error) {
 	names, err := fs.Glob(files, "examples/*.graphql")
 	if err != nil {
