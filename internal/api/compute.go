@@ -310,7 +310,7 @@ func (v *version) compute(p *plan, specs []cellSpec, threshold int) (*tableAnswe
 		ans.cells = append(ans.cells, cell)
 	}
 	ans.footnotes = slices.Clone(def.notes)
-	if p.touches("namnd") && p.periods[0].year <= 2023 {
+	if v.geo.IsDefault() && p.touches("namnd") && p.periods[0].year <= 2023 {
 		ans.footnotes = append(ans.footnotes, districtNote)
 	}
 	ans.footnotes = append(ans.footnotes, markNotes(func(yield func(figure) bool) {

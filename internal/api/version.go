@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stockholm/insyn/internal/cube"
+	"github.com/stockholm/insyn/internal/dataset"
 	"github.com/stockholm/insyn/internal/lake"
 	"github.com/stockholm/insyn/internal/reports"
 )
@@ -16,9 +17,12 @@ import (
 // of disclosure control, and what answers say about each dataset. A
 // request reads one version from start to end, so no answer mixes two.
 type version struct {
-	snap     *lake.Snapshot
-	src      cube.Source
-	disc     Disclosure
+	snap *lake.Snapshot
+	src  cube.Source
+	disc Disclosure
+	// geo is what the nämnd codes of the version are (its manifest names
+	// it): Stockholm's nämnder, or the municipalities of a national lake.
+	geo      dataset.Geography
 	datasets []*datasetState // in the order of datasetDefs
 
 	// reports holds each seed table's answer, computed when first asked.
@@ -92,8 +96,12 @@ func (v *version) withSnapshot(snap *lake.Snapshot) (*version, error) {
 }
 
 func assemble(snap *lake.Snapshot, src cube.Source, disc Disclosure) (*version, error) {
-	v := &version{snap: snap, src: src, disc: disc, reports: map[string]*reportSlot{}}
-	for _, def := range datasetDefs {
+	geo, err := dataset.LookupGeography(snap.Manifest.Geography)
+	if err != nil {
+		return nil, fmt.Errorf("api: lake version %s: %w", snap.Manifest.Version, err)
+	}
+	v := &version{snap: snap, src: src, disc: disc, geo: geo, reports: map[string]*reportSlot{}}
+	for _, def := range defsByGeography[geo.Name] {
 		c, err := src.Get(def.cube)
 		if err != nil {
 			return nil, fmt.Errorf("api: lake version %s: %w", snap.Manifest.Version, err)
