@@ -27,6 +27,8 @@ type version struct {
 
 	// reports holds each seed table's answer, computed when first asked.
 	reports map[string]*reportSlot
+	// indexes are the cubes laid out for the table query.
+	indexes *indexes
 }
 
 // datasetState is a dataset in one lake version.
@@ -82,6 +84,11 @@ func (p period) less(q period) bool {
 // every cell the API may publish.
 func newVersion(snap *lake.Snapshot, rules Rules) (*version, error) {
 	src := snap.Set.Source()
+	// The cubes are all the API reads; the tables they are built from
+	// would stay in memory beside them (90 MB at national scale).
+	light := *snap
+	light.Set = nil
+	snap = &light
 	disc, err := loadDisclosure(snap, src, rules)
 	if err != nil {
 		return nil, fmt.Errorf("api: disclosure control of lake version %s: %w", snap.Manifest.Version, err)
@@ -100,7 +107,7 @@ func assemble(snap *lake.Snapshot, src cube.Source, disc Disclosure) (*version, 
 	if err != nil {
 		return nil, fmt.Errorf("api: lake version %s: %w", snap.Manifest.Version, err)
 	}
-	v := &version{snap: snap, src: src, disc: disc, geo: geo, reports: map[string]*reportSlot{}}
+	v := &version{snap: snap, src: src, disc: disc, geo: geo, reports: map[string]*reportSlot{}, indexes: &indexes{by: map[string]*indexSlot{}}}
 	for _, def := range defsByGeography[geo.Name] {
 		c, err := src.Get(def.cube)
 		if err != nil {
