@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"sync"
@@ -17,10 +18,10 @@ import (
 type cubeIndex struct {
 	c *cube.Cube
 	// ids maps each dimension's codes to their integers; codes lists them.
-	ids   []map[string]int32
+	ids   []map[string]uint16
 	codes [][]string
 	// col holds, per dimension, each row's code as an integer.
-	col [][]int32
+	col [][]uint16
 	// val holds, per measure, each row's value.
 	val [][]float64
 	// periods are the row ranges of each period ("2024", "2024-Q2").
@@ -31,13 +32,13 @@ type cubeIndex struct {
 type rowRange struct{ lo, hi int }
 
 // newCubeIndex lays c out; quarterly cubes are ranged by year and quarter.
-func newCubeIndex(c *cube.Cube, quarterly bool) *cubeIndex {
+func newCubeIndex(c *cube.Cube, quarterly bool) (*cubeIndex, error) {
 	x := &cubeIndex{c: c, periods: map[string][]rowRange{}}
 	n := len(c.Rows)
 	for range c.Dims {
-		x.ids = append(x.ids, map[string]int32{})
+		x.ids = append(x.ids, map[string]uint16{})
 		x.codes = append(x.codes, nil)
-		x.col = append(x.col, make([]int32, n))
+		x.col = append(x.col, make([]uint16, n))
 	}
 	for range c.Measures {
 		x.val = append(x.val, make([]float64, n))
@@ -47,7 +48,10 @@ func newCubeIndex(c *cube.Cube, quarterly bool) *cubeIndex {
 		for d, code := range row.Coords {
 			id, ok := x.ids[d][code]
 			if !ok {
-				id = int32(len(x.codes[d]))
+				if len(x.codes[d]) > math.MaxUint16 {
+					return nil, fmt.Errorf("cube %s: dimension %s has more than %d codes", c.Name, c.Dims[d], math.MaxUint16+1)
+				}
+				id = uint16(len(x.codes[d]))
 				x.ids[d][code] = id
 				x.codes[d] = append(x.codes[d], code)
 			}
@@ -71,7 +75,7 @@ func newCubeIndex(c *cube.Cube, quarterly bool) *cubeIndex {
 		}
 		x.periods[pc] = rs
 	}
-	return x
+	return x, nil
 }
 
 // sums holds the summed fields of every cell of a planned table (and of
@@ -107,7 +111,7 @@ func (p *plan) accumulate(x *cubeIndex, fields []string) (*sums, error) {
 	}
 	// A filter is, per dimension, which code integers pass.
 	type cond struct {
-		col  []int32
+		col  []uint16
 		pass []bool
 	}
 	var conds []cond
@@ -126,7 +130,7 @@ func (p *plan) accumulate(x *cubeIndex, fields []string) (*sums, error) {
 	}
 	// A grouped dimension maps code integers to members (-1: none).
 	type group struct {
-		col    []int32
+		col    []uint16
 		member []int32
 		total  bool
 	}
@@ -205,6 +209,7 @@ type indexes struct {
 type indexSlot struct {
 	once sync.Once
 	x    *cubeIndex
+	err  error
 }
 
 // index returns the index of the cube a dataset reads.
@@ -221,6 +226,6 @@ func (v *version) index(def *datasetDef) (*cubeIndex, error) {
 		v.indexes.by[key] = slot
 	}
 	v.indexes.mu.Unlock()
-	slot.once.Do(func() { slot.x = newCubeIndex(c, def.quarterly) })
-	return slot.x, nil
+	slot.once.Do(func() { slot.x, slot.err = newCubeIndex(c, def.quarterly) })
+	return slot.x, slot.err
 }

@@ -132,11 +132,15 @@ rows:
 type Builder struct {
 	cube  *Cube
 	index map[string]int
+	// codes holds each distinct coordinate once: the cube's rows share
+	// them rather than the strings they were given (a lake's rows each
+	// bring their own copies, half a million of them at national scale).
+	codes map[string]string
 }
 
 // NewBuilder starts an empty cube.
 func NewBuilder(name string, dims, measures []string) *Builder {
-	return &Builder{cube: &Cube{Name: name, Dims: dims, Measures: measures}, index: map[string]int{}}
+	return &Builder{cube: &Cube{Name: name, Dims: dims, Measures: measures}, index: map[string]int{}, codes: map[string]string{}}
 }
 
 // Add adds values to the cell at coords.
@@ -150,7 +154,16 @@ func (b *Builder) Add(coords []string, values ...float64) {
 	if !ok {
 		i = len(b.cube.Rows)
 		b.index[key] = i
-		b.cube.Rows = append(b.cube.Rows, Row{Coords: slices.Clone(coords), Values: make([]float64, len(values))})
+		own := make([]string, len(coords))
+		for d, code := range coords {
+			shared, ok := b.codes[code]
+			if !ok {
+				shared = strings.Clone(code)
+				b.codes[shared] = shared
+			}
+			own[d] = shared
+		}
+		b.cube.Rows = append(b.cube.Rows, Row{Coords: own, Values: make([]float64, len(values))})
 	}
 	for j, v := range values {
 		b.cube.Rows[i].Values[j] += v
