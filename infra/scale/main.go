@@ -50,6 +50,7 @@ type options struct {
 	cold                    int
 	loadFor                 time.Duration
 	conc                    int
+	memLimit                string
 	pattern, ingest         bool
 	ingestRuns              int
 	certifiedCap            time.Duration
@@ -65,6 +66,7 @@ func main() {
 	flag.IntVar(&o.cold, "cold", 5, "new processes per query, for insyn and for DuckDB")
 	flag.DurationVar(&o.loadFor, "load", 20*time.Second, "length of the load run (0: none)")
 	flag.IntVar(&o.conc, "c", 8, "concurrency of the load run")
+	flag.StringVar(&o.memLimit, "memlimit", "400MiB", "GOMEMLIMIT of the second load run")
 	flag.BoolVar(&o.pattern, "pattern", true, "time the disclosure pattern (gauss) of the lake")
 	flag.BoolVar(&o.ingest, "ingest", true, "time an ingest of a year of insatser microdata")
 	flag.IntVar(&o.ingestRuns, "ingest-runs", 3, "ingests without the pattern step (the one with it runs once)")
@@ -249,14 +251,23 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 			peak = max(peak, rss)
 		}
 	}
-	var lr load.Result
-	var loadPeak int64
+	// Under load the peak is mostly the garbage collector's headroom; a
+	// soft memory limit (GOMEMLIMIT) trades it for collector CPU.
+	type loadFigures struct {
+		env  []string
+		res  load.Result
+		peak int64
+	}
+	var loads []loadFigures
 	if o.loadFor > 0 {
-		log.Info("insyn: load", "concurrency", o.conc, "for", o.loadFor)
-		if lr, loadPeak, err = loadRun(ctx, bin, lakeDir, mix, o.conc, o.loadFor); err != nil {
-			return err
+		for _, env := range [][]string{nil, {"GOMEMLIMIT=" + o.memLimit}} {
+			log.Info("insyn: load", "concurrency", o.conc, "for", o.loadFor, "env", env)
+			res, rss, err := loadRun(ctx, bin, lakeDir, mix, o.conc, o.loadFor, env)
+			if err != nil {
+				return err
+			}
+			loads = append(loads, loadFigures{env, res, rss})
 		}
-		peak = max(peak, loadPeak)
 	}
 
 	p("| query | cells | insyn warm, repeated p50 / p99 | insyn warm, computed p50 / p99 | first on a warm instance | DuckDB warm p50 / p99 | warm ratio (DuckDB p50 ÷ insyn p50) repeated / computed | insyn cold | DuckDB cold | cold ratio | cells checked against DuckDB |\n")
@@ -282,10 +293,14 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 
 	p("| measure | figure |\n|---|---|\n")
 	p("| open the lake in-process (read, cubes, stored pattern) | %s (median of %d); heap of the prepared version %.0f MiB |\n", secs(median(opens)), len(opens), float64(heap)/(1<<20))
-	p("| peak resident memory of the API process (VmHWM) over all cold starts and the load run | %.0f MiB (goal < 512 MiB) |\n", float64(peak)/(1<<20))
-	if o.loadFor > 0 {
-		p("| load: the mix in turn, concurrency %d for %s (`go run ./infra/load`) | %d requests, %.0f req/s, p50 %s, p99 %s, %d errors; peak resident memory %.0f MiB |\n",
-			o.conc, o.loadFor, lr.Requests, lr.Throughput(), ms(lr.P50), ms(lr.P99), lr.Errors, float64(loadPeak)/(1<<20))
+	p("| peak resident memory of the API process (VmHWM), highest of the cold starts (goal < 512 MiB) | %.0f MiB |\n", float64(peak)/(1<<20))
+	for _, l := range loads {
+		with := "default settings"
+		if len(l.env) > 0 {
+			with = "`" + strings.Join(l.env, " ") + "`"
+		}
+		p("| load: the mix in turn, %d concurrent clients (asking for gzip, as browsers do) for %s, API as its own process, %s (`go run ./infra/load`) | %d requests, %.0f req/s, p50 %s, p99 %s, %d errors; peak resident memory **%.0f MiB** |\n",
+			o.conc, o.loadFor, with, l.res.Requests, l.res.Throughput(), ms(l.res.P50), ms(l.res.P99), l.res.Errors, float64(l.peak)/(1<<20))
 	}
 	if o.pattern || o.ingest {
 		log.Info("disclosure pattern and ingest")
@@ -331,9 +346,10 @@ func coldStart(ctx context.Context, bin, lakeDir string, body []byte) (time.Dura
 	return d, rss, err
 }
 
-// loadRun starts the API and sends it the mix for a while.
-func loadRun(ctx context.Context, bin, lakeDir string, mix []workload.Query, conc int, d time.Duration) (load.Result, int64, error) {
-	s, err := load.Start(bin, "dir:"+lakeDir)
+// loadRun starts the API (with env added to its environment) and sends it
+// the mix for a while.
+func loadRun(ctx context.Context, bin, lakeDir string, mix []workload.Query, conc int, d time.Duration, env []string) (load.Result, int64, error) {
+	s, err := load.Start(bin, "dir:"+lakeDir, env...)
 	if err != nil {
 		return load.Result{}, 0, err
 	}

@@ -46,9 +46,10 @@ type Server struct {
 }
 
 // Start runs the API binary bin over the lake INSYN_LAKE names (e.g.
-// "dir:/path/to/lake") on a free port of 127.0.0.1. It returns at once;
-// WaitAnswer waits for its first answer. Stop it with Stop.
-func Start(bin, lake string) (*Server, error) {
+// "dir:/path/to/lake") on a free port of 127.0.0.1, with env (NAME=value)
+// added to this process's environment. It returns at once; WaitAnswer
+// waits for its first answer. Stop it with Stop.
+func Start(bin, lake string, env ...string) (*Server, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("load: find a free port: %w", err)
@@ -56,7 +57,7 @@ func Start(bin, lake string) (*Server, error) {
 	addr := l.Addr().String()
 	l.Close()
 	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), api.EnvLake+"="+lake, "INSYN_LISTEN="+addr)
+	cmd.Env = append(append(os.Environ(), env...), api.EnvLake+"="+lake, "INSYN_LISTEN="+addr)
 	s := &Server{URL: "http://" + addr, cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = s.stderr
 	s.Started = time.Now()
