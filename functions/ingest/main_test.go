@@ -21,6 +21,7 @@ import (
 
 	"github.com/stockholm/insyn/internal/aggregate"
 	"github.com/stockholm/insyn/internal/api"
+	"github.com/stockholm/insyn/internal/dataset"
 	"github.com/stockholm/insyn/internal/ingest"
 	"github.com/stockholm/insyn/internal/lake"
 	"github.com/stockholm/insyn/internal/protect"
@@ -129,7 +130,7 @@ func seedKBFLake(t *testing.T, st store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pattern, err := ingest.Protect(set, protect.Rules{Threshold: 4, ProtectionLevel: 3})
+	pattern, err := ingest.Protect(set, dataset.Stockholm, protect.Rules{Threshold: 4, ProtectionLevel: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -243,12 +243,26 @@ const (
 
 // Source turns the set into cubes; every cube has the year as dimension "ar"
 // (and ej_verkstallda the quarter as "kvartal").
-func (s *Set) Source() cube.Source {
+func (s *Set) Source() cube.Source { return s.cubes(false) }
+
+// Drain is Source for a reader that keeps only the cubes: each table is
+// let go as soon as its cube is built, so that the tables and the cubes
+// are not all in memory together (at national scale 85 MB of tables beside
+// 90 MB of cubes). s is empty afterwards.
+func (s *Set) Drain() cube.Source { return s.cubes(true) }
+
+func (s *Set) cubes(drain bool) cube.Source {
 	src := cube.Source{}
 	add := func(name string, dims, measures []string, each func(b *cube.Builder)) {
 		b := cube.NewBuilder(name, append([]string{"ar"}, dims...), measures)
 		each(b)
 		src[name] = b.Cube()
+	}
+	// done lets a table go once its cube is built, when draining.
+	done := func(release func()) {
+		if drain {
+			release()
+		}
 	}
 	ar := strconv.Itoa
 	add(CubeInsatser, []string{"namnd", "lagrum", "insats", "kon", "aldersgrupp", "regi", "boendeform"},
@@ -260,6 +274,7 @@ func (s *Set) Source() cube.Source {
 				}
 			}
 		})
+	done(func() { s.Insatser = nil })
 	add(CubePersoner, []string{"namnd", "kon", "aldersgrupp", "lagrumsgrupp"}, []string{"antal_personer"}, func(b *cube.Builder) {
 		for y, cells := range s.Personer {
 			for _, c := range cells {
@@ -267,6 +282,7 @@ func (s *Set) Source() cube.Source {
 			}
 		}
 	})
+	done(func() { s.Personer = nil })
 	add(CubeBeslut, []string{"namnd", "lagrum", "insats", "kon", "funktionsnedsattning", "utfall"},
 		[]string{"antal_beslut", "antal_domar", "antal_domar_mot_staden"}, func(b *cube.Builder) {
 			for y, cells := range s.Beslut {
@@ -276,6 +292,7 @@ func (s *Set) Source() cube.Source {
 				}
 			}
 		})
+	done(func() { s.Beslut = nil })
 	add(CubeEjVerkstallda, []string{"kvartal", "namnd", "lagrum", "insats", "orsak", "kon", "status"},
 		[]string{"antal_beslut"}, func(b *cube.Builder) {
 			for y, cells := range s.EjVerkstallda {
@@ -285,6 +302,7 @@ func (s *Set) Source() cube.Source {
 				}
 			}
 		})
+	done(func() { s.EjVerkstallda = nil })
 	add(CubeKBF, []string{"namnd", "kon"}, []string{"antal_personer", "belopp_kr"}, func(b *cube.Builder) {
 		for y, cells := range s.KBF {
 			for _, c := range cells {
@@ -292,6 +310,7 @@ func (s *Set) Source() cube.Source {
 			}
 		}
 	})
+	done(func() { s.KBF = nil })
 	add(CubeLov, []string{"insats"}, []string{"antal_verksamheter"}, func(b *cube.Builder) {
 		for y, cells := range s.Lov {
 			for _, c := range cells {
@@ -299,6 +318,7 @@ func (s *Set) Source() cube.Source {
 			}
 		}
 	})
+	done(func() { s.Lov = nil })
 	add(CubeBefolkning, []string{"namnd"}, []string{"antal_invanare"}, func(b *cube.Builder) {
 		for y, cells := range s.Befolkning {
 			for _, c := range cells {
@@ -306,6 +326,7 @@ func (s *Set) Source() cube.Source {
 			}
 		}
 	})
+	done(func() { s.Befolkning = nil })
 	add(CubeSFB, []string{"kon"}, []string{"antal_personer"}, func(b *cube.Builder) {
 		for y, cells := range s.SFB {
 			for _, c := range cells {
@@ -313,6 +334,7 @@ func (s *Set) Source() cube.Source {
 			}
 		}
 	})
+	done(func() { s.SFB = nil })
 	return src
 }
 

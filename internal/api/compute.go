@@ -46,6 +46,52 @@ func (p *plan) cells() []cellSpec {
 	return out
 }
 
+// size is the number of cells cells enumerates, worked out without
+// enumerating them, so that a table refused for its size costs no memory
+// (grouping a national lake's insatser by every dimension would be 60
+// million cells). Only the members of lagrum and insats decide whether a
+// cell can exist; every other grouped dimension multiplies.
+func (p *plan) size() int {
+	n := len(p.periods)
+	var pair []int
+	for gi, g := range p.grouped {
+		if g.def.name == "lagrum" || g.def.name == "insats" {
+			pair = append(pair, gi)
+			continue
+		}
+		n *= len(g.codes) + b2i(g.totalWanted)
+	}
+	member := make([]int, len(p.grouped))
+	feasible := 0
+	var walk func(k int)
+	walk = func(k int) {
+		if k == len(pair) {
+			if p.feasible(member) {
+				feasible++
+			}
+			return
+		}
+		g := p.grouped[pair[k]]
+		for i := range g.codes {
+			member[pair[k]] = i
+			walk(k + 1)
+		}
+		if g.totalWanted {
+			member[pair[k]] = -1
+			walk(k + 1)
+		}
+	}
+	walk(0)
+	return n * feasible
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // feasible reports whether a cell's lagrum and insats can meet.
 func (p *plan) feasible(member []int) bool {
 	compatible := p.ds.def.compatible
@@ -91,126 +137,6 @@ func (p *plan) where(c cellSpec) cube.Filter {
 	return f
 }
 
-// sums holds the summed fields of every cell (and every share
-// denominator), keyed by cellKey.
-type sums map[string][]float64
-
-// cellKey encodes a period and members as a map key.
-func cellKey(period int, member []int) string { return string(appendKey(nil, period, member)) }
-
-// appendKey appends cellKey's encoding to b, so that a lookup with
-// string(b) need not allocate.
-func appendKey(b []byte, period int, member []int) []byte {
-	b = strconv.AppendInt(b, int64(period), 36)
-	for _, m := range member {
-		b = append(b, ',')
-		b = strconv.AppendInt(b, int64(m), 36)
-	}
-	return b
-}
-
-// accumulate sums fields over the cube's rows into every cell a row
-// belongs to, in one pass. Rows are added in the cube's order, as
-// cube.Sum adds them, so a cell's sum is the very float a report's
-// figure of the same cell gets.
-func (p *plan) accumulate(c *cube.Cube, fields []string) (sums, error) {
-	fi := make([]int, len(fields))
-	for i, f := range fields {
-		fi[i] = slices.Index(c.Measures, f)
-		if fi[i] < 0 {
-			return nil, fmt.Errorf("cube %s has no measure %s", c.Name, f)
-		}
-	}
-	type cond struct {
-		dim   int
-		codes []string
-	}
-	var conds []cond
-	for dim, codes := range p.filter {
-		i := slices.Index(c.Dims, dim)
-		if i < 0 {
-			return nil, fmt.Errorf("cube %s has no dimension %s", c.Name, dim)
-		}
-		conds = append(conds, cond{i, codes})
-	}
-	groupDim := make([]int, len(p.grouped))
-	groupCode := make([]map[string]int, len(p.grouped))
-	for gi, g := range p.grouped {
-		groupDim[gi] = slices.Index(c.Dims, g.def.name)
-		if groupDim[gi] < 0 {
-			return nil, fmt.Errorf("cube %s has no dimension %s", c.Name, g.def.name)
-		}
-		groupCode[gi] = map[string]int{}
-		for i, code := range g.codes {
-			groupCode[gi][code] = i
-		}
-	}
-	periodIndex := map[string]int{}
-	for i, pr := range p.periods {
-		periodIndex[pr.code()] = i
-	}
-	ai, qi := slices.Index(c.Dims, "ar"), slices.Index(c.Dims, "kvartal")
-	out := sums{}
-	options := make([][]int, len(p.grouped))
-	member := make([]int, len(p.grouped))
-	var (
-		key    []byte
-		row    []float64
-		period int
-		add    func(d int)
-	)
-	// add adds the row to every cell of the combinations of options.
-	add = func(d int) {
-		if d == len(options) {
-			key = appendKey(key[:0], period, member)
-			s := out[string(key)]
-			if s == nil {
-				s = make([]float64, len(fields))
-				out[string(key)] = s
-			}
-			for i, f := range fi {
-				s[i] += row[f]
-			}
-			return
-		}
-		for _, m := range options[d] {
-			member[d] = m
-			add(d + 1)
-		}
-	}
-rows:
-	for _, r := range c.Rows {
-		pc := r.Coords[ai]
-		if p.ds.def.quarterly {
-			pc += "-Q" + r.Coords[qi]
-		}
-		pi, ok := periodIndex[pc]
-		if !ok {
-			continue
-		}
-		for _, k := range conds {
-			if !slices.Contains(k.codes, r.Coords[k.dim]) {
-				continue rows
-			}
-		}
-		for gi, g := range p.grouped {
-			options[gi] = options[gi][:0]
-			if m, ok := groupCode[gi][r.Coords[groupDim[gi]]]; ok {
-				options[gi] = append(options[gi], m)
-			}
-			if g.total {
-				options[gi] = append(options[gi], -1)
-			}
-			if len(options[gi]) == 0 {
-				continue rows
-			}
-		}
-		row, period = r.Values, pi
-		add(0)
-	}
-	return out, nil
-}
-
 // fieldsOf lists the cube fields a measure sums; the first is the count
 // the cells rest on.
 func (p *plan) fieldsOf() []string {
@@ -226,11 +152,11 @@ func (p *plan) fieldsOf() []string {
 // compute computes and marks every cell of the plan.
 func (v *version) compute(p *plan, specs []cellSpec, threshold int) (*tableAnswer, error) {
 	def := p.ds.def
-	c, err := v.src.Get(def.cube)
+	x, err := v.index(def)
 	if err != nil {
 		return nil, err
 	}
-	s, err := p.accumulate(c, p.fieldsOf())
+	s, err := p.accumulate(x, p.fieldsOf())
 	if err != nil {
 		return nil, err
 	}
@@ -238,13 +164,7 @@ func (v *version) compute(p *plan, specs []cellSpec, threshold int) (*tableAnswe
 	for _, g := range p.grouped {
 		ans.dims = append(ans.dims, g.def)
 	}
-	zero := make([]float64, len(p.fieldsOf()))
-	get := func(pi int, member []int) []float64 {
-		if x, ok := s[cellKey(pi, member)]; ok {
-			return x
-		}
-		return zero
-	}
+	get := s.get
 	population := map[string]float64{}
 	for _, cs := range specs {
 		x := get(cs.period, cs.member)
@@ -310,7 +230,7 @@ func (v *version) compute(p *plan, specs []cellSpec, threshold int) (*tableAnswe
 		ans.cells = append(ans.cells, cell)
 	}
 	ans.footnotes = slices.Clone(def.notes)
-	if p.touches("namnd") && p.periods[0].year <= 2023 {
+	if v.geo.IsDefault() && p.touches("namnd") && p.periods[0].year <= 2023 {
 		ans.footnotes = append(ans.footnotes, districtNote)
 	}
 	ans.footnotes = append(ans.footnotes, markNotes(func(yield func(figure) bool) {

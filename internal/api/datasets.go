@@ -2,6 +2,7 @@ package api
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/stockholm/insyn/internal/dataset"
 	"github.com/stockholm/insyn/internal/reports"
@@ -111,8 +112,6 @@ func (d *datasetDef) dim(name string) (dimDef, bool) {
 
 // Dimensions, with the labels the reports print as headings.
 var (
-	dimNamnd        = dimDef{"namnd", "Nämnd", dataset.Namnd}
-	dimDistrikt     = dimDef{"namnd", "Stadsdelsnämnd", districtList()}
 	dimLagrum       = dimDef{"lagrum", "Lagrum", dataset.Lagrum}
 	dimKon          = dimDef{"kon", "Kön", dataset.Kon}
 	dimAldersgrupp  = dimDef{"aldersgrupp", "Åldersgrupp", dataset.Aldersgrupp}
@@ -120,14 +119,6 @@ var (
 	dimBoendeform   = dimDef{"boendeform", "Typ av bostad", dataset.Boendeform}
 	dimLagrumsgrupp = dimDef{"lagrumsgrupp", "Lagrum (nettovärde)", dataset.Lagrumsgrupp}
 )
-
-// districtList is the nämnd list without Socialnämnden: only districts pay
-// KBF and have inhabitants.
-func districtList() dataset.CodeList {
-	l := dataset.Namnd
-	l.Codes = slices.Clone(l.Codes[:len(dataset.Districts())])
-	return l
-}
 
 // ejVerkstalldaInsats is the insats list of the reports to IVO: the LSS
 // insatser and the SoL bistånd (kontaktperson is in both).
@@ -156,86 +147,106 @@ var hourInsatser = []string{"personlig_assistans", "ledsagarservice", "avlosarse
 // districtNote is the reports' note on the districts merged in July 2023.
 const districtNote = "Rinkeby-Kista och Spånga-Tensta stadsdelsnämnder har bildat Järva stadsdelsnämnd samt Norrmalm och Östermalm stadsdelsnämnder har bildat Norra innerstaden stadsdelsnämnd. Båda sedan juli 2023. Siffror för 2022 är därför sammanlagda."
 
-// datasetDefs are the datasets of the generic table query, in the order
-// the schema lists them.
-var datasetDefs = []*datasetDef{
-	{
-		name: "insatser", label: "Verkställda beslut om insatser enligt LSS och SoL",
-		doc:  "One verkställt beslut on the measurement date (1 October). A person holds at most one decision per insats, so decisions on one insats are also persons.",
-		cube: "insatser", count: "antal_beslut",
-		dims: []dimDef{dimNamnd, dimLagrum, {"insats", "Insats", dataset.Insats}, dimKon, dimAldersgrupp, dimRegi, dimBoendeform},
-		measures: map[Measure]string{
-			Decisions: "antal_beslut", Persons: "antal_beslut", MeanHours: "antal_beslut",
-			Share: "antal_beslut", RatePer10000: "antal_beslut",
+// datasetDefs are the datasets of the generic table query over Stockholm's
+// nämnder, in the order the schema lists them.
+var datasetDefs = newDatasetDefs(dataset.Stockholm)
+
+// defsByGeography are the datasets over each geography a lake may name.
+var defsByGeography = func() map[string][]*datasetDef {
+	out := map[string][]*datasetDef{dataset.Stockholm.Name: datasetDefs}
+	for _, g := range dataset.Geographies {
+		if _, ok := out[g.Name]; !ok {
+			out[g.Name] = newDatasetDefs(g)
+		}
+	}
+	return out
+}()
+
+// newDatasetDefs returns the datasets with geo's codes in the dimension
+// nämnd: all of them (namnd), or the areas only where only areas occur
+// (distrikt: only districts pay KBF and have inhabitants).
+func newDatasetDefs(geo dataset.Geography) []*datasetDef {
+	namnd := dimDef{"namnd", geo.Label, geo.Namnd}
+	distrikt := dimDef{"namnd", geo.AreaLabel, geo.AreaList()}
+	return []*datasetDef{
+		{
+			name: "insatser", label: "Verkställda beslut om insatser enligt LSS och SoL",
+			doc:  "One verkställt beslut on the measurement date (1 October). A person holds at most one decision per insats, so decisions on one insats are also persons.",
+			cube: "insatser", count: "antal_beslut",
+			dims: []dimDef{namnd, dimLagrum, {"insats", "Insats", dataset.Insats}, dimKon, dimAldersgrupp, dimRegi, dimBoendeform},
+			measures: map[Measure]string{
+				Decisions: "antal_beslut", Persons: "antal_beslut", MeanHours: "antal_beslut",
+				Share: "antal_beslut", RatePer10000: "antal_beslut",
+			},
+			compatible: func(lagrum, insats string) bool {
+				c, _ := dataset.Insats.Lookup(insats)
+				return c.Group == lagrum
+			},
 		},
-		compatible: func(lagrum, insats string) bool {
-			c, _ := dataset.Insats.Lookup(insats)
-			return c.Group == lagrum
+		{
+			name: "insatser_personer", label: "Personer med insats, efter lagrum (LSS, SoL eller båda)",
+			doc:  "Persons by the laws of all their decisions of the year: only LSS, only SoL, or both (the \"nettovärde\" of table 9:1).",
+			cube: "insatser_personer", count: "antal_personer",
+			dims:  []dimDef{namnd, dimKon, dimLagrumsgrupp},
+			notes: []string{"Avser nettovärdet, det vill säga individer med insats enligt endast LSS, endast SoL, eller både LSS och SoL."},
+			measures: map[Measure]string{
+				Persons: "antal_personer", Share: "antal_personer", RatePer10000: "antal_personer",
+			},
 		},
-	},
-	{
-		name: "insatser_personer", label: "Personer med insats, efter lagrum (LSS, SoL eller båda)",
-		doc:  "Persons by the laws of all their decisions of the year: only LSS, only SoL, or both (the \"nettovärde\" of table 9:1).",
-		cube: "insatser_personer", count: "antal_personer",
-		dims:  []dimDef{dimNamnd, dimKon, dimLagrumsgrupp},
-		notes: []string{"Avser nettovärdet, det vill säga individer med insats enligt endast LSS, endast SoL, eller både LSS och SoL."},
-		measures: map[Measure]string{
-			Persons: "antal_personer", Share: "antal_personer", RatePer10000: "antal_personer",
+		{
+			name: "beslut", label: "Beslut och domar om ledsagning och kontaktperson",
+			doc:  "One decision on an application for ledsagning/ledsagarservice or kontaktperson, with its outcome and court rulings.",
+			cube: "beslut", count: "antal_beslut",
+			dims: []dimDef{{"insats", "Insats", dataset.BeslutInsats},
+				{"funktionsnedsattning", "Funktionsnedsättning", dataset.Funktionsnedsattning},
+				{"utfall", "Utfall", dataset.Utfall}, dimKon},
+			measures: map[Measure]string{
+				Decisions: "antal_beslut", Rulings: "antal_domar", RulingsAgainstCity: "antal_domar_mot_staden", Share: "antal_beslut",
+			},
 		},
-	},
-	{
-		name: "beslut", label: "Beslut och domar om ledsagning och kontaktperson",
-		doc:  "One decision on an application for ledsagning/ledsagarservice or kontaktperson, with its outcome and court rulings.",
-		cube: "beslut", count: "antal_beslut",
-		dims: []dimDef{{"insats", "Insats", dataset.BeslutInsats},
-			{"funktionsnedsattning", "Funktionsnedsättning", dataset.Funktionsnedsattning},
-			{"utfall", "Utfall", dataset.Utfall}, dimKon},
-		measures: map[Measure]string{
-			Decisions: "antal_beslut", Rulings: "antal_domar", RulingsAgainstCity: "antal_domar_mot_staden", Share: "antal_beslut",
+		{
+			name: "ej_verkstallda", label: "Ej verkställda beslut enligt LSS och SoL",
+			doc:  "Decisions reported to IVO as not executed within three months, per quarter, whatever happened to them in the quarter.",
+			cube: "ej_verkstallda", count: "antal_beslut", quarterly: true,
+			dims: []dimDef{namnd, dimLagrum, {"insats", "Insats/bistånd", ejVerkstalldaInsats()},
+				{"orsak", "Orsak", dataset.Orsak}, dimKon},
+			measures: map[Measure]string{Decisions: "antal_beslut", Share: "antal_beslut"},
+			compatible: func(lagrum, insats string) bool {
+				lss := dataset.Insats.Has(insats) && slices.Contains(dataset.Insats.InGroup("LSS"), insats)
+				return (lagrum == "LSS" && lss) || (lagrum == "SoL" && dataset.Bistand.Has(insats))
+			},
 		},
-	},
-	{
-		name: "ej_verkstallda", label: "Ej verkställda beslut enligt LSS och SoL",
-		doc:  "Decisions reported to IVO as not executed within three months, per quarter, whatever happened to them in the quarter.",
-		cube: "ej_verkstallda", count: "antal_beslut", quarterly: true,
-		dims: []dimDef{dimNamnd, dimLagrum, {"insats", "Insats/bistånd", ejVerkstalldaInsats()},
-			{"orsak", "Orsak", dataset.Orsak}, dimKon},
-		measures: map[Measure]string{Decisions: "antal_beslut", Share: "antal_beslut"},
-		compatible: func(lagrum, insats string) bool {
-			lss := dataset.Insats.Has(insats) && slices.Contains(dataset.Insats.InGroup("LSS"), insats)
-			return (lagrum == "LSS" && lss) || (lagrum == "SoL" && dataset.Bistand.Has(insats))
+		{
+			name: "kbf", label: "Kommunalt bostadsbidrag för personer med funktionsnedsättning (KBF)",
+			doc:  "One KBF recipient-year, with the amount paid. Only the districts pay KBF.",
+			cube: "kbf", count: "antal_personer",
+			dims: []dimDef{distrikt, dimKon},
+			measures: map[Measure]string{
+				Persons: "antal_personer", SumSEK: "antal_personer", Share: "antal_personer", RatePer10000: "antal_personer",
+			},
 		},
-	},
-	{
-		name: "kbf", label: "Kommunalt bostadsbidrag för personer med funktionsnedsättning (KBF)",
-		doc:  "One KBF recipient-year, with the amount paid. Only the districts pay KBF.",
-		cube: "kbf", count: "antal_personer",
-		dims: []dimDef{dimDistrikt, dimKon},
-		measures: map[Measure]string{
-			Persons: "antal_personer", SumSEK: "antal_personer", Share: "antal_personer", RatePer10000: "antal_personer",
+		{
+			name: "lov", label: "Verksamheter med LOV-avtal",
+			doc:  "Providers with a contract in the free-choice system (LOV), per insats category, as delivered.",
+			cube: "lov", public: true,
+			dims:     []dimDef{{"insats", "Insats", dataset.LovInsats}},
+			measures: map[Measure]string{Providers: "antal_verksamheter"},
 		},
-	},
-	{
-		name: "lov", label: "Verksamheter med LOV-avtal",
-		doc:  "Providers with a contract in the free-choice system (LOV), per insats category, as delivered.",
-		cube: "lov", public: true,
-		dims:     []dimDef{{"insats", "Insats", dataset.LovInsats}},
-		measures: map[Measure]string{Providers: "antal_verksamheter"},
-	},
-	{
-		name: "befolkning", label: "Befolkning per stadsdelsnämnd",
-		doc:  "Inhabitants per district on 31 December (SCB), the denominators of rates per 10 000 inhabitants.",
-		cube: "befolkning", public: true,
-		dims:     []dimDef{dimDistrikt},
-		measures: map[Measure]string{Inhabitants: "antal_invanare"},
-	},
-	{
-		name: "sfb", label: "Personer med assistansersättning enligt SFB",
-		doc:  "Persons with assistansersättning from Försäkringskassan in December, as delivered.",
-		cube: "sfb", public: true,
-		dims:     []dimDef{dimKon},
-		measures: map[Measure]string{Persons: "antal_personer"},
-	},
+		{
+			name: "befolkning", label: "Befolkning per " + strings.ToLower(geo.AreaLabel),
+			doc:  "Inhabitants per district on 31 December (SCB), the denominators of rates per 10 000 inhabitants.",
+			cube: "befolkning", public: true,
+			dims:     []dimDef{distrikt},
+			measures: map[Measure]string{Inhabitants: "antal_invanare"},
+		},
+		{
+			name: "sfb", label: "Personer med assistansersättning enligt SFB",
+			doc:  "Persons with assistansersättning from Försäkringskassan in December, as delivered.",
+			cube: "sfb", public: true,
+			dims:     []dimDef{dimKon},
+			measures: map[Measure]string{Persons: "antal_personer"},
+		},
+	}
 }
 
 // lookupDataset returns the definition of the dataset called name.

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/stockholm/insyn/internal/cube"
+	"github.com/stockholm/insyn/internal/dataset"
 	"github.com/stockholm/insyn/internal/lake"
 	"github.com/stockholm/insyn/internal/protect"
 	"github.com/stockholm/insyn/internal/reports"
@@ -42,6 +43,14 @@ func loadDisclosure(snap *lake.Snapshot, _ cube.Source, rules Rules) (Disclosure
 	l, stored, err := protect.UnmarshalLake(snap.Disclosure)
 	if err != nil {
 		return nil, fmt.Errorf("lake version %s: %w", snap.Manifest.Version, err)
+	}
+	geo, err := dataset.LookupGeography(snap.Manifest.Geography)
+	if err != nil {
+		return nil, fmt.Errorf("lake version %s: %w", snap.Manifest.Version, err)
+	}
+	if patternGeo, _ := dataset.LookupGeography(l.Geography); patternGeo.Name != geo.Name {
+		return nil, fmt.Errorf("lake version %s: its disclosure pattern was computed over geography %s, but its manifest names %s; recompute the pattern with the aggregates",
+			snap.Manifest.Version, l.Geography, geo.Name)
 	}
 	if stored.Threshold != rules.Threshold {
 		return nil, fmt.Errorf("lake version %s: its disclosure pattern was computed with threshold %d, but %s is %d; recompute the pattern with that threshold or configure %d",

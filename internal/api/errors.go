@@ -3,13 +3,15 @@ package api
 import (
 	"fmt"
 	"strings"
+
+	"github.com/stockholm/insyn/internal/dataset"
 )
 
 // Error codes in the extensions of a GraphQL error.
 const (
 	// CodeBadInput: an argument names something that does not exist (a
 	// dataset, measure, dimension, code or period); extensions.valid lists
-	// what does.
+	// what does (the message only the first and last of a long list).
 	CodeBadInput = "BAD_USER_INPUT"
 	// CodeNotPublished: the query asks for a cell that is no cell of the
 	// protected structure, which insyn never computes for a client.
@@ -44,7 +46,7 @@ func (e *queryError) Error() string {
 	b.WriteString(e.message)
 	if len(e.valid) > 0 {
 		b.WriteString("; valid: ")
-		b.WriteString(strings.Join(e.valid, ", "))
+		b.WriteString(dataset.JoinValid(e.valid))
 	}
 	return b.String()
 }

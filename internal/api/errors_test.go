@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -184,5 +185,158 @@ func TestInternalErrorsAreMasked(t *testing.T) {
 	if len(a.Errors) != 1 || a.Errors[0].Extensions["code"] != CodeInternal || !strings.HasPrefix(a.Errors[0].Message, "internal error (request id") ||
 		strings.Contains(a.Errors[0].Message, "belopp") {
 		t.Errorf("internal failure answered as %+v", a.Errors)
+	}
+}
+
+// TestAnswerCache: a repeated request is answered with the bytes of the
+// first without computing again, only within one lake version; error
+// answers are not kept, and a handler without the cache computes every
+// time.
+func TestAnswerCache(t *testing.T) {
+	l, err := OpenLake(context.Background(), fsstore.New(insyn.SampleLake()), LakeOptions{Logger: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := l.cur.Load()
+	broken := *good
+	broken.src = maps.Clone(good.src)
+	c := *broken.src["kbf"]
+	c.Measures = []string{"antal_personer", "belopp"}
+	broken.src["kbf"] = &c
+	broken.indexes = &indexes{by: map[string]*indexSlot{}}
+	const q = `{ table(dataset: "kbf", measure: SUM_SEK, period: "2024", groupBy: ["kon"]) { cells { value display } } }`
+
+	h, err := NewHandler(l, HandlerOptions{Logger: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.cur.Store(&broken)
+	if a := decode(t, post(t, h, q, nil)); len(a.Errors) != 1 {
+		t.Fatalf("the broken version answers %+v", a)
+	}
+	l.cur.Store(good)
+	first := post(t, h, q, nil)
+	if a := decode(t, first); len(a.Errors) > 0 {
+		t.Fatalf("an error answer was kept: %+v", a.Errors)
+	}
+	l.cur.Store(&broken)
+	again := post(t, h, q, nil)
+	if again.Body.String() != first.Body.String() || again.Header().Get("ETag") != first.Header().Get("ETag") {
+		t.Errorf("the repeated request was computed again:\n%s\nwant\n%s", again.Body, first.Body)
+	}
+	if cc := get(t, h, q, nil).Header().Get("Cache-Control"); !strings.HasPrefix(cc, "public") {
+		t.Errorf("a GET answered from the cache has Cache-Control %q", cc)
+	}
+	if cc := again.Header().Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("a POST answered from the cache has Cache-Control %q", cc)
+	}
+
+	other := broken
+	m := *broken.snap.Manifest
+	m.Version = "another-version"
+	snap := *broken.snap
+	snap.Manifest = &m
+	other.snap = &snap
+	l.cur.Store(&other)
+	if a := decode(t, post(t, h, q, nil)); len(a.Errors) != 1 {
+		t.Errorf("another version was answered from the cache: %+v", a)
+	}
+
+	off, err := NewHandler(l, HandlerOptions{Logger: discardLogger(), AnswerCacheBytes: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.cur.Store(good)
+	post(t, off, q, nil)
+	l.cur.Store(&broken)
+	if a := decode(t, post(t, off, q, nil)); len(a.Errors) != 1 {
+		t.Errorf("a handler without the cache answered from one: %+v", a)
+	}
+}
+
+// TestAnswerCacheBounds: the cache keeps at most its limit in bytes,
+// starting over when full, and never an answer larger than an eighth of it.
+func TestAnswerCacheBounds(t *testing.T) {
+	c := newAnswerCache(800)
+	key := func(i int) answerKey { return answerKey{version: "v", sum: [32]byte{byte(i)}} }
+	c.put(key(0), make([]byte, 101))
+	if c.get(key(0)) != nil {
+		t.Error("an answer over an eighth of the limit was kept")
+	}
+	for i := 1; i <= 8; i++ {
+		c.put(key(i), make([]byte, 100))
+	}
+	if c.size != 800 || c.get(key(1)) == nil || c.get(key(8)) == nil {
+		t.Fatalf("size %d after 8 answers of 100 bytes", c.size)
+	}
+	c.put(key(9), make([]byte, 100))
+	if c.size != 100 || c.get(key(1)) != nil || c.get(key(9)) == nil {
+		t.Errorf("size %d: the full cache did not start over", c.size)
+	}
+	off := newAnswerCache(-1)
+	if off.put(key(1), []byte("x")); off.get(key(1)) != nil {
+		t.Error("a disabled cache kept an answer")
+	}
+}
+
+// TestTableSize: the number of cells a table is budgeted for, worked out
+// without enumerating them, is the number it has, for every grouping of up
+// to three dimensions of every dataset, with and without totals and
+// lagrum/insats filters; and refusing a table of millions of cells costs
+// next to no memory.
+func TestTableSize(t *testing.T) {
+	h := sampleHandler(t)
+	v := h.lake.cur.Load()
+	checked := 0
+	for _, ds := range v.datasets {
+		dims := ds.def.dims
+		var groupings [][]string
+		for i, a := range dims {
+			groupings = append(groupings, []string{a.name})
+			for j, b := range dims[i+1:] {
+				groupings = append(groupings, []string{a.name, b.name})
+				for _, c := range dims[i+j+2:] {
+					groupings = append(groupings, []string{a.name, b.name, c.name})
+				}
+			}
+		}
+		filters := [][]filterArg{nil}
+		if _, ok := ds.def.dim("lagrum"); ok {
+			filters = append(filters, []filterArg{{Dimension: "lagrum", Codes: []string{"SoL"}}})
+		}
+		if d, ok := ds.def.dim("insats"); ok {
+			filters = append(filters, []filterArg{{Dimension: "insats", Codes: d.codes.CodeValues()[:min(3, len(d.codes.Codes))]}})
+		}
+		for _, g := range groupings {
+			for _, totals := range []bool{false, true} {
+				for _, f := range filters {
+					req := tableRequest{Dataset: ds.def.name, Measure: ds.def.measuresOf()[0], Period: ds.periods[0].code(),
+						GroupBy: g, Filter: f, Totals: totals}
+					p, err := v.planTable(req)
+					if err != nil {
+						continue
+					}
+					if got, want := p.size(), len(p.cells()); got != want {
+						t.Fatalf("%+v: size %d, but %d cells", req, got, want)
+					}
+					checked++
+				}
+			}
+		}
+	}
+	if checked < 200 {
+		t.Errorf("only %d plans checked", checked)
+	}
+
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	a := decode(t, post(t, h, tableQuery, map[string]any{"dataset": "insatser", "measure": "DECISIONS", "period": "2022/2024",
+		"groupBy": []string{"namnd", "lagrum", "insats", "kon", "aldersgrupp", "regi", "boendeform"}, "totals": true}))
+	runtime.ReadMemStats(&after)
+	if len(a.Errors) != 1 || !strings.Contains(a.Errors[0].Message, "this table has 1746108 cells") {
+		t.Fatalf("the largest table: %+v", a.Errors)
+	}
+	if mb := (after.TotalAlloc - before.TotalAlloc) >> 20; mb > 8 {
+		t.Errorf("refusing a table of 1 746 108 cells allocated %d MiB", mb)
 	}
 }

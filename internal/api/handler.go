@@ -34,18 +34,27 @@ type HandlerOptions struct {
 	MaxCells    int
 	MaxDepth    int
 	CacheMaxAge time.Duration
+	// AnswerCacheBytes bounds the answers kept in memory for repeated
+	// requests (DefaultAnswerCacheBytes when 0; negative keeps none).
+	AnswerCacheBytes int
 	// Logger receives failures of resolvers. Default: slog.Default().
 	Logger *slog.Logger
 }
 
 // Handler answers GraphQL over HTTP from a Lake.
 type Handler struct {
-	lake   *Lake
-	schema graphql.Schema
-	opts   HandlerOptions
-	docs   *docCache
-	enums  map[string][]string // enum type name -> its values, for error messages
+	lake    *Lake
+	schema  graphql.Schema
+	opts    HandlerOptions
+	docs    *docCache
+	answers *answerCache
+	enums   map[string][]string // enum type name -> its values, for error messages
 }
+
+// DefaultAnswerCacheBytes is how much memory the answers kept for repeated
+// requests may take: the largest answer of the national benchmark lake (a
+// table of 5 510 cells) is about 1 MB.
+const DefaultAnswerCacheBytes = 32 << 20
 
 // NewHandler returns the API's http.Handler: GraphQL at Path and the
 // open-data files below OpenDataPath, every answer from one lake version,
@@ -69,7 +78,11 @@ func NewHandler(l *Lake, opts HandlerOptions) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("api: schema: %w", err)
 	}
-	h := &Handler{lake: l, schema: schema, opts: opts, docs: newDocCache(512), enums: map[string][]string{}}
+	if opts.AnswerCacheBytes == 0 {
+		opts.AnswerCacheBytes = DefaultAnswerCacheBytes
+	}
+	h := &Handler{lake: l, schema: schema, opts: opts, docs: newDocCache(512), answers: newAnswerCache(opts.AnswerCacheBytes),
+		enums: map[string][]string{}}
 	for name, t := range schema.TypeMap() {
 		if e, ok := t.(*graphql.Enum); ok && !strings.HasPrefix(name, "__") {
 			for _, v := range e.Values() {
@@ -156,6 +169,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := h.lake.current(r.Context())
+	sum := requestSum(base, req)
+	w.Header().Set("ETag", etag(v.lakeVersion(), sum))
+	w.Header().Set("X-Insyn-Lake-Version", v.lakeVersion())
+	public := "public, max-age=" + strconv.Itoa(int(h.opts.CacheMaxAge.Seconds()))
+	if r.Method == http.MethodPost {
+		public = "no-store"
+	}
+	// A version's answers never change, so a repeated request is answered
+	// with the bytes of the first.
+	key := answerKey{v.lakeVersion(), sum}
+	if body := h.answers.get(key); body != nil {
+		writeBytes(w, http.StatusOK, body, public)
+		return
+	}
 	ctx := context.WithValue(r.Context(), requestKey{}, &request{
 		v: v, budget: &budget{limit: h.opts.MaxCells}, rules: h.lake.rules, log: h.opts.Logger, base: base,
 	})
@@ -163,13 +190,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Schema: h.schema, AST: doc, OperationName: req.OperationName, Args: req.Variables, Context: ctx,
 	})
 	h.explainEnums(res.Errors)
-	cache := "no-store"
-	if len(res.Errors) == 0 && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		cache = "public, max-age=" + strconv.Itoa(int(h.opts.CacheMaxAge.Seconds()))
+	status, body := encodeJSON(http.StatusOK, gqlResponse{Data: res.Data, Errors: res.Errors})
+	if len(res.Errors) > 0 || status != http.StatusOK {
+		writeBytes(w, status, body, "no-store")
+		return
 	}
-	w.Header().Set("ETag", etag(v.lakeVersion(), base, req))
-	w.Header().Set("X-Insyn-Lake-Version", v.lakeVersion())
-	writeJSON(w, http.StatusOK, gqlResponse{Data: res.Data, Errors: res.Errors}, cache)
+	h.answers.put(key, body)
+	writeBytes(w, status, body, public)
 }
 
 // parse returns the checked document of a query: parsed, valid against
@@ -261,18 +288,23 @@ func depth(doc *ast.Document) int {
 	return deepest
 }
 
-// etag identifies an answer: the lake version, the base URL (links in
-// answers are absolute) and the request (query, variables, operation).
-// The same request against the same version gets the same answer, on
-// every instance.
-func etag(lakeVersion, base string, req gqlRequest) string {
+// requestSum identifies a request: the SHA-256 of the base URL (links in
+// answers are absolute), its query, variables and operation.
+func requestSum(base string, req gqlRequest) [sha256.Size]byte {
 	vars, _ := json.Marshal(req.Variables) // map keys are sorted
 	sum := sha256.New()
 	for _, part := range [][]byte{[]byte(base), []byte(req.Query), vars, []byte(req.OperationName)} {
 		sum.Write([]byte(strconv.Itoa(len(part)) + ":"))
 		sum.Write(part)
 	}
-	return `"` + lakeVersion + "-" + hex.EncodeToString(sum.Sum(nil)[:8]) + `"`
+	return [sha256.Size]byte(sum.Sum(nil))
+}
+
+// etag identifies an answer: the lake version and the request (its
+// requestSum). The same request against the same version gets the same
+// answer, on every instance.
+func etag(lakeVersion string, sum [sha256.Size]byte) string {
+	return `"` + lakeVersion + "-" + hex.EncodeToString(sum[:8]) + `"`
 }
 
 func errorResponse(message, code string) gqlErrors {
@@ -280,20 +312,75 @@ func errorResponse(message, code string) gqlErrors {
 }
 
 func writeJSON(w http.ResponseWriter, status int, body any, cacheControl string) {
+	status, b := encodeJSON(status, body)
+	writeBytes(w, status, b, cacheControl)
+}
+
+// encodeJSON returns body as JSON, or a 500 with an error if it cannot be
+// encoded.
+func encodeJSON(status int, body any) (int, []byte) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(body); err != nil {
-		status = http.StatusInternalServerError
-		buf.Reset()
-		buf.WriteString(`{"errors":[{"message":"encoding the answer failed"}]}` + "\n")
+		return http.StatusInternalServerError, []byte(`{"errors":[{"message":"encoding the answer failed"}]}` + "\n")
 	}
+	return status, buf.Bytes()
+}
+
+func writeBytes(w http.ResponseWriter, status int, body []byte, cacheControl string) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", cacheControl)
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	w.Write(body)
+}
+
+// answerKey identifies an answer: the lake version and the request.
+type answerKey struct {
+	version string
+	sum     [sha256.Size]byte
+}
+
+// answerCache holds the bytes of successful answers, up to limit bytes in
+// all; when full it starts over, as docCache does (frontends send few
+// distinct requests). Answers of an older version are never served: the
+// version is part of the key, and they go with the next start-over.
+type answerCache struct {
+	mu      sync.RWMutex
+	limit   int
+	size    int
+	answers map[answerKey][]byte
+}
+
+func newAnswerCache(limit int) *answerCache {
+	return &answerCache{limit: limit, answers: map[answerKey][]byte{}}
+}
+
+func (c *answerCache) get(k answerKey) []byte {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.answers[k]
+}
+
+func (c *answerCache) put(k answerKey, body []byte) {
+	// One answer may take an eighth of the cache at most, so a few large
+	// tables do not keep clearing it.
+	if len(body) > c.limit/8 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.answers[k]; ok {
+		return
+	}
+	if c.size+len(body) > c.limit {
+		clear(c.answers)
+		c.size = 0
+	}
+	c.answers[k] = body
+	c.size += len(body)
 }
 
 // docCache holds checked documents by query text, up to size of them; when

@@ -630,5 +630,5 @@ func (h *Handler) writeOpenDataError(w http.ResponseWriter, r *http.Request, err
 // openETag identifies an open-data answer: the lake version and the URL
 // (its base, route and parameters, in sorted order).
 func openETag(lakeVersion, base, route string, q url.Values) string {
-	return etag(lakeVersion, base, gqlRequest{Query: route + "?" + q.Encode()})
+	return etag(lakeVersion, requestSum(base, gqlRequest{Query: route + "?" + q.Encode()}))
 }

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/stockholm/insyn/internal/reports"
 )
@@ -40,6 +41,11 @@ func (v *version) report(id string) (*reportAnswer, error) {
 	if !ok {
 		return nil, badInput("id", reportIDs(), "%q is not a seed table", id)
 	}
+	if !v.geo.IsDefault() && slices.Contains(byNamnd(), id) {
+		return nil, badInput("id", slices.DeleteFunc(reportIDs(), func(id string) bool { return slices.Contains(byNamnd(), id) }),
+			"seed table %s is laid out by Stockholm's nämnder, and lake version %s holds geography %s; the table query gives its figures by %s",
+			id, v.lakeVersion(), v.geo.Name, strings.ToLower(v.geo.Label))
+	}
 	slot.once.Do(func() { slot.answer, slot.err = v.buildReport(id) })
 	return slot.answer, slot.err
 }
@@ -56,6 +62,27 @@ func reportIDs() []string {
 	}
 	return ids
 }
+
+// byNamnd lists the seed tables whose rows or columns are Stockholm's
+// nämnder: they have no figures in a lake of another geography.
+var byNamnd = sync.OnceValue(func() []string {
+	specs, err := reports.Specs()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for id, s := range specs {
+		lines := append(slices.Clone(s.Rows), s.Cols...)
+		if _, ok := s.Where["namnd"]; ok || slices.ContainsFunc(lines, func(l reports.Line) bool {
+			_, ok := l.Where["namnd"]
+			return ok
+		}) {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+})
 
 func (v *version) buildReport(id string) (*reportAnswer, error) {
 	tables, err := reports.Tables()

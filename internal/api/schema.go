@@ -437,11 +437,10 @@ func (r *request) table(req tableRequest) (*tableAnswer, error) {
 	if err != nil {
 		return nil, err
 	}
-	specs := p.cells()
-	if err := r.budget.take(len(specs), "this table"); err != nil {
+	if err := r.budget.take(p.size(), "this table"); err != nil {
 		return nil, err
 	}
-	ans, err := r.v.compute(p, specs, r.rules.Threshold)
+	ans, err := r.v.compute(p, p.cells(), r.rules.Threshold)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stockholm/insyn/internal/cube"
+	"github.com/stockholm/insyn/internal/dataset"
 	"github.com/stockholm/insyn/internal/lake"
 	"github.com/stockholm/insyn/internal/reports"
 )
@@ -16,13 +17,18 @@ import (
 // of disclosure control, and what answers say about each dataset. A
 // request reads one version from start to end, so no answer mixes two.
 type version struct {
-	snap     *lake.Snapshot
-	src      cube.Source
-	disc     Disclosure
+	snap *lake.Snapshot
+	src  cube.Source
+	disc Disclosure
+	// geo is what the nämnd codes of the version are (its manifest names
+	// it): Stockholm's nämnder, or the municipalities of a national lake.
+	geo      dataset.Geography
 	datasets []*datasetState // in the order of datasetDefs
 
 	// reports holds each seed table's answer, computed when first asked.
 	reports map[string]*reportSlot
+	// indexes are the cubes laid out for the table query.
+	indexes *indexes
 }
 
 // datasetState is a dataset in one lake version.
@@ -77,7 +83,13 @@ func (p period) less(q period) bool {
 // newVersion prepares a snapshot for serving: its cubes and the marks of
 // every cell the API may publish.
 func newVersion(snap *lake.Snapshot, rules Rules) (*version, error) {
-	src := snap.Set.Source()
+	// The cubes are all the API reads: each table is let go once its cube
+	// is built, rather than staying beside the cubes (85 MB at national
+	// scale).
+	src := snap.Set.Drain()
+	light := *snap
+	light.Set = nil
+	snap = &light
 	disc, err := loadDisclosure(snap, src, rules)
 	if err != nil {
 		return nil, fmt.Errorf("api: disclosure control of lake version %s: %w", snap.Manifest.Version, err)
@@ -92,8 +104,12 @@ func (v *version) withSnapshot(snap *lake.Snapshot) (*version, error) {
 }
 
 func assemble(snap *lake.Snapshot, src cube.Source, disc Disclosure) (*version, error) {
-	v := &version{snap: snap, src: src, disc: disc, reports: map[string]*reportSlot{}}
-	for _, def := range datasetDefs {
+	geo, err := dataset.LookupGeography(snap.Manifest.Geography)
+	if err != nil {
+		return nil, fmt.Errorf("api: lake version %s: %w", snap.Manifest.Version, err)
+	}
+	v := &version{snap: snap, src: src, disc: disc, geo: geo, reports: map[string]*reportSlot{}, indexes: &indexes{by: map[string]*indexSlot{}}}
+	for _, def := range defsByGeography[geo.Name] {
 		c, err := src.Get(def.cube)
 		if err != nil {
 			return nil, fmt.Errorf("api: lake version %s: %w", snap.Manifest.Version, err)

@@ -17,6 +17,10 @@ type Cube struct {
 	Dims     []string
 	Measures []string
 	Rows     []Row
+	// sorted is set by Builder.Cube: Rows are in coordinate order, so the
+	// rows of one code of the first dimension (the year) are contiguous
+	// and Sum finds them by binary search instead of reading every row.
+	sorted bool
 }
 
 // Row is one cell of the finest cross-tabulation: a code per dimension and a
@@ -114,17 +118,43 @@ func (c *Cube) Sum(f Filter, measure string) (float64, int, error) {
 	}
 	var sum float64
 	n := 0
-rows:
-	for _, r := range c.Rows {
-		for _, k := range conds {
-			if !slices.Contains(k.codes, r.Coords[k.dim]) {
-				continue rows
+	for _, rr := range c.ranges(f) {
+	rows:
+		for _, r := range c.Rows[rr[0]:rr[1]] {
+			for _, k := range conds {
+				if !slices.Contains(k.codes, r.Coords[k.dim]) {
+					continue rows
+				}
 			}
+			sum += r.Values[m]
+			n++
 		}
-		sum += r.Values[m]
-		n++
 	}
 	return sum, n, nil
+}
+
+// ranges returns the row ranges Sum must read, in row order: all rows, or
+// for a sorted cube filtered on its first dimension the rows of each code
+// asked for. The rows are visited in the same order either way, so sums
+// are the same floats.
+func (c *Cube) ranges(f Filter) [][2]int {
+	all := [][2]int{{0, len(c.Rows)}}
+	if !c.sorted || len(c.Dims) == 0 {
+		return all
+	}
+	codes, ok := f[c.Dims[0]]
+	if !ok {
+		return all
+	}
+	var out [][2]int
+	for _, code := range slices.Compact(slices.Sorted(slices.Values(codes))) {
+		lo := sort.Search(len(c.Rows), func(i int) bool { return c.Rows[i].Coords[0] >= code })
+		hi := sort.Search(len(c.Rows), func(i int) bool { return c.Rows[i].Coords[0] > code })
+		if lo < hi {
+			out = append(out, [2]int{lo, hi})
+		}
+	}
+	return out
 }
 
 // Builder accumulates rows keyed by their coordinates, adding the measures of
@@ -132,11 +162,15 @@ rows:
 type Builder struct {
 	cube  *Cube
 	index map[string]int
+	// codes holds each distinct coordinate once: the cube's rows share
+	// them rather than the strings they were given (a lake's rows each
+	// bring their own copies, half a million of them at national scale).
+	codes map[string]string
 }
 
 // NewBuilder starts an empty cube.
 func NewBuilder(name string, dims, measures []string) *Builder {
-	return &Builder{cube: &Cube{Name: name, Dims: dims, Measures: measures}, index: map[string]int{}}
+	return &Builder{cube: &Cube{Name: name, Dims: dims, Measures: measures}, index: map[string]int{}, codes: map[string]string{}}
 }
 
 // Add adds values to the cell at coords.
@@ -150,7 +184,16 @@ func (b *Builder) Add(coords []string, values ...float64) {
 	if !ok {
 		i = len(b.cube.Rows)
 		b.index[key] = i
-		b.cube.Rows = append(b.cube.Rows, Row{Coords: slices.Clone(coords), Values: make([]float64, len(values))})
+		own := make([]string, len(coords))
+		for d, code := range coords {
+			shared, ok := b.codes[code]
+			if !ok {
+				shared = strings.Clone(code)
+				b.codes[shared] = shared
+			}
+			own[d] = shared
+		}
+		b.cube.Rows = append(b.cube.Rows, Row{Coords: own, Values: make([]float64, len(values))})
 	}
 	for j, v := range values {
 		b.cube.Rows[i].Values[j] += v
@@ -164,6 +207,7 @@ func (b *Builder) Cube() *Cube {
 	sort.Slice(c.Rows, func(i, j int) bool {
 		return slices.Compare(c.Rows[i].Coords, c.Rows[j].Coords) < 0
 	})
+	c.sorted = true
 	return c
 }
 

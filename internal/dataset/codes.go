@@ -92,7 +92,20 @@ func (l CodeList) Normalize(s string) (string, error) {
 	for i, c := range l.Codes {
 		labels[i] = c.Label
 	}
-	return "", fmt.Errorf("%q is not a %s; valid: %s", s, l.Name, strings.Join(labels, ", "))
+	return "", fmt.Errorf("%q is not a %s; valid: %s", s, l.Name, JoinValid(labels))
+}
+
+// maxListed is how many valid values an error message lists in full.
+const maxListed = 40
+
+// JoinValid lists valid values for an error message: all of them, or for a
+// long list (290 municipalities) the first and the last few with the count,
+// so that one bad cell does not cost a page of text.
+func JoinValid(values []string) string {
+	if len(values) <= maxListed {
+		return strings.Join(values, ", ")
+	}
+	return fmt.Sprintf("%s, …, %s (%d in all)", strings.Join(values[:5], ", "), strings.Join(values[len(values)-2:], ", "), len(values))
 }
 
 func fold(s string) string {

@@ -3,6 +3,7 @@ package dataset
 import (
 	"flag"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -79,5 +80,38 @@ func TestAgeBands(t *testing.T) {
 	}
 	if got := BandsBetween(0, 17); strings.Join(got, ",") != "0-11,12-14,15-17" {
 		t.Errorf("BandsBetween(0, 17) = %v", got)
+	}
+}
+
+// TestGeographies: a manifest without a geography is Stockholm's nämnder;
+// the national geography has 290 distinct municipalities, all areas; an
+// unknown name is refused with the valid ones.
+func TestGeographies(t *testing.T) {
+	g, err := LookupGeography("")
+	if err != nil || g.Name != DefaultGeography || !g.IsDefault() || g.StoredName() != "" {
+		t.Fatalf(`LookupGeography("") = %+v, %v`, g.Name, err)
+	}
+	if got := g.AreaList().CodeValues(); !slices.Equal(got, Districts()) {
+		t.Errorf("Stockholm's areas are %v, want the districts", got)
+	}
+	k, err := LookupGeography("kommun")
+	if err != nil || k.IsDefault() || k.StoredName() != "kommun" {
+		t.Fatalf(`LookupGeography("kommun") = %+v, %v`, k.Name, err)
+	}
+	codes := k.Namnd.CodeValues()
+	if len(codes) != 290 || len(slices.Compact(slices.Sorted(slices.Values(codes)))) != 290 || !slices.Equal(k.Areas, codes) {
+		t.Errorf("kommun has %d codes (%d areas), want 290 distinct, all areas", len(codes), len(k.Areas))
+	}
+	if c, err := k.Namnd.Normalize("kommun 17"); err != nil || c != "k017" {
+		t.Errorf(`Normalize("kommun 17") = %q, %v`, c, err)
+	}
+	if _, err := k.Namnd.Normalize("Järva"); err == nil || !strings.HasSuffix(err.Error(), "valid: Kommun 1, Kommun 2, Kommun 3, Kommun 4, Kommun 5, …, Kommun 289, Kommun 290 (290 in all)") {
+		t.Errorf("an unknown municipality: %v", err)
+	}
+	if _, err := Namnd.Normalize("Gamla stan"); err == nil || !strings.HasSuffix(err.Error(), "Hägersten-Älvsjö, Skärholmen, Socialnämnden") {
+		t.Errorf("an unknown nämnd lists the nämnder in full: %v", err)
+	}
+	if _, err := LookupGeography("atlantis"); err == nil || !strings.Contains(err.Error(), "valid: stockholm, kommun") {
+		t.Errorf("an unknown geography: %v", err)
 	}
 }

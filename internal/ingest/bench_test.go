@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stockholm/insyn/internal/aggregate"
+	"github.com/stockholm/insyn/internal/dataset"
 	"github.com/stockholm/insyn/internal/ingest"
 	v1 "github.com/stockholm/insyn/internal/lake/vparquet1"
 	"github.com/stockholm/insyn/internal/protect"
@@ -74,7 +75,7 @@ func BenchmarkIngest1M(b *testing.B) {
 			}
 		}()
 		b.StartTimer()
-		res, err := ingest.Run(context.Background(), st, ingest.Options{Pattern: func(*aggregate.Set, protect.Rules) ([]byte, error) {
+		res, err := ingest.Run(context.Background(), st, ingest.Options{Pattern: func(*aggregate.Set, dataset.Geography, protect.Rules) ([]byte, error) {
 			return []byte("{}\n"), nil
 		}})
 		b.StopTimer()

@@ -28,11 +28,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stockholm/insyn/internal/aggregate"
+	"github.com/stockholm/insyn/internal/dataset"
 	"github.com/stockholm/insyn/internal/lake"
 	v1 "github.com/stockholm/insyn/internal/lake/vparquet1"
 	"github.com/stockholm/insyn/internal/protect"
@@ -56,13 +59,14 @@ const (
 )
 
 // PatternFunc computes the disclosure pattern of a lake version's
-// aggregates: the bytes stored under aggregates/_disclosure/.
-type PatternFunc func(set *aggregate.Set, rules protect.Rules) ([]byte, error)
+// aggregates, whose nämnd codes are those of geo: the bytes stored under
+// aggregates/_disclosure/.
+type PatternFunc func(set *aggregate.Set, geo dataset.Geography, rules protect.Rules) ([]byte, error)
 
 // Protect is the real PatternFunc: protect.ProtectLake and MarshalPatterns,
 // minutes for the sample lake on two cores.
-func Protect(set *aggregate.Set, rules protect.Rules) ([]byte, error) {
-	l, err := protect.ProtectLake(set.Source(), rules)
+func Protect(set *aggregate.Set, geo dataset.Geography, rules protect.Rules) ([]byte, error) {
+	l, err := protect.ProtectLake(set.Source(), geo, rules)
 	if err != nil {
 		return nil, fmt.Errorf("ingest: disclosure pattern: %w", err)
 	}
@@ -71,6 +75,60 @@ func Protect(set *aggregate.Set, rules protect.Rules) ([]byte, error) {
 		return nil, fmt.Errorf("ingest: disclosure pattern: %w", err)
 	}
 	return b, nil
+}
+
+// ProtectGauss is the fast PatternFunc, for benchmarks: on every structure
+// the Gauss pass and the widening of its additive relations
+// (protect.Protect), without the certificates Protect finds — minutes
+// instead of hours at national scale, but not proven safe, so not for a
+// lake anyone publishes. The pattern records protect.MethodGauss.
+func ProtectGauss(set *aggregate.Set, geo dataset.Geography, rules protect.Rules) ([]byte, error) {
+	ps, err := protect.BuildAllIn(set.Source(), geo)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: disclosure pattern: %w", err)
+	}
+	l := &protect.Lake{Structures: ps, Patterns: make([]*protect.Pattern, len(ps)), Geography: geo.Name, Method: protect.MethodGauss}
+	// The structures are independent: one per core, largest first, so a
+	// year of insatser does not start last.
+	order := make([]int, len(ps))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return len(ps[b].Structure.Atoms) - len(ps[a].Structure.Atoms) })
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range next {
+				p := ps[i]
+				l.Patterns[i] = protect.Protect(p.Structure, p.Hier, rules.For(p.Cube))
+			}
+		})
+	}
+	for _, i := range order {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	b, err := l.MarshalPatterns(rules)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: disclosure pattern: %w", err)
+	}
+	return b, nil
+}
+
+// PatternMethod returns the PatternFunc of a method: protect.MethodCertified
+// (Protect, what a published lake needs) or protect.MethodGauss
+// (ProtectGauss, for benchmarks).
+func PatternMethod(method string) (PatternFunc, error) {
+	switch method {
+	case protect.MethodCertified:
+		return Protect, nil
+	case protect.MethodGauss:
+		return ProtectGauss, nil
+	}
+	return nil, fmt.Errorf("pattern method %q is unknown; valid: %s (the served pattern), %s (uncertified, for benchmarks)",
+		method, protect.MethodCertified, protect.MethodGauss)
 }
 
 // Options configures Run. The zero value is usable.
@@ -159,6 +217,10 @@ func Run(ctx context.Context, st store.Store, opts Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	geo, err := servedGeography(ctx, st)
+	if err != nil {
+		return res, err
+	}
 	var good []accepted
 	for _, a := range keys {
 		data, err := get(ctx, st, a.Key)
@@ -169,7 +231,7 @@ func Run(ctx context.Context, st store.Store, opts Options) (Result, error) {
 		if err != nil {
 			return res, fmt.Errorf("ingest: read upload: %w", err)
 		}
-		f, err := upload.Read(a.Key, data)
+		f, err := upload.ReadIn(a.Key, data, geo)
 		if rep, ok := upload.AsReport(err); ok {
 			if err := reject(ctx, st, a.Key, data, rep); err != nil {
 				return res, err
@@ -199,7 +261,7 @@ func Run(ctx context.Context, st store.Store, opts Options) (Result, error) {
 	})
 
 	for attempt := 0; ; attempt++ {
-		version, published, err := publish(ctx, st, good, opts)
+		version, published, err := publish(ctx, st, good, geo, opts)
 		if errors.Is(err, store.ErrPreconditionFailed) && attempt < opts.Retries {
 			log.Info("another ingest published first; redoing on its version", "attempt", attempt+1)
 			res.Retries++
@@ -228,6 +290,19 @@ func Run(ctx context.Context, st store.Store, opts Options) (Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// servedGeography is the geography of the served version's nämnd codes,
+// which uploads must use: Stockholm's for a lake with no version yet.
+func servedGeography(ctx context.Context, st store.Store) (dataset.Geography, error) {
+	m, _, err := lake.ReadManifest(ctx, st)
+	if errors.Is(err, store.ErrNotFound) {
+		return dataset.Stockholm, nil
+	}
+	if err != nil {
+		return dataset.Geography{}, fmt.Errorf("ingest: read the served version: %w", err)
+	}
+	return dataset.LookupGeography(m.Geography)
 }
 
 // pending lists the uploads to ingest, sorted by key: keys under
@@ -314,11 +389,19 @@ func move(ctx context.Context, st store.Store, key, dst string) error {
 // uploads and switches to it. It returns the served version and whether it
 // changed; an error wrapping store.ErrPreconditionFailed means another
 // writer switched first.
-func publish(ctx context.Context, st store.Store, good []accepted, opts Options) (string, bool, error) {
+func publish(ctx context.Context, st store.Store, good []accepted, geo dataset.Geography, opts Options) (string, bool, error) {
 	cur, err := lake.Open(ctx, st)
 	empty := errors.Is(err, store.ErrNotFound)
 	if err != nil && !empty {
 		return "", false, fmt.Errorf("ingest: read the served version: %w", err)
+	}
+	if !empty {
+		// Lakes keep their geography; one that changed under this run
+		// means the uploads were checked against the wrong codes.
+		if g, err := dataset.LookupGeography(cur.Manifest.Geography); err != nil || g.Name != geo.Name {
+			return "", false, fmt.Errorf("ingest: the served version %s names geography %q, but the uploads were checked against %s; run again",
+				cur.Manifest.Version, cur.Manifest.Geography, geo.Name)
+		}
 	}
 	if len(good) == 0 {
 		if empty {
@@ -365,7 +448,10 @@ func publish(ctx context.Context, st store.Store, good []accepted, opts Options)
 		// pattern to compute.
 		return cur.Manifest.Version, false, nil
 	}
-	pattern, err := opts.Pattern(set, opts.Rules)
+	if err := v.SetGeography(geo); err != nil {
+		return "", false, err
+	}
+	pattern, err := opts.Pattern(set, geo, opts.Rules)
 	if err != nil {
 		return "", false, err
 	}

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,14 +22,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/stockholm/insyn/internal/aggregate"
+	"github.com/stockholm/insyn/internal/dataset"
 	"github.com/stockholm/insyn/internal/ingest"
 	"github.com/stockholm/insyn/internal/lake"
 	"github.com/stockholm/insyn/internal/protect"
 	"github.com/stockholm/insyn/internal/store"
 	"github.com/stockholm/insyn/internal/store/dirstore"
 	"github.com/stockholm/insyn/internal/store/s3store"
+	"github.com/stockholm/insyn/internal/synth"
 	"github.com/stockholm/insyn/internal/testenv/s3server"
 	"github.com/stockholm/insyn/internal/upload"
+	"github.com/stockholm/insyn/internal/upload/uploadtest"
 )
 
 var (
@@ -38,7 +42,7 @@ var (
 
 // fakePattern stands in for the minutes-long protect step: a pattern that
 // depends on the aggregates only, like the real one.
-func fakePattern(set *aggregate.Set, _ protect.Rules) ([]byte, error) {
+func fakePattern(set *aggregate.Set, _ dataset.Geography, _ protect.Rules) ([]byte, error) {
 	sum := sha256.Sum256(fmt.Appendf(nil, "%v", *set))
 	return fmt.Appendf(nil, "{\"fake\":\"%x\"}\n", sum), nil
 }
@@ -336,13 +340,13 @@ func TestConcurrentIngests(t *testing.T) {
 			var first atomic.Bool
 			o := opts()
 			o.Keys = []string{key}
-			o.Pattern = func(set *aggregate.Set, r protect.Rules) ([]byte, error) {
+			o.Pattern = func(set *aggregate.Set, geo dataset.Geography, r protect.Rules) ([]byte, error) {
 				if !first.Swap(true) {
 					// both have read the same manifest before either publishes
 					arrived.Done()
 					arrived.Wait()
 				}
-				return fakePattern(set, r)
+				return fakePattern(set, geo, r)
 			}
 			return ingest.Run(context.Background(), st, o)
 		}
@@ -519,7 +523,7 @@ func kbfLake(t testing.TB) *lake.Version {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pattern, _ := fakePattern(set, protect.Rules{})
+	pattern, _ := fakePattern(set, dataset.Stockholm, protect.Rules{})
 	if err := v.SetDisclosure(pattern); err != nil {
 		t.Fatal(err)
 	}
@@ -597,4 +601,69 @@ func TestFaultInjection(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestNationalGeography: in a lake whose manifest names the national
+// geography, uploads are checked against its municipalities (a Stockholm
+// district is rejected), the next version keeps the geography, and the
+// pattern step is given it.
+func TestNationalGeography(t *testing.T) {
+	st, err := dirstore.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, e, err := synth.National(1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = &aggregate.Microdata{KBF: m.KBF}
+	set, err := aggregate.Build(m, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := lake.Encode(m, set, lake.SampleCreated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.SetGeography(dataset.Kommuner); err != nil {
+		t.Fatal(err)
+	}
+	pattern, _ := fakePattern(set, dataset.Kommuner, protect.Rules{})
+	if err := v.SetDisclosure(pattern); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lake.Publish(context.Background(), st, v, ""); err != nil {
+		t.Fatal(err)
+	}
+	good, err := uploadtest.Encode(&upload.File{Dataset: upload.KBF, Period: upload.Period{Year: 2024}, KBF: m.KBF[2024][:100]}, uploadtest.Style{Delimiter: ';'})
+	if err != nil {
+		t.Fatal(err)
+	}
+	put(t, st, "uploads/kbf/2024/kbf.csv", good)
+	put(t, st, "uploads/kbf/2023/stockholm.csv", kbfWithout(t, 2023, 0))
+	var got []string
+	o := opts()
+	o.Pattern = func(set *aggregate.Set, geo dataset.Geography, r protect.Rules) ([]byte, error) {
+		got = append(got, geo.Name)
+		return fakePattern(set, geo, r)
+	}
+	res, err := ingest.Run(context.Background(), st, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Published || len(res.Accepted) != 1 || len(res.Rejected) != 1 {
+		t.Fatalf("result %+v", res)
+	}
+	if p := res.Rejected[0].Problems; len(p) == 0 || p[0].Reason != upload.ReasonUnknownCode || !strings.Contains(p[0].Message, `"Järva" is not a kommun; valid: Kommun 1, Kommun 2, Kommun 3, Kommun 4, Kommun 5, …, Kommun 289, Kommun 290 (290 in all)`) {
+		t.Errorf("the Stockholm upload is rejected with %+v", p)
+	}
+	if snap := served(t, st); snap.Manifest.Geography != "kommun" {
+		t.Errorf("the new version names geography %q", snap.Manifest.Geography)
+	}
+	if kbfRows(t, st, 2024) != 100 {
+		t.Errorf("kbf 2024 has %d rows, want the 100 uploaded", kbfRows(t, st, 2024))
+	}
+	if !slices.Equal(got, []string{"kommun"}) {
+		t.Errorf("the pattern step was given geographies %v", got)
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/stockholm/insyn/internal/aggregate"
+	"github.com/stockholm/insyn/internal/dataset"
 	v1 "github.com/stockholm/insyn/internal/lake/vparquet1"
 	"github.com/stockholm/insyn/internal/store"
 	"github.com/stockholm/insyn/internal/store/dirstore"
@@ -317,6 +318,16 @@ func TestOpenReportsDamage(t *testing.T) {
 			want: []string{"manifest.json", "is in partition ar=2024 but listed with ar 2022"},
 		},
 		{
+			name: "unknown geography",
+			damage: func(t *testing.T, st store.Store, dir string, v *Version) {
+				b := bytes.Replace(v.ManifestJSON, []byte(`"created"`), []byte(`"geography": "atlantis", "created"`), 1)
+				if _, err := st.Put(ctx, ManifestKey, b, store.PutOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: []string{"manifest.json", `geography "atlantis" is unknown; valid: stockholm, kommun`},
+		},
+		{
 			name: "no manifest",
 			damage: func(t *testing.T, st store.Store, dir string, v *Version) {
 				if err := st.Delete(ctx, ManifestKey); err != nil {
@@ -547,5 +558,35 @@ func TestParseKey(t *testing.T) {
 				t.Errorf("ParseKey = %+v, want %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestGeography: a version over the national geography names it in its
+// manifest, and Open reads it back; Stockholm's is not written, so older
+// manifests and the sample lake are unchanged.
+func TestGeography(t *testing.T) {
+	ctx := context.Background()
+	m, s := fixture(t, 0)
+	v := encode(t, m, s)
+	if bytes.Contains(v.ManifestJSON, []byte("geography")) {
+		t.Fatalf("a Stockholm manifest names a geography:\n%s", v.ManifestJSON)
+	}
+	if err := v.SetGeography(dataset.Stockholm); err != nil || bytes.Contains(v.ManifestJSON, []byte("geography")) {
+		t.Fatalf("SetGeography(Stockholm): %v\n%s", err, v.ManifestJSON)
+	}
+	if err := v.SetGeography(dataset.Kommuner); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(v.ManifestJSON, []byte(`"geography": "kommun"`)) {
+		t.Fatalf("the manifest does not name its geography:\n%s", v.ManifestJSON)
+	}
+	st, _ := newStore(t)
+	publish(t, st, v, "")
+	snap, err := Open(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Manifest.Geography != "kommun" {
+		t.Errorf("geography read back as %q", snap.Manifest.Geography)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stockholm/insyn/internal/dataset"
 	v1 "github.com/stockholm/insyn/internal/lake/vparquet1"
 )
 
@@ -23,6 +24,10 @@ type Manifest struct {
 	Version string `json:"version"`
 	// Created is when the version was built (whole seconds, UTC).
 	Created time.Time `json:"created"`
+	// Geography names the code list of every dataset's nämnd column
+	// (dataset.LookupGeography): absent for Stockholm's nämnder,
+	// "kommun" for the national benchmark lake's municipalities.
+	Geography string `json:"geography,omitempty"`
 	// Datasets holds every dataset by name.
 	Datasets map[string]*DatasetFiles `json:"datasets"`
 	// Disclosure is the disclosure pattern of the version (which cells are
@@ -88,6 +93,9 @@ func ParseManifest(data []byte) (*Manifest, error) {
 func (m *Manifest) validate() error {
 	if m.Format != v1.Version {
 		return fmt.Errorf("format is %q, but this build reads %q only", m.Format, v1.Version)
+	}
+	if _, err := dataset.LookupGeography(m.Geography); err != nil {
+		return err
 	}
 	for name, d := range m.Datasets {
 		if d == nil {

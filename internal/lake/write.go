@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stockholm/insyn/internal/aggregate"
+	"github.com/stockholm/insyn/internal/dataset"
 	v1 "github.com/stockholm/insyn/internal/lake/vparquet1"
 	"github.com/stockholm/insyn/internal/store"
 )
@@ -78,6 +79,20 @@ func Encode(m *aggregate.Microdata, s *aggregate.Set, created time.Time) (*Versi
 	}
 	v.ManifestJSON = b
 	return v, nil
+}
+
+// SetGeography records the geography of the version's nämnd codes in the
+// manifest (Stockholm's is recorded as no name). The version does not
+// change: the disclosure pattern, which enters it, records the geography
+// too.
+func (v *Version) SetGeography(geo dataset.Geography) error {
+	v.Manifest.Geography = geo.StoredName()
+	b, err := v.Manifest.Marshal()
+	if err != nil {
+		return err
+	}
+	v.ManifestJSON = b
+	return nil
 }
 
 // SetDisclosure stores the version's disclosure pattern (the bytes of

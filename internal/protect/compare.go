@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/stockholm/insyn/internal/cube"
+	"github.com/stockholm/insyn/internal/dataset"
 	"github.com/stockholm/insyn/internal/reports"
 )
 
@@ -16,16 +17,23 @@ type Lake struct {
 	Structures []*Protected
 	Patterns   []*Pattern
 	Audits     []*AuditResult // with an auditor: the last audit of each pattern
+	// Geography names the nämnd codes of the structures ("" or
+	// dataset.DefaultGeography: Stockholm's).
+	Geography string
+	// Method is how the patterns were computed: MethodCertified ("" reads
+	// as it) or MethodGauss. MarshalPatterns records it.
+	Method string
 }
 
-// ProtectLake builds every structure and protects it with ProtectCertified
-// under its cube's rules (Rules.For), the structures on every core.
-func ProtectLake(src cube.Source, r Rules) (*Lake, error) {
-	ps, err := BuildAll(src)
+// ProtectLake builds every structure over the nämnd codes of geo and
+// protects it with ProtectCertified under its cube's rules (Rules.For), the
+// structures on every core.
+func ProtectLake(src cube.Source, geo dataset.Geography, r Rules) (*Lake, error) {
+	ps, err := BuildAllIn(src, geo)
 	if err != nil {
 		return nil, err
 	}
-	l := &Lake{Structures: ps, Patterns: make([]*Pattern, len(ps))}
+	l := &Lake{Structures: ps, Patterns: make([]*Pattern, len(ps)), Geography: geo.Name, Method: MethodCertified}
 	err = onEveryCore(len(ps), func(i int) error {
 		p := ps[i]
 		var err error

@@ -51,19 +51,20 @@ type definition struct {
 	possible            func(leaf []string) bool
 }
 
-func definitions() []definition {
+// definitions are the protected measures over the nämnd codes of geo.
+func definitions(geo dataset.Geography) []definition {
 	leaves := func(dim string, l dataset.CodeList) Hierarchy { return Hierarchy{Name: dim, Leaves: l.CodeValues()} }
 	return []definition{
 		{name: "insatser", cube: "insatser", measure: "antal_beslut",
-			hier: insatserHierarchies,
+			hier: func() []Hierarchy { return insatserHierarchies(geo) },
 			views: func(map[string]Hierarchy) ([]View, error) {
-				v, _, err := InsatserViews()
+				v, _, err := InsatserViewsIn(geo)
 				return v, err
 			},
 			possible: insatserPossible},
 		{name: "insatser_personer", cube: "insatser_personer", measure: "antal_personer",
 			hier: func() []Hierarchy {
-				return []Hierarchy{leaves("namnd", dataset.Namnd), leaves("kon", dataset.Kon), leaves("lagrumsgrupp", dataset.Lagrumsgrupp)}
+				return []Hierarchy{leaves("namnd", geo.Namnd), leaves("kon", dataset.Kon), leaves("lagrumsgrupp", dataset.Lagrumsgrupp)}
 			},
 			views: crossAll("namnd", "kon", "lagrumsgrupp")},
 		{name: "beslut", cube: "beslut", measure: "antal_beslut",
@@ -84,7 +85,7 @@ func definitions() []definition {
 				slices.Sort(ins)
 				ins = slices.Compact(ins)
 				return []Hierarchy{leaves("lagrum", dataset.Lagrum), {Name: "insats", Leaves: ins},
-					leaves("orsak", dataset.Orsak), leaves("kon", dataset.Kon), leaves("namnd", dataset.Namnd)}
+					leaves("orsak", dataset.Orsak), leaves("kon", dataset.Kon), leaves("namnd", geo.Namnd)}
 			},
 			views: crossAllOf([]string{"lagrum", "insats"}, []string{"lagrum", "orsak"}, []string{"lagrum", "kon"}, []string{"lagrum", "namnd"}),
 			possible: func(leaf []string) bool {
@@ -94,7 +95,7 @@ func definitions() []definition {
 			}},
 		{name: "kbf", cube: "kbf", measure: "antal_personer",
 			hier: func() []Hierarchy {
-				return []Hierarchy{{Name: "namnd", Leaves: dataset.Districts()}, leaves("kon", dataset.Kon)}
+				return []Hierarchy{{Name: "namnd", Leaves: geo.Areas}, leaves("kon", dataset.Kon)}
 			},
 			views: crossAll("namnd", "kon")},
 	}
@@ -125,10 +126,13 @@ func crossAllOf(views ...[]string) func(map[string]Hierarchy) ([]View, error) {
 }
 
 // BuildAll builds the structure of every protected measure and period that
-// has data in src.
-func BuildAll(src cube.Source) ([]*Protected, error) {
+// has data in src, over Stockholm's nämnder.
+func BuildAll(src cube.Source) ([]*Protected, error) { return BuildAllIn(src, dataset.Stockholm) }
+
+// BuildAllIn is BuildAll over the nämnd codes of geo.
+func BuildAllIn(src cube.Source, geo dataset.Geography) ([]*Protected, error) {
 	var out []*Protected
-	for _, d := range definitions() {
+	for _, d := range definitions(geo) {
 		c, err := src.Get(d.cube)
 		if err != nil {
 			return nil, err

@@ -9,12 +9,12 @@ import (
 	"github.com/stockholm/insyn/internal/dataset"
 )
 
-// Hierarchies of the insatser cube. Lagrum is not a dimension of its own
-// here: it is the group of its insatser.
-func insatserHierarchies() []Hierarchy {
+// Hierarchies of the insatser cube over the nämnd codes of geo. Lagrum is
+// not a dimension of its own here: it is the group of its insatser.
+func insatserHierarchies(geo dataset.Geography) []Hierarchy {
 	ins := dataset.Insats
 	return []Hierarchy{
-		{Name: "namnd", Leaves: dataset.Namnd.CodeValues()},
+		{Name: "namnd", Leaves: geo.Namnd.CodeValues()},
 		{Name: "insats", Leaves: ins.CodeValues(), Groups: map[string][]string{
 			"LSS":        ins.InGroup("LSS"),
 			"SoL":        ins.InGroup("SoL"),
@@ -45,9 +45,12 @@ func insatserPossible(leaf []string) bool {
 
 // InsatserViews are the linked tables of decisions that can be published:
 // every seed table of chapter 9 on insatser with its totals, and the
-// cross-tabulations a frontend may ask for.
-func InsatserViews() ([]View, []Hierarchy, error) {
-	hs := insatserHierarchies()
+// cross-tabulations a frontend may ask for (over Stockholm's nämnder).
+func InsatserViews() ([]View, []Hierarchy, error) { return InsatserViewsIn(dataset.Stockholm) }
+
+// InsatserViewsIn is InsatserViews over the nämnd codes of geo.
+func InsatserViewsIn(geo dataset.Geography) ([]View, []Hierarchy, error) {
+	hs := insatserHierarchies(geo)
 	h := map[string]Hierarchy{}
 	for _, x := range hs {
 		h[x.Name] = x

@@ -6,10 +6,22 @@ import (
 	"slices"
 
 	"github.com/stockholm/insyn/internal/cube"
+	"github.com/stockholm/insyn/internal/dataset"
 )
 
 // PatternFormat names the format of a stored pattern (MarshalPatterns).
 const PatternFormat = "insyn-pattern/1"
+
+// Methods of computing a lake's patterns (Lake.Method).
+const (
+	// MethodCertified is ProtectLake: every primary cell certified
+	// protected, the pattern the API serves.
+	MethodCertified = "certified"
+	// MethodGauss is the Gauss pass and the widening of additive relations
+	// alone (Protect), without certificates: minutes instead of hours at
+	// national scale, for benchmarks, not for publishing.
+	MethodGauss = "gauss"
+)
 
 // The pattern is computed once per lake version, where the aggregates are
 // written (the generator, the ingest function), and stored beside them; the
@@ -19,7 +31,13 @@ const PatternFormat = "insyn-pattern/1"
 // rebuilds them from the definitions, and the cell count guards against a
 // pattern written for other views.
 type storedPatterns struct {
-	Format          string            `json:"format"`
+	Format string `json:"format"`
+	// Geography names the nämnd codes the structures are built over
+	// (dataset.LookupGeography); absent for Stockholm's.
+	Geography string `json:"geography,omitempty"`
+	// Method is how the pattern was computed: absent for the certified
+	// engine (ProtectLake), MethodGauss for the uncertified fast pass.
+	Method          string            `json:"method,omitempty"`
 	Threshold       int               `json:"threshold"`
 	Datasets        map[string]int    `json:"dataset_thresholds,omitempty"`
 	ProtectionLevel float64           `json:"protection_level"`
@@ -38,7 +56,20 @@ type storedStructure struct {
 // MarshalPatterns writes the lake's patterns (computed under r) as JSON;
 // the same patterns give the same bytes.
 func (l *Lake) MarshalPatterns(r Rules) ([]byte, error) {
-	out := storedPatterns{Format: PatternFormat, Threshold: r.threshold(), Datasets: r.Datasets, ProtectionLevel: r.protectionLevel()}
+	geo, err := dataset.LookupGeography(l.Geography)
+	if err != nil {
+		return nil, fmt.Errorf("disclosure pattern: %w", err)
+	}
+	method := ""
+	switch l.Method {
+	case "", MethodCertified:
+	case MethodGauss:
+		method = MethodGauss
+	default:
+		return nil, fmt.Errorf("disclosure pattern: method %q is unknown; valid: %s, %s", l.Method, MethodCertified, MethodGauss)
+	}
+	out := storedPatterns{Format: PatternFormat, Geography: geo.StoredName(), Method: method,
+		Threshold: r.threshold(), Datasets: r.Datasets, ProtectionLevel: r.protectionLevel()}
 	for i, p := range l.Structures {
 		st := storedStructure{Name: p.Name, Year: p.Period.Year, Quarter: p.Period.Quarter,
 			Cells: len(p.Structure.Cells), Primary: []string{}, Secondary: []string{}}
@@ -68,11 +99,23 @@ func UnmarshalLake(data []byte) (*Lake, Rules, error) {
 	if in.Format != PatternFormat {
 		return nil, Rules{}, fmt.Errorf("disclosure pattern: format is %q, but this build reads %q only", in.Format, PatternFormat)
 	}
+	geo, err := dataset.LookupGeography(in.Geography)
+	if err != nil {
+		return nil, Rules{}, fmt.Errorf("disclosure pattern: %w", err)
+	}
+	method := in.Method
+	switch method {
+	case "":
+		method = MethodCertified
+	case MethodGauss:
+	default:
+		return nil, Rules{}, fmt.Errorf("disclosure pattern: method %q is unknown; valid: %s (or none: %s)", in.Method, MethodGauss, MethodCertified)
+	}
 	defs := map[string]definition{}
-	for _, d := range definitions() {
+	for _, d := range definitions(geo) {
 		defs[d.name] = d
 	}
-	l := &Lake{}
+	l := &Lake{Geography: geo.Name, Method: method}
 	for _, st := range in.Structures {
 		d, ok := defs[st.Name]
 		if !ok {
@@ -114,7 +157,11 @@ func WithStructures(src cube.Source, pattern []byte) (*Lake, Rules, error) {
 	if err != nil {
 		return nil, Rules{}, err
 	}
-	built, err := BuildAll(src)
+	geo, err := dataset.LookupGeography(stored.Geography)
+	if err != nil {
+		return nil, Rules{}, err
+	}
+	built, err := BuildAllIn(src, geo)
 	if err != nil {
 		return nil, Rules{}, err
 	}
@@ -127,5 +174,5 @@ func WithStructures(src cube.Source, pattern []byte) (*Lake, Rules, error) {
 			return nil, Rules{}, fmt.Errorf("disclosure pattern: structure %d is %s %s, the cubes give %s %s", i, st.Name, st.Period, p.Name, p.Period)
 		}
 	}
-	return &Lake{Structures: built, Patterns: stored.Patterns}, rules, nil
+	return &Lake{Structures: built, Patterns: stored.Patterns, Geography: stored.Geography, Method: stored.Method}, rules, nil
 }

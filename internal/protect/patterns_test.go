@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stockholm/insyn/internal/cube"
+	"github.com/stockholm/insyn/internal/dataset"
 	"github.com/stockholm/insyn/internal/lake"
 	"github.com/stockholm/insyn/internal/store/dirstore"
 )
@@ -63,10 +65,82 @@ func TestUnmarshalLakeRefusesForeignPatterns(t *testing.T) {
 		{"cells", `{"format":"insyn-pattern/1","structures":[{"name":"kbf","ar":2024,"cells":7}]}`, `was computed for 7`},
 		{"key", `{"format":"insyn-pattern/1","structures":[{"name":"kbf","ar":2024,"cells":36,"primary":["namnd=x|kon=K"]}]}`, `no cell "namnd=x|kon=K"`},
 		{"json", `{"format":`, `disclosure pattern`},
+		{"geography", `{"format":"insyn-pattern/1","geography":"atlantis","structures":[]}`, `geography "atlantis" is unknown`},
+		{"method", `{"format":"insyn-pattern/1","method":"guess","structures":[]}`, `method "guess" is unknown`},
+		{"kommun cells", `{"format":"insyn-pattern/1","geography":"kommun","structures":[{"name":"kbf","ar":2024,"cells":36}]}`, `kbf 2024 has 873 cells, but the pattern was computed for 36`},
+		{"kommun insatser", `{"format":"insyn-pattern/1","geography":"kommun","structures":[{"name":"insatser","ar":2024,"cells":1323}]}`, `insatser 2024 has 23007 cells`},
 	} {
 		_, _, err := UnmarshalLake([]byte(c.json))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got %v, want an error containing %q", c.name, err, c.want)
 		}
+	}
+}
+
+// TestPatternOfAnotherGeography: a pattern over the national geography
+// records its geography and method, reads back over the same nämnd codes
+// with every mark, and is refused by a reader of the cubes of another
+// geography. A Stockholm pattern computed by the certified engine records
+// neither, so the sample lake's bytes do not change.
+func TestPatternOfAnotherGeography(t *testing.T) {
+	b := cube.NewBuilder("kbf", []string{"ar", "namnd", "kon"}, []string{"antal_personer", "belopp_kr"})
+	for i, k := range dataset.Kommuner.Areas {
+		b.Add([]string{"2024", k, "K"}, float64(i%7), 1000)
+		b.Add([]string{"2024", k, "M"}, float64(i%5+4), 1000)
+	}
+	src := cube.Source{"kbf": b.Cube()}
+	for _, name := range []string{"insatser", "insatser_personer", "beslut", "ej_verkstallda"} {
+		src[name] = &cube.Cube{Name: name}
+	}
+	ps, err := BuildAllIn(src, dataset.Kommuner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 1 || len(ps[0].Structure.Cells) != 291*3 {
+		t.Fatalf("%d structures, want kbf 2024 with 291×3 cells", len(ps))
+	}
+	l := &Lake{Structures: ps, Geography: dataset.Kommuner.Name, Method: MethodGauss,
+		Patterns: []*Pattern{Protect(ps[0].Structure, ps[0].Hier, Rules{Threshold: 4})}}
+	data, err := l.MarshalPatterns(Rules{Threshold: 4, ProtectionLevel: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"geography": "kommun"`) || !strings.Contains(string(data), `"method": "gauss"`) {
+		t.Fatalf("the pattern does not record its geography and method:\n%.300s", data)
+	}
+	read, _, err := UnmarshalLake(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if read.Geography != "kommun" || read.Method != MethodGauss {
+		t.Errorf("read back geography %q method %q", read.Geography, read.Method)
+	}
+	if l.Patterns[0].Primaries == 0 {
+		t.Fatal("the test cube has no primary cell")
+	}
+	for c, cell := range ps[0].Structure.Cells {
+		j, ok := read.Structures[0].Structure.index[cell.Key]
+		if !ok || read.Patterns[0].Marks[j] != l.Patterns[0].Marks[c] {
+			t.Fatalf("cell %s does not read back with mark %d", cell.Key, l.Patterns[0].Marks[c])
+		}
+	}
+	if _, _, err := WithStructures(src, data); err != nil {
+		t.Errorf("WithStructures over the same cubes: %v", err)
+	}
+
+	l.Geography, l.Method = "", ""
+	stockholm, err := l.MarshalPatterns(Rules{Threshold: 4, ProtectionLevel: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(stockholm), "geography") || strings.Contains(string(stockholm), "method") {
+		t.Errorf("a certified Stockholm pattern records a geography or method:\n%.300s", stockholm)
+	}
+	if _, _, err := UnmarshalLake(stockholm); err == nil || !strings.Contains(err.Error(), "kbf 2024 has 36 cells") {
+		t.Errorf("a kommun structure read as Stockholm's: got %v, want a cell-count error", err)
+	}
+	l.Method = "guess"
+	if _, err := l.MarshalPatterns(Rules{Threshold: 4}); err == nil || !strings.Contains(err.Error(), `method "guess"`) {
+		t.Errorf("an unknown method: got %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stockholm/insyn/internal/dataset"
 	"github.com/stockholm/insyn/internal/reports"
 )
 
@@ -140,7 +141,7 @@ func auditedSample(t *testing.T) *Lake {
 func protectedSample(t *testing.T) *Lake {
 	t.Helper()
 	protectedOnce.Do(func() {
-		protected, protectedErr = ProtectLake(sampleSourceNoT(), Rules{Threshold: 4})
+		protected, protectedErr = ProtectLake(sampleSourceNoT(), dataset.Stockholm, Rules{Threshold: 4})
 	})
 	if protectedErr != nil {
 		t.Fatal(protectedErr)

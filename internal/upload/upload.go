@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stockholm/insyn/internal/dataset"
 	v1 "github.com/stockholm/insyn/internal/lake/vparquet1"
 )
 
@@ -171,8 +172,12 @@ func (f *File) Len() int {
 // extension the format. Read returns the file's rows, or a *Report as the
 // error when anything is wrong, with every problem it found; it never
 // returns both.
-func Read(key string, data []byte) (*File, error) {
-	rd := &reader{rep: &Report{File: key}, key: key}
+func Read(key string, data []byte) (*File, error) { return ReadIn(key, data, dataset.Stockholm) }
+
+// ReadIn is Read for a lake whose nämnd codes are those of geo (the
+// geography its manifest names).
+func ReadIn(key string, data []byte, geo dataset.Geography) (*File, error) {
+	rd := &reader{rep: &Report{File: key}, key: key, geo: geo}
 	f := rd.read(data)
 	if len(rd.rep.Problems) > 0 {
 		return nil, rd.rep

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/stockholm/insyn/internal/dataset"
 	"github.com/stockholm/insyn/internal/lake"
 	"github.com/stockholm/insyn/internal/protect"
 	"github.com/stockholm/insyn/internal/store/dirstore"
@@ -47,7 +48,14 @@ func run(dir string, threshold int, level float64, recompute bool) error {
 	rules := protect.Rules{Threshold: threshold, ProtectionLevel: level}
 	var l *protect.Lake
 	if recompute {
-		l, err = protect.ProtectLake(snap.Set.Source(), rules)
+		geo, err := dataset.LookupGeography(snap.Manifest.Geography)
+		if err != nil {
+			return err
+		}
+		l, err = protect.ProtectLake(snap.Set.Source(), geo, rules)
+		if err != nil {
+			return err
+		}
 	} else {
 		if snap.Disclosure == nil {
 			return fmt.Errorf("lake version %s stores no disclosure pattern (run with -recompute to audit the engine's)", snap.Manifest.Version)

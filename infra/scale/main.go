@@ -1,0 +1,665 @@
+// Command scale is insyn's scale benchmark: on the national benchmark lake
+// (290 municipalities, about 100 times the sample's microdata; made by
+// go run ./testdata/gen -national) it measures, on the same files, the
+// query mix of internal/workload through the API and in DuckDB — warm
+// latency, cold start — the API's peak memory and throughput under load,
+// the disclosure pattern and an ingest of a year of microdata, and prints
+// one table in Markdown. infra/scale.sh makes the lake when it is missing
+// and runs this; it takes about ten minutes on two cores and is not part
+// of CI.
+//
+//	go run ./infra/scale -lake .tools/national
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/stockholm/insyn/internal/aggregate"
+	"github.com/stockholm/insyn/internal/api"
+	"github.com/stockholm/insyn/internal/dataset"
+	"github.com/stockholm/insyn/internal/ingest"
+	"github.com/stockholm/insyn/internal/lake"
+	"github.com/stockholm/insyn/internal/load"
+	"github.com/stockholm/insyn/internal/protect"
+	"github.com/stockholm/insyn/internal/store/dirstore"
+	"github.com/stockholm/insyn/internal/upload"
+	"github.com/stockholm/insyn/internal/upload/uploadtest"
+	"github.com/stockholm/insyn/internal/workload"
+)
+
+// options are the command's flags.
+type options struct {
+	lake                    string
+	warm, computed, duck    int
+	cold                    int
+	loadFor                 time.Duration
+	conc                    int
+	memLimit                string
+	pattern, ingest         bool
+	ingestRuns              int
+	certifiedCap            time.Duration
+	certifiedFigure, output string
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.lake, "lake", ".tools/national", "the national benchmark lake")
+	flag.IntVar(&o.warm, "warm", 200, "repeated requests per query through the handler (answer cache on)")
+	flag.IntVar(&o.computed, "computed", 30, "requests per query through a handler without the answer cache")
+	flag.IntVar(&o.duck, "duck", 30, "repeated runs per query in one DuckDB connection")
+	flag.IntVar(&o.cold, "cold", 5, "new processes per query, for insyn and for DuckDB")
+	flag.DurationVar(&o.loadFor, "load", 20*time.Second, "length of the load run (0: none)")
+	flag.IntVar(&o.conc, "c", 8, "concurrency of the load run")
+	flag.StringVar(&o.memLimit, "memlimit", "400MiB", "GOMEMLIMIT of the second load run")
+	flag.BoolVar(&o.pattern, "pattern", true, "time the disclosure pattern (gauss) of the lake")
+	flag.BoolVar(&o.ingest, "ingest", true, "time an ingest of a year of insatser microdata")
+	flag.IntVar(&o.ingestRuns, "ingest-runs", 3, "ingests without the pattern step (the one with it runs once)")
+	flag.DurationVar(&o.certifiedCap, "certified-cap", 0, "also run the certified engine on one year of insatser, for at most this long (0: cite -certified-figure)")
+	flag.StringVar(&o.certifiedFigure, "certified-figure", "about 53 min per national year of insatser (the lead's measurement of BenchmarkProtectCertifiedNational)",
+		"the certified engine's figure to print when it is not run")
+	flag.StringVar(&o.output, "o", "", "also write the table to this file")
+	flag.Parse()
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(context.Background(), o, log); err != nil {
+		log.Error("scale benchmark failed", "err", err)
+		os.Exit(1)
+	}
+}
+
+// result is one query's figures.
+type result struct {
+	q                        workload.Query
+	cells, checked           int
+	first                    time.Duration // first answer on a warm instance (indexes, seed table built)
+	repeated, computed, duck []time.Duration
+	insynCold, duckCold      []time.Duration
+}
+
+func run(ctx context.Context, o options, log *slog.Logger) error {
+	for _, f := range []struct {
+		name string
+		n    int
+	}{{"warm", o.warm}, {"computed", o.computed}, {"duck", o.duck}, {"cold", o.cold}, {"ingest-runs", o.ingestRuns}, {"c", o.conc}} {
+		if f.n < 1 {
+			return fmt.Errorf("-%s %d: give 1 or more", f.name, f.n)
+		}
+	}
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		return fmt.Errorf("run from the repository root: %w", err)
+	}
+	lakeDir, err := filepath.Abs(o.lake)
+	if err != nil {
+		return err
+	}
+	st, err := dirstore.New(lakeDir)
+	if err != nil {
+		return err
+	}
+	m, _, err := lake.ReadManifest(ctx, st)
+	if err != nil {
+		return fmt.Errorf("%w (make the lake with: go run ./testdata/gen -national -pattern gauss -out %s)", err, o.lake)
+	}
+	var out strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&out, format, args...) }
+	p("## Scale benchmark, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	p("Machine: %s, %d cores (shared), load average %s at the start; %s.\n\n", cpuModel(), runtime.NumCPU(), loadAvg(), runtime.Version())
+	facts, err := lakeFacts(lakeDir, m)
+	if err != nil {
+		return err
+	}
+	p("%s\n\n", facts)
+
+	mix := workload.Mix()
+	res := make([]*result, len(mix))
+	for i, q := range mix {
+		res[i] = &result{q: q}
+	}
+
+	log.Info("in-process: opening the lake and timing warm queries")
+	var opens []time.Duration
+	var heap uint64
+	var l *api.Lake
+	for range 3 {
+		l = nil
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		t := time.Now()
+		if l, err = api.OpenLake(ctx, st, api.LakeOptions{Logger: slog.New(slog.DiscardHandler)}); err != nil {
+			return err
+		}
+		opens = append(opens, time.Since(t))
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		heap = after.HeapAlloc - before.HeapAlloc
+	}
+	repeated, err := api.NewHandler(l, api.HandlerOptions{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return err
+	}
+	computed, err := api.NewHandler(l, api.HandlerOptions{Logger: slog.New(slog.DiscardHandler), AnswerCacheBytes: -1})
+	if err != nil {
+		return err
+	}
+	answers := make([]*workload.Answer, len(mix))
+	for i, r := range res {
+		body, err := json.Marshal(map[string]any{"query": r.q.GraphQL, "variables": r.q.Variables})
+		if err != nil {
+			return err
+		}
+		t := time.Now()
+		b, err := serve(computed, body)
+		r.first = time.Since(t)
+		if err != nil {
+			return fmt.Errorf("%s: %w", r.q.Name, err)
+		}
+		if answers[i], err = workload.Decode(b); err != nil {
+			return fmt.Errorf("%s: %w", r.q.Name, err)
+		}
+		r.cells = answers[i].Cells()
+		for range o.computed {
+			t := time.Now()
+			if _, err := serve(computed, body); err != nil {
+				return err
+			}
+			r.computed = append(r.computed, time.Since(t))
+		}
+		if _, err := serve(repeated, body); err != nil {
+			return err
+		}
+		for range o.warm {
+			t := time.Now()
+			if _, err := serve(repeated, body); err != nil {
+				return err
+			}
+			r.repeated = append(r.repeated, time.Since(t))
+		}
+	}
+	l, repeated, computed = nil, nil, nil
+	runtime.GC()
+
+	log.Info("DuckDB: warm runs in one connection")
+	version, err := duckdb(ctx, root, mix, lakeDir, o.duck, func(i int, ms []float64, rows []map[string]*string) error {
+		r := res[i]
+		for _, x := range ms {
+			r.duck = append(r.duck, msDuration(x))
+		}
+		if !r.q.Comparable {
+			return nil
+		}
+		n, err := workload.Compare(answers[i], rows)
+		if err != nil {
+			return fmt.Errorf("%s: the API and DuckDB disagree: %w", r.q.Name, err)
+		}
+		r.checked = n
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	log.Info("DuckDB: a new process per query", "runs", o.cold)
+	for i, r := range res {
+		for range o.cold {
+			t := time.Now()
+			if _, err := duckdb(ctx, root, mix[i:i+1], lakeDir, 0, nil); err != nil {
+				return err
+			}
+			r.duckCold = append(r.duckCold, time.Since(t))
+		}
+	}
+
+	log.Info("insyn: a new API process per query", "runs", o.cold)
+	binDir, err := os.MkdirTemp("", "insyn-scale-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(binDir)
+	bin, err := load.BuildAPI(ctx, root, binDir)
+	if err != nil {
+		return err
+	}
+	var peak int64
+	for _, r := range res {
+		body, _ := json.Marshal(map[string]any{"query": r.q.GraphQL, "variables": r.q.Variables})
+		for range o.cold {
+			d, rss, err := coldStart(ctx, bin, lakeDir, body)
+			if err != nil {
+				return fmt.Errorf("%s: %w", r.q.Name, err)
+			}
+			r.insynCold = append(r.insynCold, d)
+			peak = max(peak, rss)
+		}
+	}
+	// Under load the peak is mostly the garbage collector's headroom; a
+	// soft memory limit (GOMEMLIMIT) trades it for collector CPU.
+	type loadFigures struct {
+		env  []string
+		res  load.Result
+		peak int64
+	}
+	var loads []loadFigures
+	if o.loadFor > 0 {
+		for _, env := range [][]string{nil, {"GOMEMLIMIT=" + o.memLimit}} {
+			log.Info("insyn: load", "concurrency", o.conc, "for", o.loadFor, "env", env)
+			res, rss, err := loadRun(ctx, bin, lakeDir, mix, o.conc, o.loadFor, env)
+			if err != nil {
+				return err
+			}
+			loads = append(loads, loadFigures{env, res, rss})
+		}
+	}
+
+	p("| query | cells | insyn warm, repeated p50 / p99 | insyn warm, computed p50 / p99 | first on a warm instance | DuckDB warm p50 / p99 | warm ratio (DuckDB p50 ÷ insyn p50) repeated / computed | insyn cold | DuckDB cold | cold ratio | cells checked against DuckDB |\n")
+	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, r := range res {
+		rep, comp, duck := sorted(r.repeated), sorted(r.computed), sorted(r.duck)
+		ic, dc := median(r.insynCold), median(r.duckCold)
+		checked := "—"
+		if r.q.Comparable {
+			checked = fmt.Sprint(r.checked)
+		}
+		p("| %s | %d | %s / %s | %s / %s | %s | %s / %s | %s / %s | %s | %s | %s | %s |\n", r.q.Name, r.cells,
+			ms(pct(rep, .5)), ms(pct(rep, .99)), ms(pct(comp, .5)), ms(pct(comp, .99)), ms(r.first),
+			ms(pct(duck, .5)), ms(pct(duck, .99)),
+			ratio(pct(duck, .5), pct(rep, .5)), ratio(pct(duck, .5), pct(comp, .5)),
+			ms(ic), ms(dc), ratio(dc, ic), checked)
+	}
+	p("\nMedians of %d repeated and %d computed requests through the handler in-process, %d DuckDB runs in one connection "+
+		"(after a first run, not counted), %d new processes per query (insyn: the API built as deployed, `INSYN_LAKE=dir:`, process start to the query's answer; "+
+		"DuckDB %s: `node` start to the query's rows). \"Computed\" is a handler without the answer cache: "+
+		"a table is computed from the cubes each time; a seed table is computed once per lake version either way.\n\n",
+		o.warm, o.computed, o.duck, o.cold, version)
+
+	p("| measure | figure |\n|---|---|\n")
+	p("| open the lake in-process (read, cubes, stored pattern) | %s (median of %d); heap of the prepared version %.0f MiB |\n", secs(median(opens)), len(opens), float64(heap)/(1<<20))
+	p("| peak resident memory of the API process (VmHWM), highest of the cold starts (goal < 512 MiB) | %.0f MiB |\n", float64(peak)/(1<<20))
+	for _, l := range loads {
+		with := "default settings"
+		if len(l.env) > 0 {
+			with = "`" + strings.Join(l.env, " ") + "`"
+		}
+		p("| load: the mix in turn, %d concurrent clients (asking for gzip, as browsers do) for %s, API as its own process, %s (`go run ./infra/load`) | %d requests, %.0f req/s, p50 %s, p99 %s, %d errors; peak resident memory **%.0f MiB** |\n",
+			o.conc, o.loadFor, with, l.res.Requests, l.res.Throughput(), ms(l.res.P50), ms(l.res.P99), l.res.Errors, float64(l.peak)/(1<<20))
+	}
+	if o.pattern || o.ingest {
+		log.Info("disclosure pattern and ingest")
+		if err := patternAndIngest(ctx, o, lakeDir, p, log); err != nil {
+			return err
+		}
+	}
+	p("\nEnd of run: load average %s.\n", loadAvg())
+	fmt.Print(out.String())
+	if o.output != "" {
+		return os.WriteFile(o.output, []byte(out.String()), 0o644)
+	}
+	return nil
+}
+
+// serve answers one POST in-process and fails unless it is a 200.
+func serve(h http.Handler, body []byte) ([]byte, error) {
+	req := httptest.NewRequest(http.MethodPost, api.Path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		return nil, fmt.Errorf("status %d: %.300s", rec.Code, rec.Body)
+	}
+	return rec.Body.Bytes(), nil
+}
+
+// coldStart starts the API, times its first answer to body and returns it
+// with the process's peak memory.
+func coldStart(ctx context.Context, bin, lakeDir string, body []byte) (time.Duration, int64, error) {
+	s, err := load.Start(bin, "dir:"+lakeDir)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer s.Stop()
+	wait, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	d, err := s.WaitAnswer(wait, body)
+	if err != nil {
+		return 0, 0, err
+	}
+	rss, err := s.PeakRSS()
+	return d, rss, err
+}
+
+// loadRun starts the API (with env added to its environment) and sends it
+// the mix for a while.
+func loadRun(ctx context.Context, bin, lakeDir string, mix []workload.Query, conc int, d time.Duration, env []string) (load.Result, int64, error) {
+	s, err := load.Start(bin, "dir:"+lakeDir, env...)
+	if err != nil {
+		return load.Result{}, 0, err
+	}
+	defer s.Stop()
+	wait, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if _, err := s.WaitAnswer(wait, []byte(`{"query":"{ lake { version } }"}`)); err != nil {
+		return load.Result{}, 0, err
+	}
+	res, err := load.Run(ctx, load.Config{Target: s.URL, Queries: mix, Concurrency: conc, Duration: d})
+	if err != nil {
+		return res, 0, err
+	}
+	rss, err := s.PeakRSS()
+	return res, rss, err
+}
+
+// duckdb runs infra/scale/duckdb.mjs on the queries (repeat: runs after
+// the first) and gives each query's timings and rows to each.
+func duckdb(ctx context.Context, root string, qs []workload.Query, lakeDir string, repeat int,
+	each func(i int, ms []float64, rows []map[string]*string) error) (string, error) {
+	type namedSQL struct {
+		Name string `json:"name"`
+		SQL  string `json:"sql"`
+	}
+	in := struct {
+		Queries []namedSQL `json:"queries"`
+		Repeat  int        `json:"repeat"`
+	}{Repeat: repeat}
+	for _, q := range qs {
+		in.Queries = append(in.Queries, namedSQL{q.Name, q.SQLFor(lakeDir)})
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.CommandContext(ctx, "node", filepath.Join("infra", "scale", "duckdb.mjs"))
+	cmd.Dir = root
+	cmd.Stdin = bytes.NewReader(b)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("node infra/scale/duckdb.mjs: %w\n%s(npm install puts DuckDB in node_modules)", err, stderr.String())
+	}
+	var outp struct {
+		DuckDB  string `json:"duckdb"`
+		Results map[string]struct {
+			Ms   []float64            `json:"ms"`
+			Rows []map[string]*string `json:"rows"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &outp); err != nil {
+		return "", fmt.Errorf("duckdb.mjs: %w", err)
+	}
+	if each != nil {
+		for i, q := range qs {
+			r, ok := outp.Results[q.Name]
+			if !ok {
+				return "", fmt.Errorf("duckdb.mjs gave no result for %s", q.Name)
+			}
+			if err := each(i, r.Ms, r.Rows); err != nil {
+				return "", err
+			}
+		}
+	}
+	return outp.DuckDB, nil
+}
+
+// patternAndIngest times the pattern of the lake's aggregates and an
+// ingest of a year of insatser into a copy of the lake.
+func patternAndIngest(ctx context.Context, o options, lakeDir string, p func(string, ...any), log *slog.Logger) error {
+	st, err := dirstore.New(lakeDir)
+	if err != nil {
+		return err
+	}
+	snap, err := lake.Open(ctx, st)
+	if err != nil {
+		return err
+	}
+	geo, err := dataset.LookupGeography(snap.Manifest.Geography)
+	if err != nil {
+		return err
+	}
+	rules := protect.Rules{Threshold: 4, ProtectionLevel: 3}
+	if o.pattern {
+		t := time.Now()
+		if _, err := ingest.ProtectGauss(snap.Set, geo, rules); err != nil {
+			return err
+		}
+		p("| disclosure pattern of the whole lake, uncertified Gauss pass + relation widening (`ingest.ProtectGauss`, the benchmark lake's method) | %s (one run) |\n", secs(time.Since(t)))
+		if o.certifiedCap > 0 {
+			p("| certified pattern (`protect.ProtectCertified`), national insatser 2024 | %s |\n", certified(snap.Set, geo, rules, o.certifiedCap))
+		} else {
+			p("| certified pattern (the served method), national | not run here: %s |\n", o.certifiedFigure)
+		}
+	}
+	if !o.ingest {
+		return nil
+	}
+	raw, err := lake.ReadRaw(ctx, st, snap.Manifest)
+	if err != nil {
+		return err
+	}
+	rows := raw.Insatser[2024]
+	// The upload replaces the lake's year with one 100 rows shorter, so
+	// the ingest has a new version to publish.
+	rows = rows[:len(rows)-100]
+	data, err := uploadtest.Encode(&upload.File{Dataset: upload.Insatser, Period: upload.Period{Year: 2024}, Insatser: rows},
+		uploadtest.Style{Delimiter: ';', Encoding: uploadtest.Windows1252, CRLF: true, Kon: [2]string{"Kvinna", "Man"}, Decimals: 1, DecimalComma: true})
+	if err != nil {
+		return err
+	}
+	raw, snap = nil, nil
+	for _, c := range []struct {
+		name    string
+		pattern ingest.PatternFunc
+		runs    int
+	}{
+		{"pattern step a constant (ingest alone)", func(*aggregate.Set, dataset.Geography, protect.Rules) ([]byte, error) { return []byte("{}\n"), nil }, o.ingestRuns},
+		{"with the Gauss pattern (`Options.Pattern = ingest.ProtectGauss`)", ingest.ProtectGauss, 1},
+	} {
+		var ds []time.Duration
+		for range c.runs {
+			log.Info("ingest", "run", c.name)
+			d, err := ingestOnce(ctx, lakeDir, data, c.pattern)
+			if err != nil {
+				return err
+			}
+			ds = append(ds, d)
+		}
+		of := "one run"
+		if len(ds) > 1 {
+			of = fmt.Sprintf("median of %d", len(ds))
+		}
+		p("| ingest of one upload of national insatser 2024 (%d rows, %.0f MB CSV) into a copy of the lake, %s | %s (%s) |\n",
+			len(rows), float64(len(data))/1e6, c.name, secs(median(ds)), of)
+	}
+	return nil
+}
+
+// ingestOnce copies the lake to a temporary directory, puts the upload
+// there and times ingest.Run.
+func ingestOnce(ctx context.Context, lakeDir string, data []byte, pattern ingest.PatternFunc) (time.Duration, error) {
+	dir, err := os.MkdirTemp("", "insyn-scale-ingest-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	if err := os.CopyFS(dir, os.DirFS(lakeDir)); err != nil {
+		return 0, err
+	}
+	st, err := dirstore.New(dir)
+	if err != nil {
+		return 0, err
+	}
+	key := ingest.UploadsPrefix + "insatser/2024/insatser_2024.csv"
+	if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, key)), 0o755); err != nil {
+		return 0, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, key), data, 0o644); err != nil {
+		return 0, err
+	}
+	runtime.GC()
+	t := time.Now()
+	res, err := ingest.Run(ctx, st, ingest.Options{Pattern: pattern, Created: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
+	d := time.Since(t)
+	if err != nil {
+		return 0, err
+	}
+	if !res.Published || len(res.Accepted) != 1 {
+		return 0, fmt.Errorf("the ingest did not publish the upload: %+v", res)
+	}
+	return d, nil
+}
+
+// certified runs the certified engine on the national insatser 2024
+// structure for at most limit.
+func certified(set *aggregate.Set, geo dataset.Geography, rules protect.Rules, limit time.Duration) string {
+	ps, err := protect.BuildAllIn(set.Source(), geo)
+	if err != nil {
+		return "failed: " + err.Error()
+	}
+	i := slices.IndexFunc(ps, func(p *protect.Protected) bool { return p.Name == "insatser" && p.Period.Year == 2024 })
+	if i < 0 {
+		return "no insatser 2024 in the lake"
+	}
+	done := make(chan error, 1)
+	t := time.Now()
+	go func() {
+		_, err := protect.ProtectCertified(ps[i].Structure, ps[i].Hier, rules, 30)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			return "failed: " + err.Error()
+		}
+		return secs(time.Since(t)) + " (one run)"
+	case <-time.After(limit):
+		// The engine cannot be stopped; the process ends soon after.
+		return fmt.Sprintf("not finished within %s", limit)
+	}
+}
+
+// lakeFacts describes the lake: geography, pattern method, rows and bytes.
+func lakeFacts(dir string, m *lake.Manifest) (string, error) {
+	var aggRows, rawRows, files int64
+	for _, d := range m.Datasets {
+		for _, f := range d.Files {
+			aggRows += f.Rows
+		}
+		for _, f := range d.Raw {
+			rawRows += f.Rows
+		}
+	}
+	var bytesOnDisk int64
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		bytesOnDisk += info.Size()
+		files++
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	method := protect.MethodCertified
+	if m.Disclosure != nil {
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(m.Disclosure.Key)))
+		if err != nil {
+			return "", err
+		}
+		var pat struct{ Method string }
+		if err := json.Unmarshal(b, &pat); err != nil {
+			return "", err
+		}
+		if pat.Method != "" {
+			method = pat.Method
+		}
+	}
+	geo := m.Geography
+	if geo == "" {
+		geo = dataset.DefaultGeography
+	}
+	return fmt.Sprintf("Lake `%s`: version %s, geography %s, disclosure pattern %s; %d microdata rows, %d aggregate rows, %d files, %.0f MB.",
+		dir, m.Version, geo, method, rawRows, aggRows, files, float64(bytesOnDisk)/1e6), nil
+}
+
+func cpuModel() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Join(strings.Fields(string(b))[:3], " ")
+}
+
+func sorted(d []time.Duration) []time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s
+}
+
+func pct(s []time.Duration, p float64) time.Duration { return load.Percentile(s, p) }
+
+func median(d []time.Duration) time.Duration { return pct(sorted(d), .5) }
+
+func msDuration(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
+
+func ms(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "—"
+	case d < 10*time.Millisecond:
+		return fmt.Sprintf("%.2f ms", float64(d)/1e6)
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.0f ms", float64(d)/1e6)
+	}
+	return secs(d)
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
+
+// ratio is a ÷ b, how many times faster b is than a.
+func ratio(a, b time.Duration) string {
+	if a == 0 || b == 0 {
+		return "—"
+	}
+	r := float64(a) / float64(b)
+	if r < 10 {
+		return fmt.Sprintf("%.2f×", r)
+	}
+	return fmt.Sprintf("%.0f×", r)
+}
