@@ -28,8 +28,9 @@ func cors(next http.Handler, origins []string) http.Handler {
 			} else {
 				h.Set("Access-Control-Allow-Origin", origin)
 			}
-			// Frontends may quote the id when they report a failure.
-			h.Set("Access-Control-Expose-Headers", "X-Request-Id")
+			// Frontends may quote the id when they report a failure, and
+			// read the version, the open-data file's name and its links.
+			h.Set("Access-Control-Expose-Headers", ExposedHeaders)
 		}
 		if r.Method != http.MethodOptions {
 			next.ServeHTTP(w, r)
@@ -45,3 +46,8 @@ func cors(next http.Handler, origins []string) http.Handler {
 		w.WriteHeader(http.StatusNoContent)
 	})
 }
+
+// ExposedHeaders are the response headers a browser frontend of another
+// origin may read: the request id, the lake version, the ETag, and the
+// open-data files' name (Content-Disposition) and links.
+const ExposedHeaders = "X-Request-Id, X-Insyn-Lake-Version, ETag, Content-Disposition, Link"

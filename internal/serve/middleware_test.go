@@ -244,7 +244,7 @@ func TestCORS(t *testing.T) {
 		wantVary    string            // a value Vary must list, or "" for none of Origin
 	}{
 		{"any origin, simple request", nil, "POST", map[string]string{"Origin": "https://example.org"}, 200,
-			map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "X-Request-Id"}, ""},
+			map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "X-Request-Id, X-Insyn-Lake-Version, ETag, Content-Disposition, Link"}, ""},
 		{"any origin, no Origin header", nil, "POST", nil, 200,
 			map[string]string{"Access-Control-Allow-Origin": ""}, ""},
 		{"listed origin", listed, "POST", map[string]string{"Origin": "http://localhost:5173"}, 200,
