@@ -348,20 +348,25 @@ func (ct *certifier) check(c certificate) error {
 			return fmt.Errorf("%w: atom %d at %v", errInvalidCertificate, a, s.Atoms[a].Value+c.delta[k])
 		}
 	}
-	seen := map[int32]bool{}
-	for _, a := range c.atoms {
+	// each touched cell's change, summed over the certificate's atoms in
+	// their order (as sumOn sums), cells in the order first touched
+	change := map[int32]float64{}
+	var touched []int32
+	for k, a := range c.atoms {
 		for _, ci := range s.Atoms[a].Cells {
-			if seen[ci] {
-				continue
+			if _, ok := change[ci]; !ok {
+				touched = append(touched, ci)
 			}
-			seen[ci] = true
-			d := c.sumOn(s.Cells[ci])
-			if ct.p.Marks[ci] == Published && math.Abs(d) > tolerance {
-				return fmt.Errorf("%w: published %s changes by %v", errInvalidCertificate, s.Cells[ci].Key, d)
-			}
-			if ct.p.Marks[ci] != Published && s.Cells[ci].Value+d < 1-tolerance {
-				return fmt.Errorf("%w: suppressed %s falls to %v", errInvalidCertificate, s.Cells[ci].Key, s.Cells[ci].Value+d)
-			}
+			change[ci] += c.delta[k]
+		}
+	}
+	for _, ci := range touched {
+		d := change[ci]
+		if ct.p.Marks[ci] == Published && math.Abs(d) > tolerance {
+			return fmt.Errorf("%w: published %s changes by %v", errInvalidCertificate, s.Cells[ci].Key, d)
+		}
+		if ct.p.Marks[ci] != Published && s.Cells[ci].Value+d < 1-tolerance {
+			return fmt.Errorf("%w: suppressed %s falls to %v", errInvalidCertificate, s.Cells[ci].Key, s.Cells[ci].Value+d)
 		}
 	}
 	return nil
