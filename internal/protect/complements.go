@@ -21,10 +21,6 @@ import (
 func complementsFor(s *Structure, p *Pattern, cell int, level float64) ([]int, certificate) {
 	zero := zeroPinned(s, p)
 	atoms := relaxedNeighbourhood(s, p, cell, zero)
-	local := make(map[int32]int32, len(atoms))
-	for i, a := range atoms {
-		local[a] = int32(i)
-	}
 	type row struct {
 		cell int32
 		vars []int32
@@ -32,19 +28,16 @@ func complementsFor(s *Structure, p *Pattern, cell int, level float64) ([]int, c
 		pub  bool
 	}
 	var rows []row
-	seen := map[int32]bool{int32(cell): true}
-	for _, a := range atoms {
-		for _, ci := range s.Atoms[a].Cells {
-			if seen[ci] {
-				continue
-			}
-			seen[ci] = true
-			vars, inside, outside := s.split(ci, local)
-			if p.Marks[ci] == Published {
-				rows = append(rows, row{cell: ci, vars: vars, rhs: inside, pub: true})
-			} else if rhs := 1 - outside; rhs > 0 {
-				rows = append(rows, row{cell: ci, vars: vars, rhs: rhs})
-			}
+	touched, parts := s.parts(atoms)
+	for _, ci := range touched {
+		if ci == int32(cell) {
+			continue
+		}
+		pt := parts[ci]
+		if p.Marks[ci] == Published {
+			rows = append(rows, row{cell: ci, vars: pt.vars, rhs: pt.inside, pub: true})
+		} else if rhs := 1 - pt.outside; rhs > 0 {
+			rows = append(rows, row{cell: ci, vars: pt.vars, rhs: rhs})
 		}
 	}
 	n := len(atoms)
@@ -81,7 +74,11 @@ func complementsFor(s *Structure, p *Pattern, cell int, level float64) ([]int, c
 	}
 	// the target rises by the level
 	A[m-1] = make([]float64, cols)
-	tvars, truth, _ := s.split(int32(cell), local)
+	var tvars []int32
+	var truth float64
+	if pt := parts[int32(cell)]; pt != nil {
+		tvars, truth = pt.vars, pt.inside
+	}
 	for _, k := range tvars {
 		A[m-1][k] = 1
 	}

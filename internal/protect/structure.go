@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/stockholm/insyn/internal/cube"
 )
@@ -93,6 +94,24 @@ type Structure struct {
 	Atoms   []Atom
 	Cells   []Cell
 	index   map[string]int
+
+	sumsOnce sync.Once
+	sums     []float64 // per cell, the sum of its atoms' values (atomSums)
+}
+
+// atomSums is, per cell, the sum of its atoms' values: the cell's value,
+// added up the way the certificate programs add the parts they leave out.
+// Computed once, on first use, by whichever goroutine comes first.
+func (s *Structure) atomSums() []float64 {
+	s.sumsOnce.Do(func() {
+		s.sums = make([]float64, len(s.Cells))
+		for i, c := range s.Cells {
+			for _, a := range c.Atoms {
+				s.sums[i] += s.Atoms[a].Value
+			}
+		}
+	})
+	return s.sums
 }
 
 // Atom is a set of finest cells that belong to exactly the same cells.
