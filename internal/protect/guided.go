@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"sync/atomic"
 )
 
 func (r Rules) threshold() int {
@@ -173,13 +174,22 @@ func prune(s *Structure, p *Pattern, r Rules, rels []relation, certs map[int][]c
 		}
 		q.Marks[i] = Published
 		ct := newCertifier(s, q, r.protectionLevel())
+		// the cells on every core; after one fails the rest are skipped
+		// (the trial fails either way, so the pattern is the same)
 		again := make([][]certificate, len(moving))
-		var err error
-		for k, c := range moving {
-			if again[k], err = ct.proveWithin(c, pruneAtoms, pruneCell); err != nil {
-				break
+		var failed atomic.Bool
+		err := onEveryCore(len(moving), func(k int) error {
+			if failed.Load() {
+				return errNoCertificate
 			}
-		}
+			cs, err := ct.proveWithin(moving[k], pruneAtoms, pruneCell)
+			if err != nil {
+				failed.Store(true)
+				return err
+			}
+			again[k] = cs
+			return nil
+		})
 		if err != nil {
 			q.Marks[i] = Secondary
 			continue
