@@ -3,6 +3,7 @@ package protect
 import (
 	"errors"
 	"math"
+	"sync"
 )
 
 // The certificates' linear programs are small (a few hundred variables) and
@@ -27,9 +28,13 @@ var (
 func simplex(A [][]float64, b, c []float64) ([]float64, error) {
 	m, n := len(A), len(c)
 	w := n + m + 1 // columns: x, one artificial per row, right-hand side
+	// one slab for the tableau, reused across programs: these are many
+	// (thousands at national scale) and each tableau is megabytes
+	slab := getSlab((m + 1) * w)
+	defer slabs.Put(slab)
 	t := make([][]float64, m+1)
 	for i := range m {
-		t[i] = make([]float64, w)
+		t[i] = (*slab)[i*w : (i+1)*w : (i+1)*w]
 		copy(t[i], A[i])
 		t[i][n+i] = 1
 		t[i][w-1] = b[i]
@@ -40,7 +45,7 @@ func simplex(A [][]float64, b, c []float64) ([]float64, error) {
 	}
 	// phase 1: minimise the artificials; the objective row holds reduced
 	// costs, its last entry minus the objective's value
-	obj := make([]float64, w)
+	obj := (*slab)[m*w : (m+1)*w : (m+1)*w]
 	for i := range m {
 		for j := 0; j < n; j++ {
 			obj[j] -= t[i][j]
@@ -178,4 +183,17 @@ func pivot(t [][]float64, basis []int, row, col int) {
 		r[col] = 0
 	}
 	basis[row] = col
+}
+
+var slabs sync.Pool // of *[]float64
+
+// getSlab returns a zeroed slab of n floats from the pool.
+func getSlab(n int) *[]float64 {
+	if p, ok := slabs.Get().(*[]float64); ok && cap(*p) >= n {
+		*p = (*p)[:n]
+		clear(*p)
+		return p
+	}
+	b := make([]float64, n)
+	return &b
 }
