@@ -280,14 +280,21 @@ func (ct *certifier) extreme(cell int, atoms []int32, dir float64) (certificate,
 	if err != nil {
 		return certificate{}, err
 	}
-	cert := certificate{}
+	cert := s.certificateFrom(atoms, x)
+	return cert, ct.check(cert)
+}
+
+// certificateFrom is the perturbation a program's answer makes: x holds the
+// new values of the neighbourhood's atoms (and then other variables).
+func (s *Structure) certificateFrom(atoms []int32, x []float64) certificate {
+	var cert certificate
 	for k, a := range atoms {
 		if d := x[k] - s.Atoms[a].Value; math.Abs(d) > 1e-9 {
 			cert.atoms = append(cert.atoms, a)
 			cert.delta = append(cert.delta, d)
 		}
 	}
-	return cert, ct.check(cert)
+	return cert
 }
 
 // tolerance is the rounding a certificate may carry: far below the
@@ -334,11 +341,14 @@ func (s *Structure) parts(atoms []int32) (touched []int32, of map[int32]*part) {
 var errInvalidCertificate = errors.New("invalid certificate")
 
 // proves tells whether certificates prove a primary cell protected: each
-// holds, and the cell's values in them and in the truth span the level.
+// holds, and they span the level.
 func (ct *certifier) proves(cell int, cs []certificate) bool {
-	if ct.checkAll(cs) != nil {
-		return false
-	}
+	return ct.checkAll(cs) == nil && ct.spans(cell, cs)
+}
+
+// spans tells whether the cell's values in the certificates and in the
+// truth lie the protection level apart.
+func (ct *certifier) spans(cell int, cs []certificate) bool {
 	lo, hi := 0.0, 0.0
 	for _, c := range cs {
 		d := c.sumOn(ct.s.Cells[cell])

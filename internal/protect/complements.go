@@ -1,7 +1,6 @@
 package protect
 
 import (
-	"math"
 	"slices"
 	"sort"
 )
@@ -87,13 +86,7 @@ func complementsFor(s *Structure, p *Pattern, cell int, level float64) ([]int, c
 	if err != nil {
 		return nil, certificate{}
 	}
-	var cand certificate
-	for k, a := range atoms {
-		if d := x[k] - s.Atoms[a].Value; math.Abs(d) > 1e-9 {
-			cand.atoms = append(cand.atoms, a)
-			cand.delta = append(cand.delta, d)
-		}
-	}
+	cand := s.certificateFrom(atoms, x)
 	var out []int
 	next = n
 	for _, r := range rows {

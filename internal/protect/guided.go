@@ -101,7 +101,7 @@ func protectCertified(s *Structure, hier []Hierarchy, r Rules, rounds int) (*Pat
 				if err := ct.checkAll(cs); err != nil {
 					return nil, nil, fmt.Errorf("%s: %s: the final pattern voids its certificate: %w", s.Dataset, s.Cells[c].Key, err)
 				}
-				if !ct.proves(c, cs) {
+				if !ct.spans(c, cs) {
 					return nil, nil, fmt.Errorf("%s: %s: its certificates span less than the protection level", s.Dataset, s.Cells[c].Key)
 				}
 			}

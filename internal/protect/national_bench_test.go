@@ -85,20 +85,33 @@ func BenchmarkProtectNational(b *testing.B) {
 // pruned) for the national-scale year. Long: run it on its own,
 // go test -run X -bench CertifiedNational -benchtime 1x -timeout 2h ./internal/protect
 func BenchmarkProtectCertifiedNational(b *testing.B) {
-	c, hs, views, err := nationalInsatser()
+	benchmarkCertified(b, 290)
+}
+
+// scaledStructure is the structure of scaledInsatser(n) in 2024.
+func scaledStructure(tb testing.TB, n int) (*Structure, []Hierarchy) {
+	tb.Helper()
+	c, hs, views, err := scaledInsatser(n)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	s, err := Build("insatser", c, "antal_beslut", cube.Filter{"ar": {"2024"}}, hs, views, insatserPossible)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
+	return s, hs
+}
+
+// benchmarkCertified measures the served pattern for n municipalities.
+func benchmarkCertified(b *testing.B, n int) {
+	s, hs := scaledStructure(b, n)
 	b.ResetTimer()
 	for b.Loop() {
 		p, err := ProtectCertified(s, hs, Rules{Threshold: 4}, certifiedRounds)
 		if err != nil {
 			b.Fatal(err)
 		}
+		b.ReportMetric(float64(len(s.Cells)), "cells")
 		b.ReportMetric(float64(p.Primaries), "primary")
 		b.ReportMetric(float64(p.Secondaries), "secondary")
 	}
@@ -109,26 +122,7 @@ func BenchmarkProtectCertifiedNational(b *testing.B) {
 // go test -run X -bench CertifiedScaled -benchtime 1x -timeout 1h ./internal/protect
 func BenchmarkProtectCertifiedScaled(b *testing.B) {
 	for _, n := range []int{20, 40, 80} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			c, hs, views, err := scaledInsatser(n)
-			if err != nil {
-				b.Fatal(err)
-			}
-			s, err := Build("insatser", c, "antal_beslut", cube.Filter{"ar": {"2024"}}, hs, views, insatserPossible)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ResetTimer()
-			for b.Loop() {
-				p, err := ProtectCertified(s, hs, Rules{Threshold: 4}, certifiedRounds)
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.ReportMetric(float64(len(s.Cells)), "cells")
-				b.ReportMetric(float64(p.Primaries), "primary")
-				b.ReportMetric(float64(p.Secondaries), "secondary")
-			}
-		})
+		b.Run(fmt.Sprint(n), func(b *testing.B) { benchmarkCertified(b, n) })
 	}
 }
 
@@ -138,14 +132,7 @@ func BenchmarkProtectCertifiedScaled(b *testing.B) {
 // so the loop suppressed nothing and searched again, round after round. The
 // program's answer is now kept as a candidate certificate.
 func TestCertifiedTwentyMunicipalities(t *testing.T) {
-	c, hs, views, err := scaledInsatser(20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := Build("insatser", c, "antal_beslut", cube.Filter{"ar": {"2024"}}, hs, views, insatserPossible)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, hs := scaledStructure(t, 20)
 	p, certs, err := protectCertified(s, hs, Rules{Threshold: 4}, certifiedRounds)
 	if err != nil {
 		t.Fatal(err)
