@@ -9,13 +9,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stockholm/insyn/internal/api"
+	lakeduckdb "github.com/stockholm/insyn/internal/lake/duckdb"
 	"github.com/stockholm/insyn/internal/store/dirstore"
 	"github.com/stockholm/insyn/internal/workload"
 )
@@ -101,32 +100,18 @@ func TestMixOnTheSampleLake(t *testing.T) {
 // repository root (npm install puts DuckDB there; infra/test.sh runs it).
 func duckdb(t *testing.T, root string, queries any) map[string][]map[string]*string {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node not found (%v): the mix's SQL runs in DuckDB through Node.js >= 20", err)
-	}
 	if _, err := os.Stat(filepath.Join(root, "node_modules", "@duckdb", "node-api", "package.json")); err != nil {
 		t.Fatalf("DuckDB is not installed: run `npm install` in %s", root)
 	}
-	in, err := json.Marshal(queries)
+	stdout, err := lakeduckdb.Query(root, queries)
 	if err != nil {
 		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, filepath.Join("internal", "lake", "duckdb", "query.mjs"))
-	cmd.Dir = root
-	cmd.Stdin = bytes.NewReader(in)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("node query.mjs: %v\n%s", err, stderr.String())
 	}
 	var out struct {
 		Results map[string][]map[string]*string `json:"results"`
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		t.Fatalf("query.mjs: %v\n%s", err, stdout.String())
+	if err := json.Unmarshal(stdout, &out); err != nil {
+		t.Fatalf("query.mjs: %v\n%s", err, stdout)
 	}
 	return out.Results
 }

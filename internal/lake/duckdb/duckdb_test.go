@@ -1,7 +1,6 @@
 package duckdb
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stockholm/insyn/internal/aggregate"
 	"github.com/stockholm/insyn/internal/lake"
@@ -346,10 +344,6 @@ func sameNumberOrText(got, want string) bool {
 // part of the test suite.
 func run(t *testing.T, root string, queries []query) *output {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node not found (%v): this test reads the lake with DuckDB through Node.js >= 20; install Node.js and npm", err)
-	}
 	if _, err := os.Stat(filepath.Join(root, "node_modules", "@duckdb", "node-api", "package.json")); err != nil {
 		npm, err := exec.LookPath("npm")
 		if err != nil {
@@ -361,23 +355,13 @@ func run(t *testing.T, root string, queries []query) *output {
 			t.Fatalf("npm install in %s: %v\n%s", root, err, b)
 		}
 	}
-	in, err := json.Marshal(queries)
+	stdout, err := Query(root, queries)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, filepath.Join("internal", "lake", "duckdb", "query.mjs"))
-	cmd.Dir = root
-	cmd.Stdin = bytes.NewReader(in)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("node query.mjs: %v\n%s", err, stderr.String())
-	}
 	var out output
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		t.Fatalf("query.mjs printed something that is not its JSON: %v\n%s", err, stdout.String())
+	if err := json.Unmarshal(stdout, &out); err != nil {
+		t.Fatalf("query.mjs printed something that is not its JSON: %v\n%s", err, stdout)
 	}
 	return &out
 }
