@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -23,6 +22,7 @@ import (
 	"github.com/stockholm/insyn/internal/api"
 	"github.com/stockholm/insyn/internal/dataset"
 	"github.com/stockholm/insyn/internal/ingest"
+	"github.com/stockholm/insyn/internal/ingest/ingesttest"
 	"github.com/stockholm/insyn/internal/lake"
 	"github.com/stockholm/insyn/internal/protect"
 	"github.com/stockholm/insyn/internal/store"
@@ -168,36 +168,17 @@ func (l *ingestLake) invoke(t *testing.T, event string) (ingest.Result, error) {
 
 func (l *ingestLake) put(t *testing.T, key string, data []byte) {
 	t.Helper()
-	if _, err := l.st.Put(context.Background(), key, data, store.PutOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	ingesttest.Put(t, l.st, key, data)
 }
 
 func (l *ingestLake) get(t *testing.T, key string) []byte {
 	t.Helper()
-	rc, _, err := l.st.Get(context.Background(), key, store.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return ingesttest.Get(t, l.st, key)
 }
 
 func (l *ingestLake) keys(t *testing.T, prefix string) []string {
 	t.Helper()
-	as, err := l.st.List(context.Background(), prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ks []string
-	for _, a := range as {
-		ks = append(ks, a.Key)
-	}
-	return ks
+	return ingesttest.Keys(t, l.st, prefix)
 }
 
 // served is what the API function serves: the lake opened by the API
@@ -216,15 +197,7 @@ func (l *ingestLake) served(t *testing.T) *api.Lake {
 
 func (l *ingestLake) kbfRows(t *testing.T, year int) int {
 	t.Helper()
-	m, _, err := lake.ReadManifest(context.Background(), l.st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := lake.ReadRaw(context.Background(), l.st, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(raw.KBF[year])
+	return ingesttest.KBFRows(t, l.st, year)
 }
 
 // apiView is a store with the api role's grants: GET of manifest.json and
@@ -268,18 +241,6 @@ func (v apiView) Delete(_ context.Context, key string) error {
 	return &store.Error{Op: "delete", Key: key, Err: errDenied}
 }
 
-// kbfWithout returns the sample KBF upload of year without its last n
-// rows: a valid upload that changes the lake.
-func kbfWithout(t *testing.T, year, n int) []byte {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(uploadsDir, "kbf", fmt.Sprint(year), fmt.Sprintf("kbf_%d.csv", year)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := bytes.SplitAfter(bytes.TrimRight(data, "\r\n"), []byte("\n"))
-	return bytes.Join(lines[:len(lines)-n], nil)
-}
-
 func sample(t *testing.T, rel string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(uploadsDir, filepath.FromSlash(rel)))
@@ -307,7 +268,7 @@ func TestLambda(t *testing.T) {
 	// The later steps start from the version this one publishes.
 	if !t.Run("ObjectCreated good upload", func(t *testing.T) {
 		was := l.kbfRows(t, 2024)
-		up := kbfWithout(t, 2024, 3)
+		up := ingesttest.KBFWithout(t, uploadsDir, 2024, 3)
 		l.put(t, goodKey, up)
 		res, err := l.invoke(t, "s3-objectcreated-put.json")
 		if err != nil {
@@ -394,7 +355,7 @@ func TestLambda(t *testing.T) {
 
 	t.Run("Scheduled Event", func(t *testing.T) {
 		was := l.kbfRows(t, 2023)
-		good := kbfWithout(t, 2023, 1)
+		good := ingesttest.KBFWithout(t, uploadsDir, 2023, 1)
 		l.put(t, "uploads/kbf/2023/kbf_2023.csv", good)
 		l.put(t, "uploads/kbf/2024/second-row.csv", sample(t, "bad/kbf/2024/second-row.csv"))
 		res, err := l.invoke(t, "eventbridge-scheduled.json")
@@ -520,7 +481,7 @@ func TestLocal(t *testing.T) {
 		if err := os.MkdirAll(filepath.Join(ups, "kbf", "2024"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(ups, "kbf", "2024", "kbf_2024.csv"), kbfWithout(t, 2024, 2), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(ups, "kbf", "2024", "kbf_2024.csv"), ingesttest.KBFWithout(t, uploadsDir, 2024, 2), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(filepath.Join(ups, "README.md"), []byte("not an upload\n"), 0o644); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/stockholm/insyn/internal/aggregate"
 	"github.com/stockholm/insyn/internal/dataset"
 	"github.com/stockholm/insyn/internal/ingest"
+	"github.com/stockholm/insyn/internal/ingest/ingesttest"
 	v1 "github.com/stockholm/insyn/internal/lake/vparquet1"
 	"github.com/stockholm/insyn/internal/protect"
 	"github.com/stockholm/insyn/internal/store/dirstore"
@@ -57,7 +58,7 @@ func BenchmarkIngest1M(b *testing.B) {
 			b.Fatal(err)
 		}
 		seedLake(b, st)
-		put(b, st, "uploads/insatser/2024/insatser_2024.csv", data)
+		ingesttest.Put(b, st, "uploads/insatser/2024/insatser_2024.csv", data)
 		runtime.GC()
 		base := heapBytes()
 		var highest atomic.Uint64

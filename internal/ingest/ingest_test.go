@@ -24,6 +24,7 @@ import (
 	"github.com/stockholm/insyn/internal/aggregate"
 	"github.com/stockholm/insyn/internal/dataset"
 	"github.com/stockholm/insyn/internal/ingest"
+	"github.com/stockholm/insyn/internal/ingest/ingesttest"
 	"github.com/stockholm/insyn/internal/lake"
 	"github.com/stockholm/insyn/internal/protect"
 	"github.com/stockholm/insyn/internal/store"
@@ -96,65 +97,6 @@ func seedLake(t testing.TB, st store.Store) {
 	}
 }
 
-func put(t testing.TB, st store.Store, key string, data []byte) {
-	t.Helper()
-	if _, err := st.Put(context.Background(), key, data, store.PutOptions{}); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func get(t testing.TB, st store.Store, key string) []byte {
-	t.Helper()
-	rc, _, err := st.Get(context.Background(), key, store.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func keys(t testing.TB, st store.Store, prefix string) []string {
-	t.Helper()
-	as, err := st.List(context.Background(), prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ks []string
-	for _, a := range as {
-		ks = append(ks, a.Key)
-	}
-	return ks
-}
-
-// kbfWithout returns the sample KBF upload of year with its last n data
-// rows dropped: a valid upload that changes the lake.
-func kbfWithout(t testing.TB, year, n int) []byte {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(uploadsDir, "kbf", fmt.Sprint(year), fmt.Sprintf("kbf_%d.csv", year)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := bytes.SplitAfter(bytes.TrimRight(data, "\r\n"), []byte("\n"))
-	return bytes.Join(lines[:len(lines)-n], nil)
-}
-
-func kbfRows(t testing.TB, st store.Store, year int) int {
-	t.Helper()
-	m, _, err := lake.ReadManifest(context.Background(), st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := lake.ReadRaw(context.Background(), st, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(raw.KBF[year])
-}
-
 func opts() ingest.Options {
 	return ingest.Options{Pattern: fakePattern, Created: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 }
@@ -202,10 +144,10 @@ func TestBadUploadsRejected(t *testing.T) {
 	backends(t, func(t *testing.T, newStore func(t *testing.T) store.Store) {
 		st := newStore(t)
 		seedLake(t, st)
-		before := get(t, st, lake.ManifestKey)
+		before := ingesttest.Get(t, st, lake.ManifestKey)
 		bad := badSamples(t)
 		for p, data := range bad {
-			put(t, st, "uploads/"+p, data)
+			ingesttest.Put(t, st, "uploads/"+p, data)
 		}
 		res, err := ingest.Run(context.Background(), st, opts())
 		if err != nil {
@@ -214,29 +156,29 @@ func TestBadUploadsRejected(t *testing.T) {
 		if res.Published || len(res.Accepted) > 0 || len(res.Rejected) != len(bad) {
 			t.Errorf("published %v, accepted %d, rejected %d of %d bad uploads", res.Published, len(res.Accepted), len(res.Rejected), len(bad))
 		}
-		if after := get(t, st, lake.ManifestKey); !bytes.Equal(before, after) {
+		if after := ingesttest.Get(t, st, lake.ManifestKey); !bytes.Equal(before, after) {
 			t.Error("manifest.json changed")
 		}
 		served(t, st)
-		if left := keys(t, st, "uploads/"); len(left) > 0 {
+		if left := ingesttest.Keys(t, st, "uploads/"); len(left) > 0 {
 			t.Errorf("left in uploads/: %v", left)
 		}
 		rowCol := 0
 		for p, data := range bad {
 			dst := "rejected/" + p
-			if !bytes.Equal(get(t, st, dst), data) {
+			if !bytes.Equal(ingesttest.Get(t, st, dst), data) {
 				t.Errorf("%s is not the upload byte for byte", dst)
 			}
 			want, err := os.ReadFile(filepath.Join(uploadsDir, strings.TrimSuffix(p, filepath.Ext(p))+".expected.txt"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := strings.Replace(string(get(t, st, dst+".report.txt")), "uploads/", "", 1)
+			got := strings.Replace(string(ingesttest.Get(t, st, dst+".report.txt")), "uploads/", "", 1)
 			if got != string(want) {
 				t.Errorf("%s: report\n%s\nwant\n%s", dst, got, want)
 			}
 			var rep upload.Report
-			if err := json.Unmarshal(get(t, st, dst+".report.json"), &rep); err != nil {
+			if err := json.Unmarshal(ingesttest.Get(t, st, dst+".report.json"), &rep); err != nil {
 				t.Fatalf("%s.report.json: %v", dst, err)
 			}
 			if rep.File != "uploads/"+p || len(rep.Problems) == 0 {
@@ -262,9 +204,9 @@ func TestGoodUploadPublishes(t *testing.T) {
 		st := newStore(t)
 		seedLake(t, st)
 		old := served(t, st)
-		was := kbfRows(t, st, 2024)
-		up := kbfWithout(t, 2024, 3)
-		put(t, st, "uploads/kbf/2024/kbf_2024.csv", up)
+		was := ingesttest.KBFRows(t, st, 2024)
+		up := ingesttest.KBFWithout(t, uploadsDir, 2024, 3)
+		ingesttest.Put(t, st, "uploads/kbf/2024/kbf_2024.csv", up)
 		res, err := ingest.Run(context.Background(), st, opts())
 		if err != nil {
 			t.Fatal(err)
@@ -273,17 +215,17 @@ func TestGoodUploadPublishes(t *testing.T) {
 		if !res.Published || res.Version == old.Manifest.Version || snap.Manifest.Version != res.Version {
 			t.Fatalf("result %+v, served %s, before %s", res, snap.Manifest.Version, old.Manifest.Version)
 		}
-		if got := kbfRows(t, st, 2024); got != was-3 {
+		if got := ingesttest.KBFRows(t, st, 2024); got != was-3 {
 			t.Errorf("kbf 2024 has %d rows, want %d", got, was-3)
 		}
-		if kbfRows(t, st, 2023) == 0 {
+		if ingesttest.KBFRows(t, st, 2023) == 0 {
 			t.Error("kbf 2023 was lost")
 		}
-		if !bytes.Equal(get(t, st, "processed/"+res.Version+"/kbf/2024/kbf_2024.csv"), up) {
+		if !bytes.Equal(ingesttest.Get(t, st, "processed/"+res.Version+"/kbf/2024/kbf_2024.csv"), up) {
 			t.Error("the upload is not under processed/")
 		}
-		get(t, st, "manifests/"+old.Manifest.Version+".json")
-		if left := keys(t, st, "uploads/"); len(left) > 0 {
+		ingesttest.Get(t, st, "manifests/"+old.Manifest.Version+".json")
+		if left := ingesttest.Keys(t, st, "uploads/"); len(left) > 0 {
 			t.Errorf("left in uploads/: %v", left)
 		}
 	})
@@ -293,27 +235,27 @@ func TestGoodUploadPublishes(t *testing.T) {
 // uploaded again or ingested into another copy of the lake.
 func TestSameUploadTwice(t *testing.T) {
 	backends(t, func(t *testing.T, newStore func(t *testing.T) store.Store) {
-		up := kbfWithout(t, 2024, 2)
+		up := ingesttest.KBFWithout(t, uploadsDir, 2024, 2)
 		var versions []string
 		var manifests [][]byte
 		for range 2 {
 			st := newStore(t)
 			seedLake(t, st)
-			put(t, st, "uploads/kbf/2024/a.csv", up)
+			ingesttest.Put(t, st, "uploads/kbf/2024/a.csv", up)
 			res, err := ingest.Run(context.Background(), st, opts())
 			if err != nil {
 				t.Fatal(err)
 			}
-			m := get(t, st, lake.ManifestKey)
-			put(t, st, "uploads/kbf/2024/again.csv", up)
+			m := ingesttest.Get(t, st, lake.ManifestKey)
+			ingesttest.Put(t, st, "uploads/kbf/2024/again.csv", up)
 			again, err := ingest.Run(context.Background(), st, opts())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if again.Published || again.Version != res.Version || !bytes.Equal(m, get(t, st, lake.ManifestKey)) {
+			if again.Published || again.Version != res.Version || !bytes.Equal(m, ingesttest.Get(t, st, lake.ManifestKey)) {
 				t.Errorf("the second ingest of the same upload published %v, version %s after %s", again.Published, again.Version, res.Version)
 			}
-			get(t, st, "processed/"+res.Version+"/kbf/2024/again.csv")
+			ingesttest.Get(t, st, "processed/"+res.Version+"/kbf/2024/again.csv")
 			versions = append(versions, res.Version)
 			manifests = append(manifests, m)
 		}
@@ -331,9 +273,9 @@ func TestConcurrentIngests(t *testing.T) {
 	backends(t, func(t *testing.T, newStore func(t *testing.T) store.Store) {
 		st := newStore(t)
 		seedLake(t, st)
-		r23, r24 := kbfRows(t, st, 2023), kbfRows(t, st, 2024)
-		put(t, st, "uploads/kbf/2023/kbf_2023.csv", kbfWithout(t, 2023, 1))
-		put(t, st, "uploads/kbf/2024/kbf_2024.csv", kbfWithout(t, 2024, 2))
+		r23, r24 := ingesttest.KBFRows(t, st, 2023), ingesttest.KBFRows(t, st, 2024)
+		ingesttest.Put(t, st, "uploads/kbf/2023/kbf_2023.csv", ingesttest.KBFWithout(t, uploadsDir, 2023, 1))
+		ingesttest.Put(t, st, "uploads/kbf/2024/kbf_2024.csv", ingesttest.KBFWithout(t, uploadsDir, 2024, 2))
 		var arrived sync.WaitGroup
 		arrived.Add(2)
 		run := func(key string) (ingest.Result, error) {
@@ -367,7 +309,7 @@ func TestConcurrentIngests(t *testing.T) {
 				res[0].Retries, res[1].Retries, res[0].Published, res[1].Published)
 		}
 		served(t, st)
-		if got23, got24 := kbfRows(t, st, 2023), kbfRows(t, st, 2024); got23 != r23-1 || got24 != r24-2 {
+		if got23, got24 := ingesttest.KBFRows(t, st, 2023), ingesttest.KBFRows(t, st, 2024); got23 != r23-1 || got24 != r24-2 {
 			t.Errorf("kbf rows 2023 %d, 2024 %d; want %d and %d (both uploads)", got23, got24, r23-1, r24-2)
 		}
 	})
@@ -386,7 +328,7 @@ func TestRetention(t *testing.T) {
 		}
 		ms = append(ms, m0)
 		for i := 1; i <= 3; i++ {
-			put(t, st, "uploads/kbf/2024/kbf.csv", kbfWithout(t, 2024, i))
+			ingesttest.Put(t, st, "uploads/kbf/2024/kbf.csv", ingesttest.KBFWithout(t, uploadsDir, 2024, i))
 			o := opts()
 			o.Keep = 2
 			o.Created = o.Created.Add(time.Duration(i) * time.Hour)
@@ -400,7 +342,7 @@ func TestRetention(t *testing.T) {
 			ms = append(ms, m)
 		}
 		exists := map[string]bool{}
-		for _, k := range keys(t, st, "") {
+		for _, k := range ingesttest.Keys(t, st, "") {
 			exists[k] = true
 		}
 		kept := map[string]bool{}
@@ -537,7 +479,7 @@ func kbfLake(t testing.TB) *lake.Version {
 // filed under processed/ and a bad upload under rejected/.
 func TestFaultInjection(t *testing.T) {
 	backends(t, func(t *testing.T, newStore func(t *testing.T) store.Store) {
-		good := kbfWithout(t, 2024, 1)
+		good := ingesttest.KBFWithout(t, uploadsDir, 2024, 1)
 		bad := badSamples(t)["bad/kbf/2024/negative-amount.csv"]
 		small := kbfLake(t)
 		setup := func(t *testing.T) (store.Store, []byte) {
@@ -547,11 +489,11 @@ func TestFaultInjection(t *testing.T) {
 				if k != lake.ManifestKey {
 					body = small.Files[k]
 				}
-				put(t, st, k, body)
+				ingesttest.Put(t, st, k, body)
 			}
-			put(t, st, "uploads/kbf/2024/kbf_2024.csv", good)
-			put(t, st, "uploads/kbf/2024/negative-amount.csv", bad)
-			return st, get(t, st, lake.ManifestKey)
+			ingesttest.Put(t, st, "uploads/kbf/2024/kbf_2024.csv", good)
+			ingesttest.Put(t, st, "uploads/kbf/2024/negative-amount.csv", bad)
+			return st, ingesttest.Get(t, st, lake.ManifestKey)
 		}
 		o := opts()
 		o.Keep = 1 // retention deletes too, so its steps are stopped as well
@@ -580,7 +522,7 @@ func TestFaultInjection(t *testing.T) {
 				switch snap.Manifest.Version {
 				case want.Version:
 				default:
-					if !bytes.Equal(before, get(t, st, lake.ManifestKey)) {
+					if !bytes.Equal(before, ingesttest.Get(t, st, lake.ManifestKey)) {
 						t.Fatalf("%s at call %d: serving %s, neither the old nor the new version", mode, k, snap.Manifest.Version)
 					}
 				}
@@ -591,11 +533,11 @@ func TestFaultInjection(t *testing.T) {
 				if res.Version != want.Version || served(t, st).Manifest.Version != want.Version {
 					t.Fatalf("%s at call %d: the rerun gives %s, want %s", mode, k, res.Version, want.Version)
 				}
-				if left := keys(t, st, "uploads/"); len(left) > 0 {
+				if left := ingesttest.Keys(t, st, "uploads/"); len(left) > 0 {
 					t.Fatalf("%s at call %d: left in uploads/: %v", mode, k, left)
 				}
-				if !bytes.Equal(get(t, st, "processed/"+want.Version+"/kbf/2024/kbf_2024.csv"), good) ||
-					!bytes.Equal(get(t, st, "rejected/kbf/2024/negative-amount.csv"), bad) {
+				if !bytes.Equal(ingesttest.Get(t, st, "processed/"+want.Version+"/kbf/2024/kbf_2024.csv"), good) ||
+					!bytes.Equal(ingesttest.Get(t, st, "rejected/kbf/2024/negative-amount.csv"), bad) {
 					t.Fatalf("%s at call %d: an upload was not filed away whole", mode, k)
 				}
 			}
@@ -639,8 +581,8 @@ func TestNationalGeography(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	put(t, st, "uploads/kbf/2024/kbf.csv", good)
-	put(t, st, "uploads/kbf/2023/stockholm.csv", kbfWithout(t, 2023, 0))
+	ingesttest.Put(t, st, "uploads/kbf/2024/kbf.csv", good)
+	ingesttest.Put(t, st, "uploads/kbf/2023/stockholm.csv", ingesttest.KBFWithout(t, uploadsDir, 2023, 0))
 	var got []string
 	o := opts()
 	o.Pattern = func(set *aggregate.Set, geo dataset.Geography, r protect.Rules) ([]byte, error) {
@@ -660,8 +602,8 @@ func TestNationalGeography(t *testing.T) {
 	if snap := served(t, st); snap.Manifest.Geography != "kommun" {
 		t.Errorf("the new version names geography %q", snap.Manifest.Geography)
 	}
-	if kbfRows(t, st, 2024) != 100 {
-		t.Errorf("kbf 2024 has %d rows, want the 100 uploaded", kbfRows(t, st, 2024))
+	if ingesttest.KBFRows(t, st, 2024) != 100 {
+		t.Errorf("kbf 2024 has %d rows, want the 100 uploaded", ingesttest.KBFRows(t, st, 2024))
 	}
 	if !slices.Equal(got, []string{"kommun"}) {
 		t.Errorf("the pattern step was given geographies %v", got)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stockholm/insyn/internal/aggregate"
 	"github.com/stockholm/insyn/internal/ingest"
+	"github.com/stockholm/insyn/internal/ingest/ingesttest"
 	"github.com/stockholm/insyn/internal/lake"
 	"github.com/stockholm/insyn/internal/store/dirstore"
 )
@@ -52,7 +53,7 @@ func TestRebuildSampleLake(t *testing.T) {
 			bad++
 		}
 		data, err := os.ReadFile(p)
-		put(t, st, "uploads/"+filepath.ToSlash(rel), data)
+		ingesttest.Put(t, st, "uploads/"+filepath.ToSlash(rel), data)
 		return err
 	})
 	if err != nil {
