@@ -1,6 +1,10 @@
 package protect
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/stockholm/insyn/internal/dataset"
+)
 
 // BenchmarkProtectSampleInsatser measures the pure-Go pattern (Gauss pass and
 // per-relation widening) for one year of the sample lake's insatser.
@@ -69,4 +73,28 @@ func sampleInsatser2024(b *testing.B) (*Structure, []Hierarchy) {
 		b.Fatal(err)
 	}
 	return s, hier
+}
+
+// BenchmarkProtectSampleLake measures the served patterns of the whole
+// sample lake (every structure, on every core), as an ingest computes them.
+// go test -run X -bench SampleLake -benchtime 1x ./internal/protect
+func BenchmarkProtectSampleLake(b *testing.B) {
+	src := sampleSourceNoT()
+	if src == nil {
+		b.Fatal("cannot open testdata/lake")
+	}
+	for b.Loop() {
+		l, err := ProtectLake(src, dataset.Stockholm, Rules{Threshold: 4, ProtectionLevel: 3})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var prim, sec int
+		for _, p := range l.Patterns {
+			prim += p.Primaries
+			sec += p.Secondaries
+		}
+		b.ReportMetric(float64(len(l.Patterns)), "structures")
+		b.ReportMetric(float64(prim), "primary")
+		b.ReportMetric(float64(sec), "secondary")
+	}
 }

@@ -44,43 +44,60 @@ type certifier struct {
 	// atom only in published cells could move only along with others like
 	// it; leaving those out costs a rare certificate, never soundness)
 	movable []int
+
+	// what publish updates: the atoms an attacker knows outright, per cell
+	// its atoms not known, per atom the suppressed cells holding it
+	known   []bool
+	unknown []int
+	inSupp  []int32
 }
 
 // The neighbourhood of the certifier's own search: at most so many atoms,
 // following cells with at most so many movable atoms. A cell it cannot prove
 // goes to complementsFor, whose program searches a larger neighbourhood
-// (pruneAtoms) and both finds complements and, when none is needed, a
-// certificate. Pruning (publishing a secondary cell again) works within the
-// larger one too. A wide search (wideAtoms) runs only in structures of at
+// (complementAtoms) and both finds complements and, when none is needed, a
+// certificate. Pruning (publishing a secondary cell again) searches the
+// certifier's neighbourhood and, where that fails, a larger one
+// (pruneAtoms). A wide search (wideAtoms) runs only in structures of at
 // most smallCells cells, where its programs stay small (their rows are
 // cells): in a year of the sample's insatser (1 323 cells) it proved 46 of
 // 160 cells at 40 times the cost of the rest (68 of 90 CPU seconds) and
 // saved 7 of 583 secondary cells over three years; in ej_verkstallda (117
 // cells) it saves more than half of them.
+//
+// complementAtoms was pruneAtoms (400) until the programs were written in
+// perturbations; at 240 the complement programs cost a fifth, and the
+// sample lake's patterns need fewer secondary cells (613 against 630: the
+// smaller programs choose complements nearer the cell, which pruning then
+// frees more often); at 160, 624.
 const (
 	nearAtoms, nearCell   = 160, 48
+	complementAtoms       = 240
 	pruneAtoms, pruneCell = 400, 200
 	wideAtoms, wideCell   = 1000, 200
 	smallCells            = 300
 )
 
 func newCertifier(s *Structure, p *Pattern, level float64) *certifier {
-	ct := &certifier{s: s, p: p, level: level}
-	ct.pin()
-	inSuppressed := make([]bool, len(s.Atoms))
+	ct := &certifier{s: s, p: p, level: level,
+		known: make([]bool, len(s.Atoms)), unknown: make([]int, len(s.Cells)),
+		inSupp: make([]int32, len(s.Atoms)), pinned: make([]bool, len(s.Atoms)),
+		movable: make([]int, len(s.Cells))}
+	var queue []int
 	for i, c := range s.Cells {
+		ct.unknown[i] = len(c.Atoms)
+		if p.Marks[i] == Published && (c.Value == 0 || len(c.Atoms) == 1) {
+			queue = append(queue, i)
+		}
 		if p.Marks[i] != Published {
 			for _, a := range c.Atoms {
-				inSuppressed[a] = true
+				ct.inSupp[a]++
 			}
 		}
 	}
 	for a := range s.Atoms {
-		if !inSuppressed[a] {
-			ct.pinned[a] = true
-		}
+		ct.pinned[a] = ct.inSupp[a] == 0
 	}
-	ct.movable = make([]int, len(s.Cells))
 	for i, c := range s.Cells {
 		for _, a := range c.Atoms {
 			if !ct.pinned[a] {
@@ -88,42 +105,72 @@ func newCertifier(s *Structure, p *Pattern, level float64) *certifier {
 			}
 		}
 	}
+	ct.pin(queue)
 	return ct
 }
 
 // pin marks the atoms an attacker knows outright: those of published zeros,
-// and, repeatedly, the one atom a published cell leaves unknown.
-func (ct *certifier) pin() {
+// and, repeatedly, the one atom a published cell leaves unknown — from the
+// published cells queued, until no more follow. The atoms known are the
+// same in whatever order cells are published (each rule only adds).
+func (ct *certifier) pin(queue []int) {
 	s := ct.s
-	ct.pinned = make([]bool, len(s.Atoms))
-	unknown := make([]int, len(s.Cells))
-	var queue []int
-	for i, c := range s.Cells {
-		unknown[i] = len(c.Atoms)
-		if ct.p.Marks[i] == Published && (c.Value == 0 || len(c.Atoms) == 1) {
-			queue = append(queue, i)
-		}
-	}
 	for len(queue) > 0 {
 		i := queue[0]
 		queue = queue[1:]
 		c := s.Cells[i]
-		if c.Value != 0 && unknown[i] != 1 {
+		if c.Value != 0 && ct.unknown[i] != 1 {
 			continue
 		}
 		for _, a := range c.Atoms {
-			if ct.pinned[a] {
+			if ct.known[a] {
 				continue
 			}
-			ct.pinned[a] = true
+			ct.known[a] = true
+			ct.fix(a)
 			for _, j := range s.Atoms[a].Cells {
-				unknown[j]--
-				if unknown[j] == 1 && ct.p.Marks[j] == Published {
+				ct.unknown[j]--
+				if ct.unknown[j] == 1 && ct.p.Marks[j] == Published {
 					queue = append(queue, int(j))
 				}
 			}
 		}
 	}
+}
+
+// fix makes atom a pinned, if it was not.
+func (ct *certifier) fix(a int32) {
+	if ct.pinned[a] {
+		return
+	}
+	ct.pinned[a] = true
+	for _, j := range ct.s.Atoms[a].Cells {
+		ct.movable[j]--
+	}
+}
+
+// publish updates the certifier for a cell its pattern has just published
+// (a secondary cell pruning publishes again): the cell's atoms may now lie
+// in no suppressed cell, and the cell may pin atoms. The result is the
+// certifier newCertifier makes for the new pattern, at the cost of the
+// cells the change reaches.
+func (ct *certifier) publish(cell int) {
+	c := ct.s.Cells[cell]
+	for _, a := range c.Atoms {
+		if ct.inSupp[a]--; ct.inSupp[a] == 0 {
+			ct.fix(a)
+		}
+	}
+	if c.Value == 0 || ct.unknown[cell] == 1 {
+		ct.pin([]int{cell})
+	}
+}
+
+// clone is a copy to try a change on.
+func (ct *certifier) clone() *certifier {
+	return &certifier{s: ct.s, p: ct.p, level: ct.level,
+		pinned: slices.Clone(ct.pinned), movable: slices.Clone(ct.movable),
+		known: slices.Clone(ct.known), unknown: slices.Clone(ct.unknown), inSupp: slices.Clone(ct.inSupp)}
 }
 
 // neighbourhood is the atoms a certificate for cell may move: the cell's own,
@@ -203,21 +250,22 @@ func (ct *certifier) proveWithin(cell, maxAtoms, maxCell int) ([]certificate, er
 // extreme solves, over the atoms given, the LP that moves cell as far as the
 // level in the direction dir (+1 up, -1 down), and checks the answer.
 //
-// Variables: the new value of each atom (>= 0), one surplus per suppressed
-// cell that must stay >= 1, and the slack of the cap on the target. Rows:
-// each published cell the atoms touch keeps its value; each suppressed one
-// stays >= 1; the target moves at most level. Published rows that are
-// combinations of others are dropped (fewer rows, faster pivots); the truth
-// satisfies them all, so none is lost.
+// It is written in perturbations of the truth, so the truth is its starting
+// basis (see program). Variables: each atom's rise and fall (at most its
+// value); per row its own: an artificial fixed at 0 for a published cell the
+// atoms touch (the cell keeps its value), a surplus for a suppressed one
+// (its fall is at most its value - 1: it stays >= 1), the slack of the cap
+// on the target (it moves at most level). A published row that is a
+// combination of others costs a degenerate pivot at most; finding and
+// dropping those rows (a Gauss elimination per program) cost more.
 func (ct *certifier) extreme(cell int, atoms []int32, dir float64) (certificate, error) {
 	s := ct.s
 	type row struct {
-		vars    []int32 // local atom indexes, ascending
-		rhs     float64
-		surplus bool
+		vars []int32 // local atom indexes, ascending
+		val  float64 // the row's own variable at the truth
+		pub  bool
 	}
 	var rows []row
-	b := newBasis()
 	touched, parts := s.parts(atoms)
 	for _, ci := range touched {
 		if ci == int32(cell) {
@@ -225,62 +273,62 @@ func (ct *certifier) extreme(cell int, atoms []int32, dir float64) (certificate,
 		}
 		pt := parts[ci]
 		if ct.p.Marks[ci] == Published {
-			if b.add(unitVector(pt.vars)) {
-				rows = append(rows, row{vars: pt.vars, rhs: pt.inside})
-			}
-		} else if rhs := 1 - pt.outside; rhs > 0 {
-			rows = append(rows, row{vars: pt.vars, rhs: rhs, surplus: true})
+			rows = append(rows, row{vars: pt.vars, pub: true})
+		} else if 1-pt.outside > 0 {
+			rows = append(rows, row{vars: pt.vars, val: s.Cells[ci].Value - 1})
 		}
 	}
 	// the target: at least 1 (it is suppressed), at most level away
 	target := parts[int32(cell)]
 	if target == nil {
-		target = &part{outside: s.atomSums()[cell]}
+		return certificate{}, errNoCertificate
 	}
-	tvars, truth, outside := target.vars, target.inside, target.outside
-	if rhs := 1 - outside; rhs > 0 {
-		rows = append(rows, row{vars: tvars, rhs: rhs, surplus: true})
+	if 1-target.outside > 0 {
+		rows = append(rows, row{vars: target.vars, val: s.Cells[cell].Value - 1})
 	}
 	n := len(atoms)
-	surplus := 0
-	for _, r := range rows {
-		if r.surplus {
-			surplus++
-		}
+	m := len(rows) + 1
+	lp := newProgram(m, 2*n+m)
+	defer lp.release()
+	for k, a := range atoms {
+		lp.upper[n+k] = s.Atoms[a].Value
 	}
-	cols, m := n+surplus+1, len(rows)+1
-	A := make([][]float64, m)
-	rhs := make([]float64, m)
-	next := n
 	for i, r := range rows {
-		A[i] = make([]float64, cols)
+		if r.val < 0 {
+			return certificate{}, errNoCertificate // the truth breaks it: no suppressed cell is 0
+		}
+		sign := -1.0 // a suppressed cell: its fall is at most its value - 1
+		if r.pub {
+			sign = 1
+			lp.upper[2*n+i] = 0 // an artificial: the published cell keeps its value
+		}
+		t := lp.t[i]
 		for _, k := range r.vars {
-			A[i][k] = 1
+			t[k], t[n+int(k)] = sign, -sign
 		}
-		if r.surplus {
-			A[i][next] = -1
-			next++
-		}
-		rhs[i] = r.rhs
+		t[2*n+i] = 1
+		lp.setBasic(i, 2*n+i, r.val)
 	}
-	// the cap: dir*(target) + slack = dir*truth + level, scaled to rhs >= 0
-	sign := 1.0
-	if dir*truth+ct.level < 0 {
-		sign = -1
+	// the cap: dir*(the target's change) + slack = level
+	cap := lp.t[m-1]
+	c := make([]float64, lp.n)
+	for _, k := range target.vars {
+		cap[k], cap[n+int(k)] = dir, -dir
+		c[k], c[n+int(k)] = -dir, dir
 	}
-	A[m-1] = make([]float64, cols)
-	for _, k := range tvars {
-		A[m-1][k] = sign * dir
-	}
-	A[m-1][cols-1] = sign
-	rhs[m-1] = sign * (dir*truth + ct.level)
-	obj := make([]float64, cols)
-	obj[cols-1] = 1 // minimise the slack: move the target as far as the cap
-	x, err := simplex(A, rhs, obj)
-	if err != nil {
+	cap[2*n+m-1] = 1
+	lp.setBasic(m-1, 2*n+m-1, ct.level)
+	if err := lp.minimise(c); err != nil {
 		return certificate{}, err
 	}
-	cert := s.certificateFrom(atoms, x)
+	x := lp.solution()
+	var cert certificate
+	for k, a := range atoms {
+		if d := x[k] - x[n+k]; math.Abs(d) > 1e-9 {
+			cert.atoms = append(cert.atoms, a)
+			cert.delta = append(cert.delta, d)
+		}
+	}
 	return cert, ct.check(cert)
 }
 

@@ -2,6 +2,7 @@ package protect
 
 import (
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -73,4 +74,62 @@ func TestCheckRejectsAForgedCertificate(t *testing.T) {
 	if err := ct.check(certificate{atoms: []int32{0, 1, 2, 3}, delta: []float64{3, -3, -3, 3}}); err != nil {
 		t.Errorf("a valid certificate is rejected: %v", err)
 	}
+}
+
+// TestPublishUpdatesTheCertifier: pruning publishes secondary cells one at
+// a time and updates the certifier instead of building it again; after
+// every step it equals the one built afresh for the new pattern (a year
+// of the sample's insatser, every secondary cell of its Gauss pattern
+// published in turn, which pins ever more atoms).
+func TestPublishUpdatesTheCertifier(t *testing.T) {
+	src := sampleSourceNoT()
+	if src == nil {
+		t.Fatal("cannot open testdata/lake")
+	}
+	s, err := BuildInsatser(src["insatser"], "2024")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, hier, err := InsatserViews()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Protect(s, hier, Rules{Threshold: 4})
+	q := &Pattern{Marks: slices.Clone(p.Marks)}
+	ct := newCertifier(s, q, 3)
+	pinnedBefore := pinnedCount(ct)
+	steps := 0
+	for i, m := range p.Marks {
+		if m != Secondary {
+			continue
+		}
+		q.Marks[i] = Published
+		ct.publish(i)
+		want := newCertifier(s, q, 3)
+		for name, eq := range map[string]bool{
+			"pinned":  slices.Equal(ct.pinned, want.pinned),
+			"movable": slices.Equal(ct.movable, want.movable),
+			"known":   slices.Equal(ct.known, want.known),
+			"unknown": slices.Equal(ct.unknown, want.unknown),
+			"inSupp":  slices.Equal(ct.inSupp, want.inSupp),
+		} {
+			if !eq {
+				t.Fatalf("after publishing %s: %s differs from a new certifier's", s.Cells[i].Key, name)
+			}
+		}
+		steps++
+	}
+	if steps < 50 || pinnedCount(ct) <= pinnedBefore {
+		t.Fatalf("%d steps, %d -> %d atoms pinned: the test exercises nothing", steps, pinnedBefore, pinnedCount(ct))
+	}
+}
+
+func pinnedCount(ct *certifier) int {
+	n := 0
+	for _, p := range ct.pinned {
+		if p {
+			n++
+		}
+	}
+	return n
 }

@@ -118,7 +118,7 @@ func zeroPinned(s *Structure, p *Pattern) []bool {
 
 // relaxedNeighbourhood is the atoms the complement program may move: the
 // cell's own, then breadth first those of the cells containing them,
-// suppressed and small cells first, up to pruneAtoms atoms, not following
+// suppressed and small cells first, up to complementAtoms atoms, not following
 // cells of more than nearCell free atoms.
 func relaxedNeighbourhood(s *Structure, p *Pattern, cell int, pinned []bool) []int32 {
 	free := func(c int32) int {
@@ -133,7 +133,7 @@ func relaxedNeighbourhood(s *Structure, p *Pattern, cell int, pinned []bool) []i
 	in := map[int32]bool{}
 	var out []int32
 	add := func(a int32) {
-		if !pinned[a] && !in[a] && len(out) < pruneAtoms {
+		if !pinned[a] && !in[a] && len(out) < complementAtoms {
 			in[a] = true
 			out = append(out, a)
 		}
@@ -143,7 +143,7 @@ func relaxedNeighbourhood(s *Structure, p *Pattern, cell int, pinned []bool) []i
 	}
 	followed := map[int32]bool{int32(cell): true}
 	size := map[int32]int{}
-	for head := 0; head < len(out) && len(out) < pruneAtoms; head++ {
+	for head := 0; head < len(out) && len(out) < complementAtoms; head++ {
 		cells := slices.Clone(s.Atoms[out[head]].Cells)
 		for _, c := range cells {
 			if _, ok := size[c]; !ok {

@@ -104,20 +104,76 @@ func (v sparse) normalised() sparse {
 // isZero reports whether v has no nonzero entry.
 func (v sparse) isZero() bool { return len(v.idx) == 0 }
 
-// cancelsWith reports whether v is a multiple of w (w normalised at its
-// pivot), i.e. whether subtracting w would leave nothing.
-func (v sparse) cancelsWith(w sparse) bool {
-	if len(v.idx) != len(w.idx) {
+// residual is a suppressed cell's vector as the Gauss pass reduces it: a
+// sparse vector that may hold explicit zeros, so that subtracting a short
+// vector from a long one (a national total holds a hundred thousand atoms)
+// updates it in place instead of copying it.
+type residual struct {
+	sparse
+	nnz int // the entries that are not zero
+}
+
+func newResidual(v sparse) residual { return residual{sparse: v, nnz: len(v.idx)} }
+
+// subtract sets r to r - f*w: in place when every column of w is already
+// one of r's, else by a merge (which drops the zeros).
+func (r *residual) subtract(f uint64, w sparse) {
+	pos := make([]int, len(w.idx))
+	lo := 0
+	for j, col := range w.idx {
+		k := lo + sort.Search(len(r.idx)-lo, func(k int) bool { return r.idx[lo+k] >= col })
+		if k == len(r.idx) || r.idx[k] != col {
+			r.sparse = r.compact().minus(f, w)
+			r.nnz = len(r.idx)
+			return
+		}
+		pos[j], lo = k, k+1
+	}
+	for j, k := range pos {
+		old := r.val[k]
+		r.val[k] = modp.Sub(old, modp.Mul(f, w.val[j]))
+		switch {
+		case old == 0 && r.val[k] != 0:
+			r.nnz++
+		case old != 0 && r.val[k] == 0:
+			r.nnz--
+		}
+	}
+}
+
+// compact is r without its zeros.
+func (r *residual) compact() sparse {
+	if r.nnz == len(r.idx) {
+		return r.sparse
+	}
+	out := sparse{idx: make([]int32, 0, r.nnz), val: make([]uint64, 0, r.nnz)}
+	for k, x := range r.val {
+		if x != 0 {
+			out.idx, out.val = append(out.idx, r.idx[k]), append(out.val, x)
+		}
+	}
+	return out
+}
+
+// cancelsWith reports whether r is a multiple of w (w normalised at its
+// pivot).
+func (r *residual) cancelsWith(w sparse) bool {
+	if r.nnz != len(w.idx) {
 		return false
 	}
-	f := v.at(w.idx[0])
+	f := r.at(w.idx[0])
 	if f == 0 {
 		return false
 	}
-	for i := range v.idx {
-		if v.idx[i] != w.idx[i] || v.val[i] != modp.Mul(f, w.val[i]) {
+	j := 0
+	for k, x := range r.val {
+		if x == 0 {
+			continue
+		}
+		if r.idx[k] != w.idx[j] || x != modp.Mul(f, w.val[j]) {
 			return false
 		}
+		j++
 	}
 	return true
 }

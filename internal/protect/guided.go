@@ -162,6 +162,9 @@ func prune(s *Structure, p *Pattern, r Rules, rels []relation, certs map[int][]c
 	}
 	sort.SliceStable(order, func(a, b int) bool { return s.Cells[order[a]].Value > s.Cells[order[b]].Value })
 	freed := 0
+	// the certifier of q, updated as cells are published (building it
+	// afresh for every trial took a third of a national pattern's time)
+	base := newCertifier(s, q, r.protectionLevel())
 	for _, i := range order {
 		var moving []int
 		for c, cs := range certs {
@@ -173,7 +176,13 @@ func prune(s *Structure, p *Pattern, r Rules, rels []relation, certs map[int][]c
 			}
 		}
 		q.Marks[i] = Published
-		ct := newCertifier(s, q, r.protectionLevel())
+		if len(moving) == 0 { // every certificate stays valid
+			base.publish(i)
+			freed++
+			continue
+		}
+		ct := base.clone()
+		ct.publish(i)
 		// the cells on every core; after one fails the rest are skipped
 		// (the trial fails either way, so the pattern is the same)
 		again := make([][]certificate, len(moving))
@@ -182,7 +191,12 @@ func prune(s *Structure, p *Pattern, r Rules, rels []relation, certs map[int][]c
 			if failed.Load() {
 				return errNoCertificate
 			}
-			cs, err := ct.proveWithin(moving[k], pruneAtoms, pruneCell)
+			// the certifier's own neighbourhood first, the larger one
+			// when that fails
+			cs, err := ct.proveWithin(moving[k], nearAtoms, nearCell)
+			if err != nil {
+				cs, err = ct.proveWithin(moving[k], pruneAtoms, pruneCell)
+			}
 			if err != nil {
 				failed.Store(true)
 				return err
@@ -197,6 +211,7 @@ func prune(s *Structure, p *Pattern, r Rules, rels []relation, certs map[int][]c
 		for k, c := range moving {
 			certs[c] = again[k]
 		}
+		base = ct
 		freed++
 	}
 	if freed == 0 {

@@ -14,6 +14,13 @@ import (
 // cycling. It only searches: every answer is checked exactly as the
 // attacker's constraints state it (certifier.check), so a numerical slip
 // can cost a certificate, never soundness.
+//
+// The certificates' own programs (certifier.extreme) use the bounded method
+// of program instead, started from the truth: a certificate needs a few
+// dozen pivots there against some four hundred here, most of them this
+// method's first phase. The complement program stays here: written in
+// perturbations it needs more pivots (each published cell it touches has
+// a rise and a fall of its own to pivot through).
 
 const simplexEps = 1e-9
 
@@ -157,11 +164,18 @@ func iterate(t [][]float64, basis []int, enter int) error {
 }
 
 func pivot(t [][]float64, basis []int, row, col int) {
+	eliminate(t, row, col, make([]int, 0, len(t[row])))
+	basis[row] = col
+}
+
+// eliminate divides row by its entry in col and subtracts it from every
+// other row so that col is a unit column; nz is scratch space, returned.
+func eliminate(t [][]float64, row, col int, nz []int) []int {
 	pr := t[row]
 	inv := 1 / pr[col]
 	// the pivot row is mostly zeros (these are 0/1 tables): update only the
 	// columns where it has entries
-	nz := make([]int, 0, len(pr))
+	nz = nz[:0]
 	for j := range pr {
 		if pr[j] != 0 {
 			pr[j] *= inv
@@ -182,7 +196,7 @@ func pivot(t [][]float64, basis []int, row, col int) {
 		}
 		r[col] = 0
 	}
-	basis[row] = col
+	return nz
 }
 
 var slabs sync.Pool // of *[]float64

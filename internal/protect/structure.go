@@ -6,6 +6,7 @@
 package protect
 
 import (
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"sort"
@@ -158,19 +159,17 @@ func Build(dataset string, c *cube.Cube, measure string, period cube.Filter, hie
 		return nil, err
 	}
 	dims := s.Dims
-	// which members of each dimension contain each leaf, over all cells
-	contains := make([]map[string]map[string]bool, len(dims)) // dim -> member -> leaf set
+	// leaves by index: a finest cell is one leaf index per dimension, and
+	// flat numbers them all (mixed radix)
+	leafIdx := make([]map[string]int, len(dims))
 	for i, h := range hier {
-		contains[i] = map[string]map[string]bool{Total: setOf(h.Leaves)}
-		for g, leaves := range h.Groups {
-			contains[i][g] = setOf(leaves)
-		}
-		for _, l := range h.Leaves {
-			contains[i][l] = setOf([]string{l})
+		leafIdx[i] = make(map[string]int, len(h.Leaves))
+		for k, l := range h.Leaves {
+			leafIdx[i][l] = k
 		}
 	}
 	// values of the finest cells, from the cube
-	values := map[string]float64{}
+	values := map[int]float64{}
 	m := slices.Index(c.Measures, measure)
 	if m < 0 {
 		return nil, fmt.Errorf("cube %s has no measure %q", c.Name, measure)
@@ -186,71 +185,100 @@ func Build(dataset string, c *cube.Cube, measure string, period cube.Filter, hie
 		if !matches(c, r, period) {
 			continue
 		}
-		leaf := make([]string, len(dims))
+		flat := 0
 		for i := range dims {
-			leaf[i] = r.Coords[cubeDim[i]]
-			if !contains[i][Total][leaf[i]] {
-				return nil, fmt.Errorf("cube %s: %s %q is not in the hierarchy", c.Name, dims[i], leaf[i])
+			k, ok := leafIdx[i][r.Coords[cubeDim[i]]]
+			if !ok {
+				return nil, fmt.Errorf("cube %s: %s %q is not in the hierarchy", c.Name, dims[i], r.Coords[cubeDim[i]])
 			}
+			flat = flat*len(hier[i].Leaves) + k
 		}
-		values[strings.Join(leaf, "|")] += r.Values[m]
+		values[flat] += r.Values[m]
+	}
+	// per view, dimension and leaf, the view's members containing the leaf;
+	// per view, its cells by the members' indexes (mixed radix)
+	containing := make([][][][]int, len(views))
+	cellOf := make([][]int32, len(views))
+	for vi, members := range viewMembers {
+		containing[vi] = make([][][]int, len(dims))
+		size := 1
+		for d, ms := range members {
+			containing[vi][d] = make([][]int, len(hier[d].Leaves))
+			for mi, mem := range ms {
+				for _, l := range mem.Leaves {
+					if k, ok := leafIdx[d][l]; ok {
+						containing[vi][d][k] = append(containing[vi][d][k], mi)
+					}
+				}
+			}
+			size *= len(ms)
+		}
+		cellOf[vi] = make([]int32, size)
+		coords := make(map[string]string, len(dims))
+		for flat := range size {
+			rest := flat
+			for d := len(dims) - 1; d >= 0; d-- {
+				coords[dims[d]] = members[d][rest%len(members[d])].Code
+				rest /= len(members[d])
+			}
+			ci, ok := s.index[s.key(coords)]
+			if !ok {
+				return nil, fmt.Errorf("view %s: a cell missing from the layout", views[vi].Name)
+			}
+			cellOf[vi][flat] = int32(ci)
+		}
 	}
 	// atoms: every combination of leaves (zeros included: an attacker does
 	// not know a cell is empty unless a published cell says so), grouped by
 	// the cells containing it
 	bySig := map[string]int{}
-	leaf := make([]string, len(dims))
-	var walk func(i int) error
-	walk = func(i int) error {
+	leaf := make([]int, len(dims))
+	codes := make([]string, len(dims))
+	var cells []int32
+	var sig []byte
+	var walk func(i, flat int)
+	walk = func(i, flat int) {
 		if i < len(dims) {
-			for _, l := range hier[i].Leaves {
-				leaf[i] = l
-				if err := walk(i + 1); err != nil {
-					return err
-				}
+			for k, l := range hier[i].Leaves {
+				leaf[i], codes[i] = k, l
+				walk(i+1, flat*len(hier[i].Leaves)+k)
 			}
-			return nil
+			return
 		}
-		if possible != nil && !possible(leaf) {
-			return nil
+		if possible != nil && !possible(codes) {
+			return
 		}
-		seen := map[int32]bool{}
-		var cells []int32
-		for _, members := range viewMembers {
+		cells = cells[:0]
+		for vi, members := range viewMembers {
 			// the view's cells containing this leaf: every combination of
 			// members that contain it
-			var rec func(d int, coords map[string]string)
-			rec = func(d int, coords map[string]string) {
+			var rec func(d, at int)
+			rec = func(d, at int) {
 				if d == len(dims) {
-					if ci, ok := s.index[s.key(coords)]; ok && !seen[int32(ci)] {
-						seen[int32(ci)] = true
-						cells = append(cells, int32(ci))
-					}
+					cells = append(cells, cellOf[vi][at])
 					return
 				}
-				for _, m := range members[d] {
-					if contains[d][m.Code][leaf[d]] {
-						coords[dims[d]] = m.Code
-						rec(d+1, coords)
-					}
+				for _, mi := range containing[vi][d][leaf[d]] {
+					rec(d+1, at*len(members[d])+mi)
 				}
 			}
-			rec(0, map[string]string{})
+			rec(0, 0)
 		}
 		slices.Sort(cells)
-		sig := fmt.Sprint(cells)
-		a, ok := bySig[sig]
+		cells = slices.Compact(cells)
+		sig = sig[:0]
+		for _, ci := range cells {
+			sig = binary.LittleEndian.AppendUint32(sig, uint32(ci))
+		}
+		a, ok := bySig[string(sig)]
 		if !ok {
 			a = len(s.Atoms)
-			bySig[sig] = a
-			s.Atoms = append(s.Atoms, Atom{Cells: cells})
+			bySig[string(sig)] = a
+			s.Atoms = append(s.Atoms, Atom{Cells: slices.Clone(cells)})
 		}
-		s.Atoms[a].Value += values[strings.Join(leaf, "|")]
-		return nil
+		s.Atoms[a].Value += values[flat]
 	}
-	if err := walk(0); err != nil {
-		return nil, err
-	}
+	walk(0, 0)
 	for a, atom := range s.Atoms {
 		for _, ci := range atom.Cells {
 			s.Cells[ci].Atoms = append(s.Cells[ci].Atoms, int32(a))
@@ -312,14 +340,6 @@ func layout(dataset string, hier []Hierarchy, views []View) (*Structure, [][][]M
 		rec(0, nil)
 	}
 	return s, viewMembers, nil
-}
-
-func setOf(xs []string) map[string]bool {
-	m := make(map[string]bool, len(xs))
-	for _, x := range xs {
-		m[x] = true
-	}
-	return m
 }
 
 func matches(c *cube.Cube, r cube.Row, f cube.Filter) bool {

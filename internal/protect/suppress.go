@@ -81,7 +81,7 @@ func gauss(s *Structure, r Rules, forced []bool) *Pattern {
 	p := &Pattern{Marks: make([]Mark, len(s.Cells))}
 	type suppressed struct {
 		cell     int
-		residual sparse
+		residual residual
 	}
 	var supp []suppressed
 	var order []int
@@ -89,13 +89,13 @@ func gauss(s *Structure, r Rules, forced []bool) *Pattern {
 		if c.Value >= 1 && c.Value < t {
 			p.Marks[i] = Primary
 			p.Primaries++
-			supp = append(supp, suppressed{i, unitVector(c.Atoms)})
+			supp = append(supp, suppressed{i, newResidual(unitVector(c.Atoms))})
 			continue
 		}
 		if forced != nil && forced[i] {
 			p.Marks[i] = Secondary
 			p.Secondaries++
-			supp = append(supp, suppressed{i, unitVector(c.Atoms)})
+			supp = append(supp, suppressed{i, newResidual(unitVector(c.Atoms))})
 			continue
 		}
 		order = append(order, i)
@@ -131,8 +131,8 @@ func gauss(s *Structure, r Rules, forced []bool) *Pattern {
 		norm := red.normalised()
 		discloses := false
 		if s.Cells[i].Value != 0 {
-			for _, x := range supp {
-				if x.residual.at(q) != 0 && x.residual.cancelsWith(norm) {
+			for k := range supp {
+				if supp[k].residual.cancelsWith(norm) {
 					discloses = true
 					break
 				}
@@ -141,13 +141,13 @@ func gauss(s *Structure, r Rules, forced []bool) *Pattern {
 		if discloses {
 			p.Marks[i] = Secondary
 			p.Secondaries++
-			supp = append(supp, suppressed{i, red})
+			supp = append(supp, suppressed{i, newResidual(red)})
 			continue
 		}
 		b.byPivot[q] = norm
 		for k := range supp {
 			if f := supp[k].residual.at(q); f != 0 {
-				supp[k].residual = supp[k].residual.minus(f, norm)
+				supp[k].residual.subtract(f, norm)
 			}
 		}
 	}

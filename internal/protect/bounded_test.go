@@ -1,0 +1,230 @@
+package protect
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// certificateProgram is a random program of a certificate's shape: atoms
+// with values, published rows (their sums fixed), suppressed rows (sums at
+// least 1) and a target to move by at most level.
+type certificateProgram struct {
+	values     []float64
+	pub, supp  [][]int
+	target     []int
+	level, dir float64
+}
+
+func randomCertificateProgram(rng *rand.Rand) certificateProgram {
+	n := 2 + rng.IntN(12)
+	pr := certificateProgram{level: 3, dir: 1}
+	if rng.IntN(2) == 0 {
+		pr.dir = -1
+	}
+	for range n {
+		pr.values = append(pr.values, float64(rng.IntN(5)))
+	}
+	subset := func() []int {
+		var s []int
+		for k := range n {
+			if rng.IntN(3) == 0 {
+				s = append(s, k)
+			}
+		}
+		if len(s) == 0 {
+			s = []int{rng.IntN(n)}
+		}
+		return s
+	}
+	sum := func(s []int) float64 {
+		var v float64
+		for _, k := range s {
+			v += pr.values[k]
+		}
+		return v
+	}
+	for range rng.IntN(6) {
+		pr.pub = append(pr.pub, subset())
+	}
+	for range rng.IntN(4) {
+		if s := subset(); sum(s) >= 1 {
+			pr.supp = append(pr.supp, s)
+		}
+	}
+	pr.target = subset()
+	return pr
+}
+
+// viaTwoPhase solves the program in the atoms' new values with the
+// two-phase method and returns the target's change.
+func (pr certificateProgram) viaTwoPhase() (float64, error) {
+	n := len(pr.values)
+	cols := n + len(pr.supp) + 1
+	var A [][]float64
+	var b []float64
+	row := func(s []int, v float64) []float64 {
+		r := make([]float64, cols)
+		for _, k := range s {
+			r[k] = v
+		}
+		return r
+	}
+	sum := func(s []int) float64 {
+		var v float64
+		for _, k := range s {
+			v += pr.values[k]
+		}
+		return v
+	}
+	for _, s := range pr.pub {
+		A, b = append(A, row(s, 1)), append(b, sum(s))
+	}
+	for i, s := range pr.supp {
+		r := row(s, 1)
+		r[n+i] = -1
+		A, b = append(A, r), append(b, 1)
+	}
+	// dir*target + slack = dir*truth + level
+	r := row(pr.target, pr.dir)
+	r[cols-1] = 1
+	rhs := pr.dir*sum(pr.target) + pr.level
+	if rhs < 0 {
+		for j := range r {
+			r[j] = -r[j]
+		}
+		rhs = -rhs
+	}
+	A, b = append(A, r), append(b, rhs)
+	c := make([]float64, cols)
+	c[cols-1] = 1
+	x, err := simplex(A, b, c)
+	if err != nil {
+		return 0, err
+	}
+	var change float64
+	for _, k := range pr.target {
+		change += x[k] - pr.values[k]
+	}
+	return change, nil
+}
+
+// viaBounded solves it as certifier.extreme does: in perturbations, from
+// the truth.
+func (pr certificateProgram) viaBounded() (float64, error) {
+	n := len(pr.values)
+	m := len(pr.pub) + len(pr.supp) + 1
+	lp := newProgram(m, 2*n+m)
+	defer lp.release()
+	for k, v := range pr.values {
+		lp.upper[n+k] = v
+	}
+	set := func(i int, s []int, sign, val float64, fixed bool) {
+		for _, k := range s {
+			lp.t[i][k], lp.t[i][n+k] = sign, -sign
+		}
+		lp.t[i][2*n+i] = 1
+		if fixed {
+			lp.upper[2*n+i] = 0
+		}
+		lp.setBasic(i, 2*n+i, val)
+	}
+	for i, s := range pr.pub {
+		set(i, s, 1, 0, true)
+	}
+	for i, s := range pr.supp {
+		var v float64
+		for _, k := range s {
+			v += pr.values[k]
+		}
+		set(len(pr.pub)+i, s, -1, v-1, false)
+	}
+	set(m-1, pr.target, pr.dir, pr.level, false)
+	c := make([]float64, lp.n)
+	for _, k := range pr.target {
+		c[k], c[n+k] = -pr.dir, pr.dir
+	}
+	if err := lp.minimise(c); err != nil {
+		return 0, err
+	}
+	x := lp.solution()
+	// the answer must satisfy every row and bound
+	for j, v := range x {
+		if v < -1e-9 || v > lp.upper[j]+1e-9 {
+			return 0, errInvalidCertificate
+		}
+	}
+	delta := func(s []int) float64 {
+		var d float64
+		for _, k := range s {
+			d += x[k] - x[n+k]
+		}
+		return d
+	}
+	for _, s := range pr.pub {
+		if math.Abs(delta(s)) > 1e-9 {
+			return 0, errInvalidCertificate
+		}
+	}
+	for _, s := range pr.supp {
+		var v float64
+		for _, k := range s {
+			v += pr.values[k]
+		}
+		if v+delta(s) < 1-1e-9 {
+			return 0, errInvalidCertificate
+		}
+	}
+	return delta(pr.target), nil
+}
+
+// TestBoundedSimplexAgreesWithTwoPhase: on 2 000 random programs of a
+// certificate's shape, the bounded method started from the truth finds a
+// feasible answer moving the target exactly as far as the two-phase
+// method's optimum — the two solvers share nothing but the pivot.
+func TestBoundedSimplexAgreesWithTwoPhase(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	moved := 0
+	for i := range 2000 {
+		pr := randomCertificateProgram(rng)
+		want, err := pr.viaTwoPhase()
+		if err != nil {
+			t.Fatalf("program %d: two-phase: %v (%+v)", i, err, pr)
+		}
+		got, err := pr.viaBounded()
+		if err != nil {
+			t.Fatalf("program %d: bounded: %v (%+v)", i, err, pr)
+		}
+		if math.Abs(got-want) > 1e-7 {
+			t.Fatalf("program %d: the target moves %v, the two-phase optimum %v (%+v)", i, got, want, pr)
+		}
+		if math.Abs(got) > 1e-9 {
+			moved++
+		}
+	}
+	// the programs are not all trivial: many targets move
+	if moved < 500 {
+		t.Fatalf("only %d of 2000 targets move", moved)
+	}
+}
+
+// TestBoundedSimplexBoundFlip: a variable whose own bound is the nearest
+// limit flips without a pivot, and the answer holds it there.
+func TestBoundedSimplexBoundFlip(t *testing.T) {
+	// minimise -x0 + x1, x0 + x1 + s = 10, x0 <= 2, x1 <= 5
+	lp := newProgram(1, 3)
+	defer lp.release()
+	lp.t[0][0], lp.t[0][1], lp.t[0][2] = 1, 1, 1
+	lp.upper[0], lp.upper[1] = 2, 5
+	lp.setBasic(0, 2, 10)
+	if err := lp.minimise([]float64{-1, 1, 0}); err != nil {
+		t.Fatal(err)
+	}
+	x := lp.solution()
+	if x[0] != 2 || x[1] != 0 || x[2] != 8 {
+		t.Fatalf("x = %v, want [2 0 8]", x)
+	}
+	if lp.basis[0] != 2 {
+		t.Fatalf("the slack left the basis (%v): the flip pivoted", lp.basis)
+	}
+}
