@@ -45,16 +45,15 @@ import (
 
 // options are the command's flags.
 type options struct {
-	lake                    string
-	warm, computed, duck    int
-	cold                    int
-	loadFor                 time.Duration
-	conc                    int
-	memLimit                string
-	pattern, ingest         bool
-	ingestRuns              int
-	certifiedCap            time.Duration
-	certifiedFigure, output string
+	lake                 string
+	warm, computed, duck int
+	cold                 int
+	loadFor              time.Duration
+	conc                 int
+	memLimit             string
+	pattern, ingest      bool
+	ingestRuns           int
+	output               string
 }
 
 func main() {
@@ -67,12 +66,9 @@ func main() {
 	flag.DurationVar(&o.loadFor, "load", 20*time.Second, "length of the load run (0: none)")
 	flag.IntVar(&o.conc, "c", 8, "concurrency of the load run")
 	flag.StringVar(&o.memLimit, "memlimit", "400MiB", "GOMEMLIMIT of the second load run")
-	flag.BoolVar(&o.pattern, "pattern", true, "time the disclosure pattern (gauss) of the lake")
+	flag.BoolVar(&o.pattern, "pattern", true, "time the disclosure pattern of the lake (certified and Gauss)")
 	flag.BoolVar(&o.ingest, "ingest", true, "time an ingest of a year of insatser microdata")
 	flag.IntVar(&o.ingestRuns, "ingest-runs", 3, "ingests without the pattern step (the one with it runs once)")
-	flag.DurationVar(&o.certifiedCap, "certified-cap", 0, "also run the certified engine on one year of insatser, for at most this long (0: cite -certified-figure)")
-	flag.StringVar(&o.certifiedFigure, "certified-figure", "about 53 min per national year of insatser (the lead's measurement of BenchmarkProtectCertifiedNational)",
-		"the certified engine's figure to print when it is not run")
 	flag.StringVar(&o.output, "o", "", "also write the table to this file")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -117,7 +113,7 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	}
 	m, _, err := lake.ReadManifest(ctx, st)
 	if err != nil {
-		return fmt.Errorf("%w (make the lake with: go run ./testdata/gen -national -pattern gauss -out %s)", err, o.lake)
+		return fmt.Errorf("%w (make the lake with: go run ./testdata/gen -national -out %s)", err, o.lake)
 	}
 	var out strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&out, format, args...) }
@@ -435,15 +431,19 @@ func patternAndIngest(ctx context.Context, o options, lakeDir string, p func(str
 	}
 	rules := protect.Rules{Threshold: 4, ProtectionLevel: 3}
 	if o.pattern {
-		t := time.Now()
-		if _, err := ingest.ProtectGauss(snap.Set, geo, rules); err != nil {
-			return err
-		}
-		p("| disclosure pattern of the whole lake, uncertified Gauss pass + relation widening (`ingest.ProtectGauss`, the benchmark lake's method) | %s (one run) |\n", secs(time.Since(t)))
-		if o.certifiedCap > 0 {
-			p("| certified pattern (`protect.ProtectCertified`), national insatser 2024 | %s |\n", certified(snap.Set, geo, rules, o.certifiedCap))
-		} else {
-			p("| certified pattern (the served method), national | not run here: %s |\n", o.certifiedFigure)
+		for _, m := range []struct {
+			name string
+			fn   ingest.PatternFunc
+		}{
+			{"certified (`ingest.Protect`, the served method and the benchmark lake's)", ingest.Protect},
+			{"uncertified Gauss pass + relation widening (`ingest.ProtectGauss`)", ingest.ProtectGauss},
+		} {
+			log.Info("pattern", "method", m.name)
+			t := time.Now()
+			if _, err := m.fn(snap.Set, geo, rules); err != nil {
+				return err
+			}
+			p("| disclosure pattern of the whole lake, %s | %s (one run) |\n", m.name, secs(time.Since(t)))
 		}
 	}
 	if !o.ingest {
@@ -469,7 +469,7 @@ func patternAndIngest(ctx context.Context, o options, lakeDir string, p func(str
 		runs    int
 	}{
 		{"pattern step a constant (ingest alone)", func(*aggregate.Set, dataset.Geography, protect.Rules) ([]byte, error) { return []byte("{}\n"), nil }, o.ingestRuns},
-		{"with the Gauss pattern (`Options.Pattern = ingest.ProtectGauss`)", ingest.ProtectGauss, 1},
+		{"with the certified pattern (the default)", ingest.Protect, 1},
 	} {
 		var ds []time.Duration
 		for range c.runs {
@@ -523,35 +523,6 @@ func ingestOnce(ctx context.Context, lakeDir string, data []byte, pattern ingest
 		return 0, fmt.Errorf("the ingest did not publish the upload: %+v", res)
 	}
 	return d, nil
-}
-
-// certified runs the certified engine on the national insatser 2024
-// structure for at most limit.
-func certified(set *aggregate.Set, geo dataset.Geography, rules protect.Rules, limit time.Duration) string {
-	ps, err := protect.BuildAllIn(set.Source(), geo)
-	if err != nil {
-		return "failed: " + err.Error()
-	}
-	i := slices.IndexFunc(ps, func(p *protect.Protected) bool { return p.Name == "insatser" && p.Period.Year == 2024 })
-	if i < 0 {
-		return "no insatser 2024 in the lake"
-	}
-	done := make(chan error, 1)
-	t := time.Now()
-	go func() {
-		_, err := protect.ProtectCertified(ps[i].Structure, ps[i].Hier, rules, 30)
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			return "failed: " + err.Error()
-		}
-		return secs(time.Since(t)) + " (one run)"
-	case <-time.After(limit):
-		// The engine cannot be stopped; the process ends soon after.
-		return fmt.Sprintf("not finished within %s", limit)
-	}
 }
 
 // lakeFacts describes the lake: geography, pattern method, rows and bytes.

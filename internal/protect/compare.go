@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -34,7 +35,14 @@ func ProtectLake(src cube.Source, geo dataset.Geography, r Rules) (*Lake, error)
 		return nil, err
 	}
 	l := &Lake{Structures: ps, Patterns: make([]*Pattern, len(ps)), Geography: geo.Name, Method: MethodCertified}
-	err = onEveryCore(len(ps), func(i int) error {
+	// largest first, so that a year of insatser does not start last
+	order := make([]int, len(ps))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return len(ps[b].Structure.Atoms) - len(ps[a].Structure.Atoms) })
+	err = onEveryCore(len(ps), func(k int) error {
+		i := order[k]
 		p := ps[i]
 		var err error
 		if l.Patterns[i], err = ProtectCertified(p.Structure, p.Hier, r.For(p.Cube), certifiedRounds); err != nil {

@@ -1,12 +1,12 @@
 // Command gen regenerates the sample lake testdata/lake from the synthetic
-// data of internal/synth, with its disclosure pattern (a few minutes), or with -check reports how the committed lake
+// data of internal/synth, with its disclosure pattern (about 10 s), or with -check reports how the committed lake
 // drifts from what the generators make now. With -national it makes the
 // synthetic national-scale lake of the scale benchmarks instead (290
 // municipalities, about 100 times the sample's microdata; never committed).
 //
 //	go run ./testdata/gen           # rewrite testdata/lake
 //	go run ./testdata/gen -check    # exit 1 and list drifting files
-//	go run ./testdata/gen -national -pattern gauss -out .tools/national
+//	go run ./testdata/gen -national -out .tools/national
 package main
 
 import (
@@ -45,7 +45,7 @@ func main() {
 	flag.BoolVar(&o.national, "national", false, "make the national-scale benchmark lake (290 municipalities, ~100× the sample's microdata) instead of the sample; needs -out")
 	flag.Uint64Var(&o.seed, "seed", 1, "random seed of the national lake")
 	flag.StringVar(&o.pattern, "pattern", protect.MethodCertified,
-		"how the disclosure pattern is computed: certified (the served pattern; about an hour per national year of insatser) or gauss (uncertified Gauss pass and relation widening, for benchmarks only)")
+		"how the disclosure pattern is computed: certified (the served pattern; about a minute for the national lake) or gauss (uncertified Gauss pass and relation widening, for comparison only)")
 	flag.Parse()
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	if err := run(o, log); err != nil {
