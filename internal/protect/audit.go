@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"slices"
 )
 
 //go:embed highs/interval.py
@@ -133,38 +135,29 @@ func Audit(s *Structure, p *Pattern, threshold int, protection float64, marks Ma
 	if len(cells) == 0 {
 		return res, nil
 	}
-	in, err := json.Marshal(pr)
+	// the targets split over one HiGHS process per core (the programs are
+	// independent; each process reads the whole structure)
+	all := pr.Targets
+	parts := min(runtime.GOMAXPROCS(0), len(all))
+	intervals := make([][][]*float64, parts)
+	err := onEveryCore(parts, func(k int) error {
+		chunk := pr
+		chunk.Targets = all[k*len(all)/parts : (k+1)*len(all)/parts]
+		in, err := json.Marshal(chunk)
+		if err != nil {
+			return err
+		}
+		intervals[k], err = solveIntervals(s.Dataset, in)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "insyn-audit")
-	if err != nil {
-		return nil, err
+	answer := slices.Concat(intervals...)
+	if len(answer) != len(cells) {
+		return nil, fmt.Errorf("audit of %s: %d intervals for %d cells", s.Dataset, len(answer), len(cells))
 	}
-	defer os.RemoveAll(dir)
-	script := filepath.Join(dir, "interval.py")
-	if err := os.WriteFile(script, intervalScript, 0o644); err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(Python(), script)
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("audit of %s: %s %s: %v: %s (install Debian's python3-scipy: bash infra/tools.sh)", s.Dataset, Python(), script, err, stderr.String())
-	}
-	var answer struct {
-		Intervals [][]*float64 `json:"intervals"`
-		Error     string       `json:"error"`
-	}
-	if err := json.Unmarshal(out, &answer); err != nil {
-		return nil, fmt.Errorf("audit of %s: %w: %s", s.Dataset, err, out)
-	}
-	if answer.Error != "" {
-		return nil, fmt.Errorf("audit of %s: the published values and marks are inconsistent: %s", s.Dataset, answer.Error)
-	}
-	for k, iv := range answer.Intervals {
+	for k, iv := range answer {
 		i := cells[k]
 		r := Interval{Cell: i, Lo: *iv[0]}
 		if iv[1] == nil {
@@ -182,4 +175,37 @@ func Audit(s *Structure, p *Pattern, threshold int, protection float64, marks Ma
 		}
 	}
 	return res, nil
+}
+
+// solveIntervals runs highs/interval.py on one problem (JSON) and returns
+// its intervals.
+func solveIntervals(dataset string, in []byte) ([][]*float64, error) {
+	dir, err := os.MkdirTemp("", "insyn-audit")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	script := filepath.Join(dir, "interval.py")
+	if err := os.WriteFile(script, intervalScript, 0o644); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(Python(), script)
+	cmd.Stdin = bytes.NewReader(in)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("audit of %s: %s %s: %v: %s (install Debian's python3-scipy: bash infra/tools.sh)", dataset, Python(), script, err, stderr.String())
+	}
+	var answer struct {
+		Intervals [][]*float64 `json:"intervals"`
+		Error     string       `json:"error"`
+	}
+	if err := json.Unmarshal(out, &answer); err != nil {
+		return nil, fmt.Errorf("audit of %s: %w: %s", dataset, err, out)
+	}
+	if answer.Error != "" {
+		return nil, fmt.Errorf("audit of %s: the published values and marks are inconsistent: %s", dataset, answer.Error)
+	}
+	return answer.Intervals, nil
 }
