@@ -174,7 +174,9 @@ func (g *queryGen) query() (q string, vars map[string]any, limit int) {
 		g.rng.Shuffle(len(fields), func(i, j int) { fields[i], fields[j] = fields[j], fields[i] })
 		top = append(top, name+"("+args+") { "+strings.Join(fields, " ")+" }")
 	}
-	if g.rng.IntN(3) == 0 {
+	// graphql-go resolves the fields of an object in random order: which
+	// of two fields over a small cell limit fails would vary.
+	if limit == DefaultMaxCells && g.rng.IntN(3) == 0 {
 		// A seed table's rows (some have cells the layout leaves empty).
 		id := []string{"9:4", "9:9", "9:16", "9:22", "9:23", "ev:1"}[g.rng.IntN(6)]
 		top = append(top, fmt.Sprintf(`r: report(id: %q) { rows%s }`, id, g.selection("ReportRow", 0)))

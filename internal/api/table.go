@@ -56,14 +56,12 @@ type coord struct {
 	dim   *dimDef
 	code  string
 	total bool
+	// label is the code's label, or totalLabel.
+	label string
 }
 
-func (c coord) label() string {
-	if c.total {
-		return "Totalt"
-	}
-	return c.dim.codes.Label(c.code)
-}
+// totalLabel is the label of a dimension's total.
+const totalLabel = "Totalt"
 
 // Marks of an answered figure (the GraphQL enum Mark).
 const (
