@@ -21,13 +21,17 @@ type cellSpec struct {
 // grouped dimensions in order, codes in code list order, the total last.
 // Combinations no row can have (an SoL insats under LSS) are left out.
 func (p *plan) cells() []cellSpec {
-	var out []cellSpec
+	n := p.size()
+	out := make([]cellSpec, 0, n)
+	members := make([]int, 0, n*len(p.grouped)) // every cell's members, in one array
 	member := make([]int, len(p.grouped))
 	var walk func(pi, d int)
 	walk = func(pi, d int) {
 		if d == len(p.grouped) {
 			if p.feasible(member) {
-				out = append(out, cellSpec{period: pi, member: slices.Clone(member)})
+				start := len(members)
+				members = append(members, member...)
+				out = append(out, cellSpec{period: pi, member: members[start:len(members):len(members)]})
 			}
 			return
 		}
@@ -177,7 +181,7 @@ func (v *version) compute(p *plan, specs []cellSpec, threshold int) (*tableAnswe
 		dim := &ans.dims[gi]
 		members[gi] = append(members[gi], coord{dim: dim, total: true, label: totalLabel})
 		for _, c := range g.codes {
-			members[gi] = append(members[gi], coord{dim: dim, code: c, label: dim.codes.Label(c)})
+			members[gi] = append(members[gi], coord{dim: dim, code: c, label: dim.codeLabel(c)})
 		}
 	}
 	coords := make([]coord, 0, len(specs)*len(p.grouped))

@@ -175,7 +175,7 @@ func directListField[T, E any](desc string, elem *directObject[*E], get func(r *
 		}
 		if r.splices != nil {
 			if sel, ok := compileSelection(p.Info, p.Info.FieldASTs, elem.directType); ok {
-				if body, ok := writeList(make([]byte, 0, 64*len(items)), items, sel); ok {
+				if body, ok := writeList(nil, items, sel); ok {
 					r.splices.add(p.Info.Path.AsArray(), body)
 					return []*E{}, nil
 				}
@@ -201,9 +201,15 @@ func writeList[E any](buf []byte, items []E, sel *selection) ([]byte, bool) {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
+		start := len(buf)
 		var ok bool
 		if buf, ok = sel.write(buf, &items[i]); !ok {
 			return nil, false
+		}
+		if i == 0 {
+			// Room for the others, about as long as the first, so that
+			// a list of a megabyte is not copied as it grows.
+			buf = slices.Grow(buf, (len(buf)-start+1)*(len(items)-1)*9/8)
 		}
 	}
 	return append(buf, ']'), true
@@ -392,8 +398,9 @@ func conditionHolds(info graphql.ResolveInfo, cond *ast.Named, obj *graphql.Obje
 // splices are the lists a request's resolvers wrote past the executor,
 // by their path in the answer.
 type splices struct {
-	mu   sync.Mutex
-	list []splice
+	mu    sync.Mutex
+	list  []splice
+	bytes int // their length in all
 }
 
 type splice struct {
@@ -405,6 +412,7 @@ func (s *splices) add(path []any, body []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.list = append(s.list, splice{path, body})
+	s.bytes += len(body)
 }
 
 // spliceAll puts each written list into data where the executor put the

@@ -204,17 +204,20 @@ func (h *Handler) execute(ctx context.Context, doc *ast.Document, req gqlRequest
 		Context: context.WithValue(ctx, requestKey{}, rq),
 	})
 	h.explainEnums(res.Errors)
+	size := 0
 	if rq.splices != nil {
 		rq.splices.spliceAll(res.Data)
+		size = rq.splices.bytes
 	}
-	status, body = encodeAnswer(res)
+	status, body = encodeAnswer(res, size)
 	return status, body, len(res.Errors) > 0 || status != http.StatusOK
 }
 
 // encodeAnswer writes an executed request's answer as encodeJSON writes a
-// gqlResponse (a test holds it to that), with appendJSON for the data.
-func encodeAnswer(res *graphql.Result) (int, []byte) {
-	buf, err := appendJSON(append(make([]byte, 0, 1024), `{"data":`...), res.Data)
+// gqlResponse (a test holds it to that), with appendJSON for the data;
+// spliced is the length of the lists spliced into it.
+func encodeAnswer(res *graphql.Result, spliced int) (int, []byte) {
+	buf, err := appendJSON(append(make([]byte, 0, spliced+4096), `{"data":`...), res.Data)
 	if err != nil {
 		return http.StatusInternalServerError, []byte(encodingFailed)
 	}

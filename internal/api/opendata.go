@@ -136,7 +136,7 @@ func tableTitle(t *tableAnswer) string {
 		d, _ := t.ds.def.dim(f.Dimension)
 		labels := make([]string, len(f.Codes))
 		for i, c := range f.Codes {
-			labels[i] = d.codes.Label(c)
+			labels[i] = d.codeLabel(c)
 		}
 		sel = append(sel, d.label+" "+strings.Join(labels, ", "))
 	}
