@@ -268,7 +268,7 @@ func (p *plan) touches(dim string) bool {
 // districts when it has none) in its year, from the public befolkning
 // cube. memo caches it by year and nämnd.
 func (v *version) population(p *plan, cs cellSpec, memo map[string]float64) (float64, error) {
-	pc, err := v.src.Get("befolkning")
+	pc, err := v.cubes.get("befolkning")
 	if err != nil {
 		return 0, err
 	}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/stockholm/insyn/internal/cube"
 	"github.com/stockholm/insyn/internal/dataset"
 	"github.com/stockholm/insyn/internal/lake"
 	"github.com/stockholm/insyn/internal/protect"
@@ -37,7 +36,7 @@ type Rules struct {
 // never computes a pattern: that takes minutes, and every instance must
 // show the same marks. A version without a pattern, or with one computed
 // under another threshold than the API is configured for, is refused.
-func loadDisclosure(snap *lake.Snapshot, _ cube.Source, rules Rules) (Disclosure, error) {
+func loadDisclosure(snap *lake.Snapshot, rules Rules) (Disclosure, error) {
 	if snap.Disclosure == nil {
 		return nil, fmt.Errorf("lake version %s has no disclosure pattern (%s…): write it with the aggregates (go run ./testdata/gen, or the ingest function)",
 			snap.Manifest.Version, lake.DisclosurePrefix)

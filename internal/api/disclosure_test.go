@@ -67,7 +67,7 @@ func TestCellKeys(t *testing.T) {
 	checked := 0
 	for _, ds := range v.datasets {
 		def := ds.def
-		period := ds.periods[0].code() + "/" + ds.periods[len(ds.periods)-1].code()
+		period := periodRange(t, ds)
 		groupings := [][]string{nil}
 		for i, a := range def.dims {
 			groupings = append(groupings, []string{a.name})

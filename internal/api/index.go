@@ -285,7 +285,7 @@ type indexSlot struct {
 
 // index returns the index of the cube a dataset reads.
 func (v *version) index(def *datasetDef) (*cubeIndex, error) {
-	c, err := v.src.Get(def.cube)
+	c, err := v.cubes.get(def.cube)
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,7 @@ func TestAccumulateByCell(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		period := ds.periods[0].code() + "/" + ds.periods[len(ds.periods)-1].code()
+		period := periodRange(t, ds)
 		groupings := [][]string{nil}
 		for i, a := range def.dims {
 			groupings = append(groupings, []string{a.name})

@@ -183,7 +183,8 @@ func newSchema() (graphql.Schema, error) {
 			"version":     field("The dataset's version: it changes exactly when its aggregates do.", nonNullString, func(d *datasetState) any { return d.version }),
 			"public": field("Aggregates published by others (population, providers, Försäkringskassan): no disclosure control applies.",
 				graphql.NewNonNull(graphql.Boolean), func(d *datasetState) any { return d.def.public }),
-			"periods": field("The periods with data, in order.", listOf(periodType), func(d *datasetState) any { return d.periods }),
+			"periods": {Type: listOf(periodType), Description: "The periods with data, in order.",
+				Resolve: resolve(func(_ *request, p graphql.ResolveParams) (any, error) { return p.Source.(*datasetState).periods.get() })},
 			"measures": field("The measures the table query computes for it.", listOf(measureEnum), func(d *datasetState) any {
 				return measureNames(d.def.measuresOf())
 			}),
