@@ -60,24 +60,6 @@ func (s *recordingStore) datasets() []string {
 	return slices.Sorted(maps.Keys(seen))
 }
 
-// syncBuffer is a log a handler writes while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // copySample copies the sample lake to a directory store.
 func copySample(t *testing.T) (store.Store, string) {
 	t.Helper()
@@ -101,7 +83,9 @@ func TestDatasetsReadWhenNeeded(t *testing.T) {
 	ctx := context.Background()
 	st, dir := copySample(t)
 	rec := &recordingStore{Store: st, reads: map[string]int{}}
-	var logs syncBuffer
+	// Requests log before they are answered: the test reads the log
+	// between requests.
+	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	l, err := OpenLake(ctx, rec, LakeOptions{Logger: log})
 	if err != nil {

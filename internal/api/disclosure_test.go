@@ -68,14 +68,7 @@ func TestCellKeys(t *testing.T) {
 	for _, ds := range v.datasets {
 		def := ds.def
 		period := periodRange(t, ds)
-		groupings := [][]string{nil}
-		for i, a := range def.dims {
-			groupings = append(groupings, []string{a.name})
-			for _, b := range def.dims[i+1:] {
-				groupings = append(groupings, []string{a.name, b.name})
-			}
-		}
-		for _, g := range groupings {
+		for _, g := range groupings(def.dims, 2) {
 			// No filter; the first two codes of the first dimension; and
 			// of the last, which is often not grouped.
 			filters := [][]filterArg{nil}

@@ -279,17 +279,6 @@ func TestTableSize(t *testing.T) {
 	v := h.lake.cur.Load()
 	checked := 0
 	for _, ds := range v.datasets {
-		dims := ds.def.dims
-		var groupings [][]string
-		for i, a := range dims {
-			groupings = append(groupings, []string{a.name})
-			for j, b := range dims[i+1:] {
-				groupings = append(groupings, []string{a.name, b.name})
-				for _, c := range dims[i+j+2:] {
-					groupings = append(groupings, []string{a.name, b.name, c.name})
-				}
-			}
-		}
 		first, _, _ := strings.Cut(periodRange(t, ds), "/")
 		filters := [][]filterArg{nil}
 		if _, ok := ds.def.dim("lagrum"); ok {
@@ -298,7 +287,7 @@ func TestTableSize(t *testing.T) {
 		if d, ok := ds.def.dim("insats"); ok {
 			filters = append(filters, []filterArg{{Dimension: "insats", Codes: d.codes.CodeValues()[:min(3, len(d.codes.Codes))]}})
 		}
-		for _, g := range groupings {
+		for _, g := range groupings(ds.def.dims, 3) {
 			for _, totals := range []bool{false, true} {
 				for _, f := range filters {
 					req := tableRequest{Dataset: ds.def.name, Measure: ds.def.measuresOf()[0], Period: first,

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sync"
 	"testing"
 
@@ -154,4 +155,22 @@ func withBrokenKBF(t testing.TB, v *version) version {
 	broken.cubes = loadedCubes(src)
 	broken.indexes = &indexes{by: map[string]*indexSlot{}}
 	return broken
+}
+
+// groupings lists every set of at most most of dims's dimensions, in
+// dims's order: none, then each one with the sets that extend it.
+func groupings(dims []dimDef, most int) [][]string {
+	out := [][]string{nil}
+	var walk func(from int, prefix []string)
+	walk = func(from int, prefix []string) {
+		for i := from; i < len(dims); i++ {
+			g := append(slices.Clone(prefix), dims[i].name)
+			out = append(out, g)
+			if len(g) < most {
+				walk(i+1, g)
+			}
+		}
+	}
+	walk(0, nil)
+	return out
 }

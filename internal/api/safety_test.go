@@ -26,16 +26,8 @@ func TestEveryFigureThroughDisclosure(t *testing.T) {
 	for _, ds := range v.datasets {
 		def := ds.def
 		period := periodRange(t, ds)
-		var groupings [][]string
-		groupings = append(groupings, nil)
-		for i, a := range def.dims {
-			groupings = append(groupings, []string{a.name})
-			for _, b := range def.dims[i+1:] {
-				groupings = append(groupings, []string{a.name, b.name})
-			}
-		}
 		for _, m := range def.measuresOf() {
-			for _, g := range groupings {
+			for _, g := range groupings(def.dims, 2) {
 				vars := map[string]any{"dataset": def.name, "measure": string(m), "period": period, "groupBy": g, "totals": true}
 				if m == Share {
 					if len(g) == 0 {
