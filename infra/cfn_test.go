@@ -117,6 +117,7 @@ func fromNode(n *yaml.Node) (any, error) {
 type env struct {
 	params    map[string]string
 	resources map[string]bool
+	mappings  map[string]any
 }
 
 var pseudo = map[string]string{
@@ -126,7 +127,7 @@ var pseudo = map[string]string{
 
 // newEnv takes each parameter's default unless overrides names it.
 func newEnv(tmpl map[string]any, overrides map[string]string) env {
-	e := env{params: map[string]string{}, resources: map[string]bool{}}
+	e := env{params: map[string]string{}, resources: map[string]bool{}, mappings: asMap(tmpl["Mappings"])}
 	for name, p := range asMap(tmpl["Parameters"]) {
 		if d, ok := asMap(p)["Default"].(string); ok {
 			e.params[name] = d
@@ -178,6 +179,16 @@ func (e env) str(v any) (string, error) {
 		}
 		if sub, ok := x["Fn::Sub"]; ok {
 			return e.sub(sub)
+		}
+		if args, ok := x["Fn::FindInMap"].([]any); ok && len(args) == 3 {
+			keys, err := e.strs(args)
+			if err != nil {
+				return "", err
+			}
+			if s, ok := asMap(asMap(e.mappings[keys[0]])[keys[1]])[keys[2]].(string); ok {
+				return s, nil
+			}
+			return "", fmt.Errorf("Fn::FindInMap %v: no such entry", keys)
 		}
 	}
 	return "", fmt.Errorf("cannot resolve %v to a string", v)

@@ -82,6 +82,9 @@ var requiredEnv = map[string][]string{
 	"ingest": {"INSYN_LAKE", "INSYN_THRESHOLD", "INSYN_PROTECTION_LEVEL", "INSYN_KEEP_VERSIONS"},
 }
 
+// runtimeEnv are variables the Go runtime reads, not the functions' code.
+var runtimeEnv = map[string]bool{"GOMEMLIMIT": true}
+
 // envFromParameter are variables that must carry a parameter as is: the
 // API refuses a pattern the ingest computed under another threshold.
 var envFromParameter = map[string]string{
@@ -296,7 +299,7 @@ func (c *checker) checkFunction(name string, fn map[string]any, reads map[string
 		c.bad("%s: Policies would have SAM make a role beside the explicit one; give the role the statements", where)
 	}
 	num := func(key string) int {
-		n, err := strconv.Atoi(fmt.Sprint(fn[key]))
+		n, err := strconv.Atoi(c.str(where+" "+key, fn[key]))
 		if err != nil {
 			c.bad("%s: %s %v is not a whole number", where, key, fn[key])
 		}
@@ -307,6 +310,7 @@ func (c *checker) checkFunction(name string, fn map[string]any, reads map[string
 		if t := num("Timeout"); t > 30 {
 			c.bad("%s: Timeout %d s; API Gateway answers 503 after 30 s", where, t)
 		}
+		c.checkMemLimit(where, fn, num("MemorySize"))
 	case "ingest":
 		if n := num("ReservedConcurrentExecutions"); n != 1 {
 			c.bad("%s: ReservedConcurrentExecutions %d, want 1 (retention races a concurrent publish)", where, n)
@@ -338,7 +342,7 @@ func (c *checker) checkFunction(name string, fn map[string]any, reads map[string
 func (c *checker) checkEnv(where, name string, fn map[string]any, reads map[string]bool) {
 	vars := asMap(asMap(fn["Environment"])["Variables"])
 	for _, k := range slices.Sorted(maps.Keys(vars)) {
-		if !reads[k] {
+		if !reads[k] && !runtimeEnv[k] {
 			c.bad("%s: environment variable %s is not read by the function's code", where, k)
 		}
 	}
@@ -359,6 +363,47 @@ func (c *checker) checkEnv(where, name string, fn map[string]any, reads map[stri
 			c.bad("%s: %s must be !Ref %s (both functions the same rules), is %v", where, k, param, v)
 		}
 	}
+}
+
+// checkMemLimit requires GOMEMLIMIT at 75-85 % of the function's memory
+// (mb MB): a soft limit that holds the heap below what the function has
+// (README, "Scale": no cost in throughput), with room for the rest.
+func (c *checker) checkMemLimit(where string, fn map[string]any, mb int) {
+	v := asMap(asMap(fn["Environment"])["Variables"])["GOMEMLIMIT"]
+	if v == nil {
+		c.bad("%s: environment variable GOMEMLIMIT is not set (about 80 %% of MemorySize)", where)
+		return
+	}
+	s := c.str(where+" GOMEMLIMIT", v)
+	limit, err := parseMemLimit(s)
+	if err != nil {
+		c.bad("%s: GOMEMLIMIT %q: %v", where, s, err)
+		return
+	}
+	if share := float64(limit) / float64(mb<<20); share < 0.75 || share > 0.85 {
+		c.bad("%s: GOMEMLIMIT %s is %.0f %% of MemorySize %d MB, want 75-85 %%", where, s, 100*share, mb)
+	}
+}
+
+// parseMemLimit reads a GOMEMLIMIT as the Go runtime does: a number of
+// bytes with an optional unit B, KiB, MiB, GiB or TiB.
+func parseMemLimit(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		shift  uint
+	}{{"TiB", 40}, {"GiB", 30}, {"MiB", 20}, {"KiB", 10}, {"B", 0}}
+	shift := uint(0)
+	for _, u := range units {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, shift = n, u.shift
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("not a number of bytes with a unit B, KiB, MiB, GiB or TiB")
+	}
+	return n << shift, nil
 }
 
 // statement is one IAM policy statement, resolved.

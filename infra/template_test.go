@@ -2,6 +2,7 @@ package infra
 
 import (
 	"errors"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -36,6 +37,18 @@ func TestTemplate(t *testing.T) {
 				overrides = nil // the default
 			}
 			for _, p := range checkTemplate(tmpl, overrides, reads) {
+				t.Error(p)
+			}
+		})
+	}
+	// Every memory size the api function may have gets its GOMEMLIMIT.
+	sizes := asList(asMap(asMap(tmpl["Parameters"])["ApiMemorySize"])["AllowedValues"])
+	if len(sizes) < 2 {
+		t.Fatalf("parameter ApiMemorySize allows %v, want a list of sizes", sizes)
+	}
+	for _, size := range sizes {
+		t.Run(fmt.Sprint("ApiMemorySize=", size), func(t *testing.T) {
+			for _, p := range checkTemplate(tmpl, map[string]string{"ApiMemorySize": fmt.Sprint(size)}, reads) {
 				t.Error(p)
 			}
 		})
@@ -183,6 +196,15 @@ func TestCheckerCatchesMutations(t *testing.T) {
 			vars["INSYN_TRESHOLD"] = vars["INSYN_THRESHOLD"]
 			delete(vars, "INSYN_THRESHOLD")
 		}, []string{"INSYN_TRESHOLD is not read by the function's code", "INSYN_THRESHOLD is not set"}},
+		{"no memory limit", func(t *testing.T, m map[string]any) {
+			delete(asMap(asMap(props(t, m, "ApiFunction")["Environment"])["Variables"]), "GOMEMLIMIT")
+		}, []string{"GOMEMLIMIT is not set"}},
+		{"memory raised without its limit", func(t *testing.T, m map[string]any) {
+			props(t, m, "ApiFunction")["MemorySize"] = "2048"
+		}, []string{"GOMEMLIMIT 820MiB is 40 % of MemorySize 2048 MB"}},
+		{"limit in another unit", func(t *testing.T, m map[string]any) {
+			asMap(asMap(m["Mappings"])["GoMemLimit"])["1024"] = map[string]any{"Limit": "820MB"}
+		}, []string{`GOMEMLIMIT "820MB": not a number of bytes`}},
 		{"threshold not from the parameter", func(t *testing.T, m map[string]any) {
 			asMap(asMap(props(t, m, "IngestFunction")["Environment"])["Variables"])["INSYN_THRESHOLD"] = "3"
 		}, []string{"INSYN_THRESHOLD must be !Ref Threshold"}},

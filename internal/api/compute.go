@@ -21,13 +21,17 @@ type cellSpec struct {
 // grouped dimensions in order, codes in code list order, the total last.
 // Combinations no row can have (an SoL insats under LSS) are left out.
 func (p *plan) cells() []cellSpec {
-	var out []cellSpec
+	n := p.size()
+	out := make([]cellSpec, 0, n)
+	members := make([]int, 0, n*len(p.grouped)) // every cell's members, in one array
 	member := make([]int, len(p.grouped))
 	var walk func(pi, d int)
 	walk = func(pi, d int) {
 		if d == len(p.grouped) {
 			if p.feasible(member) {
-				out = append(out, cellSpec{period: pi, member: slices.Clone(member)})
+				start := len(members)
+				members = append(members, member...)
+				out = append(out, cellSpec{period: pi, member: members[start:len(members):len(members)]})
 			}
 			return
 		}
@@ -166,10 +170,24 @@ func (v *version) compute(p *plan, specs []cellSpec, threshold int) (*tableAnswe
 	}
 	get := s.get
 	population := map[string]float64{}
+	var marks *cellMarks
+	if !def.public {
+		marks = newCellMarks(v.disc, p)
+	}
+	// Each grouped code's coordinate, labelled once (members[gi][m+1];
+	// [0] is the total), and one array for every cell's coordinates.
+	members := make([][]coord, len(p.grouped))
+	for gi, g := range p.grouped {
+		dim := &ans.dims[gi]
+		members[gi] = append(members[gi], coord{dim: dim, total: true, label: totalLabel})
+		for _, c := range g.codes {
+			members[gi] = append(members[gi], coord{dim: dim, code: c, label: dim.codeLabel(c)})
+		}
+	}
+	coords := make([]coord, 0, len(specs)*len(p.grouped))
+	ans.cells = make([]tableCell, 0, len(specs))
 	for _, cs := range specs {
 		x := get(cs.period, cs.member)
-		where := p.where(cs)
-		refs := []reports.CountRef{{Cube: def.cube, Field: p.count, Where: where}}
 		val := reports.Value{Kind: reports.KindCount, Value: x[0], Basis: x[0]}
 		hidden := false
 		switch p.measure {
@@ -196,8 +214,6 @@ func (v *version) compute(p *plan, specs []cellSpec, threshold int) (*tableAnswe
 			} else {
 				val.Value = 100 * x[0] / d
 			}
-			dw := p.where(cellSpec{period: cs.period, member: den})
-			refs = append(refs, reports.CountRef{Cube: def.cube, Field: p.count, Where: dw})
 		case RatePer10000:
 			pop, err := v.population(p, cs, population)
 			if err != nil {
@@ -210,24 +226,18 @@ func (v *version) compute(p *plan, specs []cellSpec, threshold int) (*tableAnswe
 				val.Value = 10000 * x[0] / pop
 			}
 		}
-		if !def.public {
-			h, err := markOf(v.disc, refs)
+		if marks != nil {
+			h, err := marks.hidden(cs)
 			if err != nil {
 				return nil, notPublished(p, cs, err)
 			}
 			hidden = hidden || h
 		}
-		cell := tableCell{period: p.periods[cs.period], fig: makeFigure(val, hidden)}
-		for gi := range p.grouped {
-			g := &ans.dims[gi]
-			m := cs.member[gi]
-			if m < 0 {
-				cell.coords = append(cell.coords, coord{dim: g, total: true})
-			} else {
-				cell.coords = append(cell.coords, coord{dim: g, code: p.grouped[gi].codes[m]})
-			}
+		start := len(coords)
+		for gi, m := range cs.member {
+			coords = append(coords, members[gi][m+1])
 		}
-		ans.cells = append(ans.cells, cell)
+		ans.cells = append(ans.cells, tableCell{period: p.periods[cs.period], coords: coords[start:len(coords):len(coords)], fig: makeFigure(val, hidden)})
 	}
 	ans.footnotes = slices.Clone(def.notes)
 	if v.geo.IsDefault() && p.touches("namnd") && p.periods[0].year <= 2023 {
@@ -258,7 +268,7 @@ func (p *plan) touches(dim string) bool {
 // districts when it has none) in its year, from the public befolkning
 // cube. memo caches it by year and nämnd.
 func (v *version) population(p *plan, cs cellSpec, memo map[string]float64) (float64, error) {
-	pc, err := v.src.Get("befolkning")
+	pc, err := v.cubes.get("befolkning")
 	if err != nil {
 		return 0, err
 	}

@@ -202,7 +202,7 @@ func tableCSV(t *tableAnswer, meta openMeta) *csvFile {
 	for _, cell := range t.cells {
 		fields := []csvField{textField(cell.period.code()), textField(cell.period.label())}
 		for _, co := range cell.coords {
-			fields = append(fields, textField(coordCode(co)), textField(co.label()))
+			fields = append(fields, textField(coordCode(co)), textField(co.label))
 		}
 		fields = append(fields, figureField(cell.fig), textField(cell.fig.mark))
 		c.rows = append(c.rows, fields)

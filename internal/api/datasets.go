@@ -99,6 +99,26 @@ type datasetDef struct {
 type dimDef struct {
 	name, label string
 	codes       dataset.CodeList
+	// labels are the codes' labels by code (CodeList.Label searches the
+	// list: a national lake's nämnd has 290 codes).
+	labels map[string]string
+}
+
+func newDim(name, label string, codes dataset.CodeList) dimDef {
+	d := dimDef{name: name, label: label, codes: codes, labels: map[string]string{}}
+	for _, c := range codes.Codes {
+		d.labels[c.Code] = c.Label
+	}
+	return d
+}
+
+// codeLabel is the label of code (code itself when unknown, as
+// CodeList.Label).
+func (d *dimDef) codeLabel(code string) string {
+	if l, ok := d.labels[code]; ok {
+		return l
+	}
+	return code
 }
 
 func (d *datasetDef) dim(name string) (dimDef, bool) {
@@ -112,12 +132,12 @@ func (d *datasetDef) dim(name string) (dimDef, bool) {
 
 // Dimensions, with the labels the reports print as headings.
 var (
-	dimLagrum       = dimDef{"lagrum", "Lagrum", dataset.Lagrum}
-	dimKon          = dimDef{"kon", "Kön", dataset.Kon}
-	dimAldersgrupp  = dimDef{"aldersgrupp", "Åldersgrupp", dataset.Aldersgrupp}
-	dimRegi         = dimDef{"regi", "Regi", dataset.Regi}
-	dimBoendeform   = dimDef{"boendeform", "Typ av bostad", dataset.Boendeform}
-	dimLagrumsgrupp = dimDef{"lagrumsgrupp", "Lagrum (nettovärde)", dataset.Lagrumsgrupp}
+	dimLagrum       = newDim("lagrum", "Lagrum", dataset.Lagrum)
+	dimKon          = newDim("kon", "Kön", dataset.Kon)
+	dimAldersgrupp  = newDim("aldersgrupp", "Åldersgrupp", dataset.Aldersgrupp)
+	dimRegi         = newDim("regi", "Regi", dataset.Regi)
+	dimBoendeform   = newDim("boendeform", "Typ av bostad", dataset.Boendeform)
+	dimLagrumsgrupp = newDim("lagrumsgrupp", "Lagrum (nettovärde)", dataset.Lagrumsgrupp)
 )
 
 // ejVerkstalldaInsats is the insats list of the reports to IVO: the LSS
@@ -166,14 +186,14 @@ var defsByGeography = func() map[string][]*datasetDef {
 // nämnd: all of them (namnd), or the areas only where only areas occur
 // (distrikt: only districts pay KBF and have inhabitants).
 func newDatasetDefs(geo dataset.Geography) []*datasetDef {
-	namnd := dimDef{"namnd", geo.Label, geo.Namnd}
-	distrikt := dimDef{"namnd", geo.AreaLabel, geo.AreaList()}
+	namnd := newDim("namnd", geo.Label, geo.Namnd)
+	distrikt := newDim("namnd", geo.AreaLabel, geo.AreaList())
 	return []*datasetDef{
 		{
 			name: "insatser", label: "Verkställda beslut om insatser enligt LSS och SoL",
 			doc:  "One verkställt beslut on the measurement date (1 October). A person holds at most one decision per insats, so decisions on one insats are also persons.",
 			cube: "insatser", count: "antal_beslut",
-			dims: []dimDef{namnd, dimLagrum, {"insats", "Insats", dataset.Insats}, dimKon, dimAldersgrupp, dimRegi, dimBoendeform},
+			dims: []dimDef{namnd, dimLagrum, newDim("insats", "Insats", dataset.Insats), dimKon, dimAldersgrupp, dimRegi, dimBoendeform},
 			measures: map[Measure]string{
 				Decisions: "antal_beslut", Persons: "antal_beslut", MeanHours: "antal_beslut",
 				Share: "antal_beslut", RatePer10000: "antal_beslut",
@@ -197,9 +217,9 @@ func newDatasetDefs(geo dataset.Geography) []*datasetDef {
 			name: "beslut", label: "Beslut och domar om ledsagning och kontaktperson",
 			doc:  "One decision on an application for ledsagning/ledsagarservice or kontaktperson, with its outcome and court rulings.",
 			cube: "beslut", count: "antal_beslut",
-			dims: []dimDef{{"insats", "Insats", dataset.BeslutInsats},
-				{"funktionsnedsattning", "Funktionsnedsättning", dataset.Funktionsnedsattning},
-				{"utfall", "Utfall", dataset.Utfall}, dimKon},
+			dims: []dimDef{newDim("insats", "Insats", dataset.BeslutInsats),
+				newDim("funktionsnedsattning", "Funktionsnedsättning", dataset.Funktionsnedsattning),
+				newDim("utfall", "Utfall", dataset.Utfall), dimKon},
 			measures: map[Measure]string{
 				Decisions: "antal_beslut", Rulings: "antal_domar", RulingsAgainstCity: "antal_domar_mot_staden", Share: "antal_beslut",
 			},
@@ -208,8 +228,8 @@ func newDatasetDefs(geo dataset.Geography) []*datasetDef {
 			name: "ej_verkstallda", label: "Ej verkställda beslut enligt LSS och SoL",
 			doc:  "Decisions reported to IVO as not executed within three months, per quarter, whatever happened to them in the quarter.",
 			cube: "ej_verkstallda", count: "antal_beslut", quarterly: true,
-			dims: []dimDef{namnd, dimLagrum, {"insats", "Insats/bistånd", ejVerkstalldaInsats()},
-				{"orsak", "Orsak", dataset.Orsak}, dimKon},
+			dims: []dimDef{namnd, dimLagrum, newDim("insats", "Insats/bistånd", ejVerkstalldaInsats()),
+				newDim("orsak", "Orsak", dataset.Orsak), dimKon},
 			measures: map[Measure]string{Decisions: "antal_beslut", Share: "antal_beslut"},
 			compatible: func(lagrum, insats string) bool {
 				lss := dataset.Insats.Has(insats) && slices.Contains(dataset.Insats.InGroup("LSS"), insats)
@@ -229,7 +249,7 @@ func newDatasetDefs(geo dataset.Geography) []*datasetDef {
 			name: "lov", label: "Verksamheter med LOV-avtal",
 			doc:  "Providers with a contract in the free-choice system (LOV), per insats category, as delivered.",
 			cube: "lov", public: true,
-			dims:     []dimDef{{"insats", "Insats", dataset.LovInsats}},
+			dims:     []dimDef{newDim("insats", "Insats", dataset.LovInsats)},
 			measures: map[Measure]string{Providers: "antal_verksamheter"},
 		},
 		{

@@ -2,11 +2,12 @@ package api
 
 import (
 	"fmt"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/stockholm/insyn/internal/cube"
 	"github.com/stockholm/insyn/internal/dataset"
 	"github.com/stockholm/insyn/internal/lake"
 	"github.com/stockholm/insyn/internal/protect"
@@ -35,7 +36,7 @@ type Rules struct {
 // never computes a pattern: that takes minutes, and every instance must
 // show the same marks. A version without a pattern, or with one computed
 // under another threshold than the API is configured for, is refused.
-func loadDisclosure(snap *lake.Snapshot, _ cube.Source, rules Rules) (Disclosure, error) {
+func loadDisclosure(snap *lake.Snapshot, rules Rules) (Disclosure, error) {
 	if snap.Disclosure == nil {
 		return nil, fmt.Errorf("lake version %s has no disclosure pattern (%s…): write it with the aggregates (go run ./testdata/gen, or the ingest function)",
 			snap.Manifest.Version, lake.DisclosurePrefix)
@@ -71,11 +72,9 @@ func suppressed(m protect.Mark) bool { return m != protect.Published }
 func markOf(d Disclosure, refs []reports.CountRef) (bool, error) {
 	hidden := false
 	for _, ref := range refs {
-		if slices.Contains(publicCubes, ref.Cube) {
+		ref, ok := markedCount(ref)
+		if !ok {
 			continue
-		}
-		if ref.Cube == "insatser" && ref.Field == "timmar_antal" {
-			ref.Field = "antal_beslut"
 		}
 		m, _, err := d.Mark(ref)
 		if err != nil {
@@ -84,6 +83,68 @@ func markOf(d Disclosure, refs []reports.CountRef) (bool, error) {
 		hidden = hidden || suppressed(m)
 	}
 	return hidden, nil
+}
+
+// markedCount is the count whose mark a figure resting on ref takes; ok
+// is false for a count of a public cube, which needs no mark.
+func markedCount(ref reports.CountRef) (_ reports.CountRef, ok bool) {
+	if slices.Contains(publicCubes, ref.Cube) {
+		return ref, false
+	}
+	if ref.Cube == "insatser" && ref.Field == "timmar_antal" {
+		ref.Field = "antal_beslut"
+	}
+	return ref, true
+}
+
+// cellMarks is markOf for the counts a planned table's cell rests on (its
+// own, and a share's denominator), looked up by key (cellKeys) when d is
+// the version's memo.
+type cellMarks struct {
+	d     Disclosure
+	memo  *memoDisclosure // nil: ask d for every count
+	p     *plan
+	count reports.CountRef // cube and field; no filter
+	keys  *cellKeys
+	buf   []byte
+	den   []int
+}
+
+func newCellMarks(d Disclosure, p *plan) *cellMarks {
+	count, _ := markedCount(reports.CountRef{Cube: p.ds.def.cube, Field: p.count})
+	memo, _ := d.(*memoDisclosure)
+	return &cellMarks{d: d, memo: memo, p: p, count: count, keys: p.cellKeys(count.Field)}
+}
+
+// hidden reports whether disclosure control hides the figure of cell cs.
+func (c *cellMarks) hidden(cs cellSpec) (bool, error) {
+	hidden, err := c.hides(cs)
+	if err != nil || c.p.measure != Share {
+		return hidden, err
+	}
+	c.den = append(c.den[:0], cs.member...)
+	c.den[c.p.shareOf] = -1
+	h, err := c.hides(cellSpec{period: cs.period, member: c.den})
+	if err != nil {
+		return false, err
+	}
+	return hidden || h, nil
+}
+
+// hides reports whether the count of cell cs is suppressed.
+func (c *cellMarks) hides(cs cellSpec) (bool, error) {
+	ref := func() reports.CountRef {
+		r := c.count
+		r.Where = c.p.where(cs)
+		return r
+	}
+	if c.memo == nil {
+		m, _, err := c.d.Mark(ref())
+		return suppressed(m), err
+	}
+	c.buf = c.keys.key(c.buf, cs)
+	m, err := c.memo.markKey(c.buf, ref)
+	return suppressed(m), err
 }
 
 // memoDisclosure remembers the marks a Disclosure gave, for the life of a
@@ -100,6 +161,20 @@ type memoMark struct {
 	mark  protect.Mark
 	value float64
 	err   error
+}
+
+// markKey is Mark for a count whose refKey is key, from the memo when it
+// holds the count's mark (without building the count's filter), else
+// asking the Disclosure for ref().
+func (m *memoDisclosure) markKey(key []byte, ref func() reports.CountRef) (protect.Mark, error) {
+	m.mu.RLock()
+	got, ok := m.marks[string(key)]
+	m.mu.RUnlock()
+	if ok {
+		return got.mark, got.err
+	}
+	mark, _, err := m.Mark(ref())
+	return mark, err
 }
 
 // memoLimit bounds the memo: the structures of the sample lake have about
@@ -158,4 +233,80 @@ func refKey(ref reports.CountRef) string {
 		}
 	}
 	return b.String()
+}
+
+// cellKeys writes the refKey of the count a planned table's cell rests on
+// straight from the plan: the memo then answers a cell it has seen
+// without a filter map and a sort per cell (TestCellKeys holds the keys
+// to refKey's).
+type cellKeys struct {
+	prefix string // "cube.field"
+	// parts are the dimensions of the cells' filters, sorted by name as
+	// refKey sorts them.
+	parts []keyPart
+}
+
+// keyPart is the "|dim=codes" of one dimension, per period (group < 0)
+// or per member of grouped dimension group (text[0] the total, text[m+1]
+// member m); "" where the filter has no such dimension.
+type keyPart struct {
+	group int
+	text  []string
+}
+
+// cellKeys returns the keys of the plan's counts of field.
+func (p *plan) cellKeys(field string) *cellKeys {
+	k := &cellKeys{prefix: p.ds.def.cube + "." + field}
+	codes := func(dim string, cs []string) string {
+		return "|" + dim + "=" + strings.Join(slices.Sorted(slices.Values(cs)), ",")
+	}
+	// Which dimension sets a cell's codes as plan.where has it: grouped
+	// over filtered over the period's.
+	names := map[string]keyPart{}
+	perPeriod := func(text func(period) string) keyPart {
+		part := keyPart{group: -1, text: make([]string, len(p.periods))}
+		for i, pr := range p.periods {
+			part.text[i] = text(pr)
+		}
+		return part
+	}
+	names["ar"] = perPeriod(func(pr period) string { return "|ar=" + strconv.Itoa(pr.year) })
+	if slices.ContainsFunc(p.periods, func(pr period) bool { return pr.quarter > 0 }) {
+		names["kvartal"] = perPeriod(func(pr period) string {
+			if pr.quarter == 0 {
+				return ""
+			}
+			return "|kvartal=" + strconv.Itoa(pr.quarter)
+		})
+	}
+	for dim, cs := range p.filter {
+		names[dim] = perPeriod(func(period) string { return codes(dim, cs) })
+	}
+	for gi, g := range p.grouped {
+		part := keyPart{group: gi, text: make([]string, len(g.codes)+1)}
+		if cs, ok := p.filter[g.def.name]; ok {
+			part.text[0] = codes(g.def.name, cs)
+		}
+		for m, c := range g.codes {
+			part.text[m+1] = "|" + g.def.name + "=" + c
+		}
+		names[g.def.name] = part
+	}
+	for _, name := range slices.Sorted(maps.Keys(names)) {
+		k.parts = append(k.parts, names[name])
+	}
+	return k
+}
+
+// key appends the key of cell cs to buf[:0].
+func (k *cellKeys) key(buf []byte, cs cellSpec) []byte {
+	buf = append(buf[:0], k.prefix...)
+	for _, part := range k.parts {
+		if part.group < 0 {
+			buf = append(buf, part.text[cs.period]...)
+		} else {
+			buf = append(buf, part.text[cs.member[part.group]+1]...)
+		}
+	}
+	return buf
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/stockholm/insyn/internal/cube"
@@ -55,4 +56,52 @@ func TestMemoDisclosure(t *testing.T) {
 	if f.calls != 5 {
 		t.Errorf("the refused cell was asked %d times", f.calls-4)
 	}
+}
+
+// TestCellKeys: the key cellKeys writes for a planned cell is refKey of
+// the count plan.where gives it, for every dataset, groupings of up to
+// two dimensions with totals, filters on grouped and other dimensions,
+// ranges of years and quarters, and a share's denominators.
+func TestCellKeys(t *testing.T) {
+	v := sampleHandler(t).lake.cur.Load()
+	checked := 0
+	for _, ds := range v.datasets {
+		def := ds.def
+		period := periodRange(t, ds)
+		for _, g := range groupings(def.dims, 2) {
+			// No filter; the first two codes of the first dimension; and
+			// of the last, which is often not grouped.
+			filters := [][]filterArg{nil}
+			for _, d := range []dimDef{def.dims[0], def.dims[len(def.dims)-1]} {
+				codes := d.codes.CodeValues()
+				filters = append(filters, []filterArg{{Dimension: d.name, Codes: []string{codes[min(1, len(codes)-1)], codes[0]}}})
+			}
+			for _, f := range filters {
+				p, err := v.planTable(tableRequest{Dataset: def.name, Measure: Decisions, Period: period, GroupBy: g, Filter: f, Totals: true})
+				if err != nil {
+					p, err = v.planTable(tableRequest{Dataset: def.name, Measure: def.measuresOf()[0], Period: period, GroupBy: g, Filter: f, Totals: true})
+				}
+				if err != nil {
+					t.Fatalf("%s by %v, filter %v: %v", def.name, g, f, err)
+				}
+				keys := p.cellKeys(p.count)
+				for _, cs := range p.cells() {
+					specs := []cellSpec{cs}
+					for gi := range cs.member {
+						den := slices.Clone(cs.member)
+						den[gi] = -1
+						specs = append(specs, cellSpec{period: cs.period, member: den})
+					}
+					for _, cs := range specs {
+						want := refKey(reports.CountRef{Cube: def.cube, Field: p.count, Where: p.where(cs)})
+						if got := keys.key(nil, cs); string(got) != want {
+							t.Fatalf("%s by %v, filter %v, cell %+v: key %s, refKey %s", def.name, g, f, cs, got, want)
+						}
+						checked++
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d keys checked", checked)
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"maps"
 	"regexp"
 	"runtime"
 	"slices"
@@ -171,11 +170,7 @@ func TestInternalErrorsAreMasked(t *testing.T) {
 	}
 	v := l.cur.Load()
 	// A version whose kbf cube has lost a measure: computing fails.
-	broken := *v
-	broken.src = maps.Clone(v.src)
-	c := *broken.src["kbf"]
-	c.Measures = []string{"antal_personer", "belopp"}
-	broken.src["kbf"] = &c
+	broken := withBrokenKBF(t, v)
 	l.cur.Store(&broken)
 	h, err := NewHandler(l, HandlerOptions{Logger: discardLogger()})
 	if err != nil {
@@ -198,12 +193,7 @@ func TestAnswerCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := l.cur.Load()
-	broken := *good
-	broken.src = maps.Clone(good.src)
-	c := *broken.src["kbf"]
-	c.Measures = []string{"antal_personer", "belopp"}
-	broken.src["kbf"] = &c
-	broken.indexes = &indexes{by: map[string]*indexSlot{}}
+	broken := withBrokenKBF(t, good)
 	const q = `{ table(dataset: "kbf", measure: SUM_SEK, period: "2024", groupBy: ["kon"]) { cells { value display } } }`
 
 	h, err := NewHandler(l, HandlerOptions{Logger: discardLogger()})
@@ -289,17 +279,7 @@ func TestTableSize(t *testing.T) {
 	v := h.lake.cur.Load()
 	checked := 0
 	for _, ds := range v.datasets {
-		dims := ds.def.dims
-		var groupings [][]string
-		for i, a := range dims {
-			groupings = append(groupings, []string{a.name})
-			for j, b := range dims[i+1:] {
-				groupings = append(groupings, []string{a.name, b.name})
-				for _, c := range dims[i+j+2:] {
-					groupings = append(groupings, []string{a.name, b.name, c.name})
-				}
-			}
-		}
+		first, _, _ := strings.Cut(periodRange(t, ds), "/")
 		filters := [][]filterArg{nil}
 		if _, ok := ds.def.dim("lagrum"); ok {
 			filters = append(filters, []filterArg{{Dimension: "lagrum", Codes: []string{"SoL"}}})
@@ -307,10 +287,10 @@ func TestTableSize(t *testing.T) {
 		if d, ok := ds.def.dim("insats"); ok {
 			filters = append(filters, []filterArg{{Dimension: "insats", Codes: d.codes.CodeValues()[:min(3, len(d.codes.Codes))]}})
 		}
-		for _, g := range groupings {
+		for _, g := range groupings(ds.def.dims, 3) {
 			for _, totals := range []bool{false, true} {
 				for _, f := range filters {
-					req := tableRequest{Dataset: ds.def.name, Measure: ds.def.measuresOf()[0], Period: ds.periods[0].code(),
+					req := tableRequest{Dataset: ds.def.name, Measure: ds.def.measuresOf()[0], Period: first,
 						GroupBy: g, Filter: f, Totals: totals}
 					p, err := v.planTable(req)
 					if err != nil {

@@ -132,7 +132,7 @@ func TestNationalGeography(t *testing.T) {
 	if len(tab.Table.Cells) != 291*3 {
 		t.Fatalf("%d cells, want 291×3", len(tab.Table.Cells))
 	}
-	c, err := v.src.Get("kbf")
+	c, err := v.cubes.get("kbf")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -103,7 +103,7 @@ func TestSeedTables(t *testing.T) {
 	for _, p := range tables {
 		t.Run(p.ID, func(t *testing.T) {
 			spec := specs[p.ID]
-			results, err := reports.Compare(p, spec, v.src, DefaultThreshold)
+			results, err := reports.Compare(p, spec, cubesOf(t, v), DefaultThreshold)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -203,7 +203,7 @@ func TestSeedTables(t *testing.T) {
 // not published.
 func expectedFigure(t *testing.T, d Disclosure, spec *reports.Spec, r, c int, v *version) figure {
 	t.Helper()
-	val, err := spec.Eval(v.src, r, c)
+	val, err := spec.Eval(cubesOf(t, v), r, c)
 	if err != nil {
 		t.Fatal(err)
 	}

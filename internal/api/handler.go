@@ -183,20 +183,52 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeBytes(w, http.StatusOK, body, public)
 		return
 	}
-	ctx := context.WithValue(r.Context(), requestKey{}, &request{
-		v: v, budget: &budget{limit: h.opts.MaxCells}, rules: h.lake.rules, log: h.opts.Logger, base: base,
+	status, body, failed := h.execute(r.Context(), doc, req, &request{
+		v: v, budget: &budget{limit: h.opts.MaxCells}, rules: h.lake.rules, log: h.opts.Logger, base: base, splices: &splices{},
 	})
-	res := graphql.Execute(graphql.ExecuteParams{
-		Schema: h.schema, AST: doc, OperationName: req.OperationName, Args: req.Variables, Context: ctx,
-	})
-	h.explainEnums(res.Errors)
-	status, body := encodeJSON(http.StatusOK, gqlResponse{Data: res.Data, Errors: res.Errors})
-	if len(res.Errors) > 0 || status != http.StatusOK {
+	if failed {
 		writeBytes(w, status, body, "no-store")
 		return
 	}
 	h.answers.put(key, body)
 	writeBytes(w, status, body, public)
+}
+
+// execute answers a checked document for one request: the executor's
+// data with the lists written past it spliced in (rq.splices), and its
+// errors. failed is true for an answer not to be cached: with errors, or
+// not encodable.
+func (h *Handler) execute(ctx context.Context, doc *ast.Document, req gqlRequest, rq *request) (status int, body []byte, failed bool) {
+	res := graphql.Execute(graphql.ExecuteParams{
+		Schema: h.schema, AST: doc, OperationName: req.OperationName, Args: req.Variables,
+		Context: context.WithValue(ctx, requestKey{}, rq),
+	})
+	h.explainEnums(res.Errors)
+	size := 0
+	if rq.splices != nil {
+		rq.splices.spliceAll(res.Data)
+		size = rq.splices.bytes
+	}
+	status, body = encodeAnswer(res, size)
+	return status, body, len(res.Errors) > 0 || status != http.StatusOK
+}
+
+// encodeAnswer writes an executed request's answer as encodeJSON writes a
+// gqlResponse (a test holds it to that), with appendJSON for the data;
+// spliced is the length of the lists spliced into it.
+func encodeAnswer(res *graphql.Result, spliced int) (int, []byte) {
+	buf, err := appendJSON(append(make([]byte, 0, spliced+4096), `{"data":`...), res.Data)
+	if err != nil {
+		return http.StatusInternalServerError, []byte(encodingFailed)
+	}
+	if len(res.Errors) > 0 {
+		status, errs := encodeJSON(http.StatusOK, res.Errors)
+		if status != http.StatusOK {
+			return status, errs
+		}
+		buf = append(append(buf, `,"errors":`...), bytes.TrimSuffix(errs, []byte("\n"))...)
+	}
+	return http.StatusOK, append(buf, "}\n"...)
 }
 
 // parse returns the checked document of a query: parsed, valid against
@@ -316,6 +348,10 @@ func writeJSON(w http.ResponseWriter, status int, body any, cacheControl string)
 	writeBytes(w, status, b, cacheControl)
 }
 
+// encodingFailed is the answer when an answer cannot be encoded (a float
+// that is not finite).
+const encodingFailed = `{"errors":[{"message":"encoding the answer failed"}]}` + "\n"
+
 // encodeJSON returns body as JSON, or a 500 with an error if it cannot be
 // encoded.
 func encodeJSON(status int, body any) (int, []byte) {
@@ -323,7 +359,7 @@ func encodeJSON(status int, body any) (int, []byte) {
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(body); err != nil {
-		return http.StatusInternalServerError, []byte(`{"errors":[{"message":"encoding the answer failed"}]}` + "\n")
+		return http.StatusInternalServerError, []byte(encodingFailed)
 	}
 	return status, buf.Bytes()
 }

@@ -4,16 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/stockholm/insyn/internal/protect"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sync"
 	"testing"
 
 	"github.com/stockholm/insyn"
+	"github.com/stockholm/insyn/internal/cube"
+	"github.com/stockholm/insyn/internal/protect"
 	"github.com/stockholm/insyn/internal/store/fsstore"
 )
 
@@ -113,9 +116,61 @@ func engine(v *version) Disclosure {
 // cubes, so Mark also returns each cell's value (a stored pattern has none).
 func valued(t *testing.T, v *version) Disclosure {
 	t.Helper()
-	l, _, err := protect.WithStructures(v.src, v.snap.Disclosure)
+	l, _, err := protect.WithStructures(cubesOf(t, v), v.snap.Disclosure)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return l
+}
+
+// cubesOf is every cube of a version, read.
+func cubesOf(t testing.TB, v *version) cube.Source {
+	t.Helper()
+	src, err := v.cubes.source()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+// periodRange is a dataset's periods as a range, "first/last".
+func periodRange(t testing.TB, ds *datasetState) string {
+	t.Helper()
+	codes, err := ds.periodCodes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return codes[0] + "/" + codes[len(codes)-1]
+}
+
+// withBrokenKBF is v with a kbf cube that has lost a measure: computing
+// from it fails.
+func withBrokenKBF(t testing.TB, v *version) version {
+	t.Helper()
+	src := maps.Clone(cubesOf(t, v))
+	c := *src["kbf"]
+	c.Measures = []string{"antal_personer", "belopp"}
+	src["kbf"] = &c
+	broken := *v
+	broken.cubes = loadedCubes(src)
+	broken.indexes = &indexes{by: map[string]*indexSlot{}}
+	return broken
+}
+
+// groupings lists every set of at most most of dims's dimensions, in
+// dims's order: none, then each one with the sets that extend it.
+func groupings(dims []dimDef, most int) [][]string {
+	out := [][]string{nil}
+	var walk func(from int, prefix []string)
+	walk = func(from int, prefix []string) {
+		for i := from; i < len(dims); i++ {
+			g := append(slices.Clone(prefix), dims[i].name)
+			out = append(out, g)
+			if len(g) < most {
+				walk(i+1, g)
+			}
+		}
+	}
+	walk(0, nil)
+	return out
 }

@@ -327,16 +327,15 @@ func tableJSONStat(t *tableAnswer, meta openMeta) *jsonStat {
 	position := make([]map[string]int, len(t.dims))
 	for d := range t.dims {
 		dim := &t.dims[d]
-		used := map[string]bool{}
+		// The codes the cells use, with their labels.
+		labels := map[string]string{}
 		for _, c := range t.cells {
-			used[coordCode(c.coords[d])] = true
+			labels[coordCode(c.coords[d])] = c.coords[d].label
 		}
 		var index []string
-		labels := map[string]string{}
 		for _, code := range append(dim.codes.CodeValues(), totalCode) {
-			if used[code] {
+			if _, used := labels[code]; used {
 				index = append(index, code)
-				labels[code] = coord{dim: dim, code: code, total: code == totalCode}.label()
 			}
 		}
 		position[d] = map[string]int{}

@@ -44,7 +44,11 @@ type LakeOptions struct {
 }
 
 // OpenLake reads the published version of st and prepares it for
-// serving (including its disclosure control).
+// serving: its manifest and its disclosure pattern, checked (a version
+// whose pattern is missing, or was computed under other rules or over
+// another geography, is refused). Each dataset's files are read and
+// checked when a request first needs them, so a cold instance answers
+// its first request after reading what that request reads.
 func OpenLake(ctx context.Context, st store.Store, opts LakeOptions) (*Lake, error) {
 	if opts.Rules.Threshold == 0 {
 		opts.Rules.Threshold = DefaultThreshold
@@ -54,12 +58,12 @@ func OpenLake(ctx context.Context, st store.Store, opts LakeOptions) (*Lake, err
 	}
 	l := &Lake{store: st, rules: opts.Rules, interval: opts.RefreshInterval, log: opts.Logger}
 	start := time.Now()
-	snap, err := lake.Open(ctx, st)
+	snap, err := lake.OpenLazy(ctx, st)
 	if err != nil {
 		return nil, err
 	}
 	read := time.Since(start)
-	v, err := newVersion(snap, l.rules)
+	v, err := newVersion(snap, st, l.rules, l.log)
 	if err != nil {
 		return nil, err
 	}
@@ -108,8 +112,14 @@ func (l *Lake) current(ctx context.Context) *version {
 	if snap.Manifest.Version == v.lakeVersion() {
 		next, err = v.withSnapshot(snap)
 	} else {
+		// A new version is read whole before it replaces the one
+		// served, so that one with a damaged file is refused and the
+		// held one served on.
 		read := time.Since(start)
-		next, err = newVersion(snap, l.rules)
+		next, err = newVersion(snap, l.store, l.rules, l.log)
+		if err == nil {
+			err = next.load()
+		}
 		if err == nil {
 			l.logLoaded(ctx, next, read, time.Since(start))
 		}

@@ -136,7 +136,7 @@ func tableTitle(t *tableAnswer) string {
 		d, _ := t.ds.def.dim(f.Dimension)
 		labels := make([]string, len(f.Codes))
 		for i, c := range f.Codes {
-			labels[i] = d.codes.Label(c)
+			labels[i] = d.codeLabel(c)
 		}
 		sel = append(sel, d.label+" "+strings.Join(labels, ", "))
 	}
@@ -317,7 +317,11 @@ func (h *Handler) openData(r *request, route string, q url.Values) (*openFile, e
 		if err := onlyParams(q); err != nil {
 			return nil, err
 		}
-		return jsonFile(datasetList(r))
+		list, err := datasetList(r)
+		if err != nil {
+			return nil, err
+		}
+		return jsonFile(list)
 	}
 	kind, name, _ := strings.Cut(route, "/")
 	stem, ext := name, ""
@@ -424,9 +428,9 @@ func tableRequestOf(ds *datasetState, q url.Values) (tableRequest, error) {
 	}
 	req.Period = q.Get("period")
 	if strings.TrimSpace(req.Period) == "" {
-		var valid []string
-		for _, p := range ds.periods {
-			valid = append(valid, p.code())
+		valid, err := ds.periodCodes()
+		if err != nil {
+			return req, err
 		}
 		return req, badInput("period", valid, "required: a year (2024), a quarter (2024-Q2) or a range (2022/2024)")
 	}
@@ -587,15 +591,16 @@ type datasetEntry struct {
 }
 
 // datasetList lists the datasets a generic table reads.
-func datasetList(r *request) *openList {
+func datasetList(r *request) (*openList, error) {
 	out := newOpenList(r.v)
 	for _, ds := range r.v.datasets {
+		periods, err := ds.periodCodes()
+		if err != nil {
+			return nil, err
+		}
 		e := datasetEntry{
 			Name: ds.def.name, Label: ds.def.label, Version: ds.version, Source: ds.source,
-			Measures: measureNames(ds.def.measuresOf()), Periods: []string{}, Dimensions: []string{},
-		}
-		for _, p := range ds.periods {
-			e.Periods = append(e.Periods, p.code())
+			Measures: measureNames(ds.def.measuresOf()), Periods: append([]string{}, periods...), Dimensions: []string{},
 		}
 		for _, d := range ds.def.dims {
 			e.Dimensions = append(e.Dimensions, d.name)
@@ -605,7 +610,7 @@ func datasetList(r *request) *openList {
 		e.JSONStat = fmt.Sprintf(template, "json", "")
 		out.Datasets = append(out.Datasets, e)
 	}
-	return out
+	return out, nil
 }
 
 // writeOpenDataError answers an error of an open-data route: the client's

@@ -25,17 +25,9 @@ func TestEveryFigureThroughDisclosure(t *testing.T) {
 	answered, refused, shown, hidden := 0, 0, 0, 0
 	for _, ds := range v.datasets {
 		def := ds.def
-		period := ds.periods[0].code() + "/" + ds.periods[len(ds.periods)-1].code()
-		var groupings [][]string
-		groupings = append(groupings, nil)
-		for i, a := range def.dims {
-			groupings = append(groupings, []string{a.name})
-			for _, b := range def.dims[i+1:] {
-				groupings = append(groupings, []string{a.name, b.name})
-			}
-		}
+		period := periodRange(t, ds)
 		for _, m := range def.measuresOf() {
-			for _, g := range groupings {
+			for _, g := range groupings(def.dims, 2) {
 				vars := map[string]any{"dataset": def.name, "measure": string(m), "period": period, "groupBy": g, "totals": true}
 				if m == Share {
 					if len(g) == 0 {
@@ -104,7 +96,7 @@ func TestEveryFigureThroughDisclosure(t *testing.T) {
 							continue
 						}
 						allPublished = allPublished && mark == protect.Published
-						c, _ := v.src.Get(ref.Cube)
+						c, _ := v.cubes.get(ref.Cube)
 						sum, _, _ := c.Sum(ref.Where, ref.Field)
 						if sum != value {
 							t.Errorf("%s: the structure's cell holds %v, the cube %v", what, value, sum)
@@ -120,7 +112,7 @@ func TestEveryFigureThroughDisclosure(t *testing.T) {
 							t.Errorf("%s is shown (%s) though a count it rests on is suppressed", what, cell.Display)
 						}
 						if m == MeanHours && cell.Mark == MarkPublished {
-							c, _ := v.src.Get("insatser")
+							c, _ := v.cubes.get("insatser")
 							n, _, _ := c.Sum(where, "timmar_antal")
 							if n < DefaultThreshold {
 								t.Errorf("%s: a mean over %v persons is shown", what, n)

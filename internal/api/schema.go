@@ -24,6 +24,9 @@ type request struct {
 	// base is the URL the API answers at, for the links to open-data
 	// files ("https://host/prod").
 	base string
+	// splices collects the lists written past the executor; nil leaves
+	// every list to the executor.
+	splices *splices
 }
 
 type requestKey struct{}
@@ -180,16 +183,13 @@ func newSchema() (graphql.Schema, error) {
 			"version":     field("The dataset's version: it changes exactly when its aggregates do.", nonNullString, func(d *datasetState) any { return d.version }),
 			"public": field("Aggregates published by others (population, providers, Försäkringskassan): no disclosure control applies.",
 				graphql.NewNonNull(graphql.Boolean), func(d *datasetState) any { return d.def.public }),
-			"periods": field("The periods with data, in order.", listOf(periodType), func(d *datasetState) any { return d.periods }),
+			"periods": {Type: listOf(periodType), Description: "The periods with data, in order.",
+				Resolve: resolve(func(_ *request, p graphql.ResolveParams) (any, error) { return p.Source.(*datasetState).periods.get() })},
 			"measures": field("The measures the table query computes for it.", listOf(measureEnum), func(d *datasetState) any {
 				return measureNames(d.def.measuresOf())
 			}),
 			"dimensions": field("The dimensions to group by and filter on.", listOf(dimensionType), func(d *datasetState) any {
-				out := make([]*dimDef, len(d.def.dims))
-				for i := range d.def.dims {
-					out[i] = &d.def.dims[i]
-				}
-				return out
+				return pointers(d.def.dims)
 			}),
 		},
 	})
@@ -211,44 +211,26 @@ func newSchema() (graphql.Schema, error) {
 			"source":  field("Its \"Källa: …\" line.", nonNullString, func(d *datasetState) any { return d.source }),
 		},
 	})
-	figureFields := func(get func(any) figure) graphql.Fields {
-		return graphql.Fields{
-			"value": &graphql.Field{Type: graphql.Float, Description: "The figure as printed (whole units); null unless mark is PUBLISHED.",
-				Resolve: func(p graphql.ResolveParams) (any, error) {
-					f := get(p.Source)
-					if !f.published() {
-						return nil, nil
-					}
-					return f.value, nil
-				}},
-			"mark":    &graphql.Field{Type: graphql.NewNonNull(markEnum), Description: "Whether the value is shown, and if not why.", Resolve: func(p graphql.ResolveParams) (any, error) { return get(p.Source).mark, nil }},
-			"display": &graphql.Field{Type: nonNullString, Description: "As printed: \"4 984\", \"*\", \".\" or \"i.u\".", Resolve: func(p graphql.ResolveParams) (any, error) { return get(p.Source).display, nil }},
-		}
-	}
-	coordinateType := graphql.NewObject(graphql.ObjectConfig{
-		Name:        "Coordinate",
-		Description: "A cell's member of one grouped dimension.",
-		Fields: graphql.Fields{
-			"dimension": field("The dimension.", nonNullString, func(c coord) any { return c.dim.name }),
-			"code":      field("The code; null for the total.", graphql.String, func(c coord) any { return nullIfEmpty(c.code) }),
-			"label":     field("The code's label, or \"Totalt\".", nonNullString, func(c coord) any { return c.label() }),
-			"total":     field("Whether this is the dimension's total (over the filter's codes, if filtered).", graphql.NewNonNull(graphql.Boolean), func(c coord) any { return c.total }),
-		},
-	})
-	cellFields := figureFields(func(s any) figure { return s.(*tableCell).fig })
-	cellFields["period"] = field("The period (\"2024\", \"2024-Q2\").", nonNullString, func(c *tableCell) any { return c.period.code() })
-	cellFields["coordinates"] = field("One per grouped dimension, in groupBy order.", listOf(coordinateType), func(c *tableCell) any { return c.coords })
-	cellType := graphql.NewObject(graphql.ObjectConfig{Name: "Cell", Description: "A cell of a table.", Fields: cellFields})
+	coordinateObj := newDirectObject[*coord]("Coordinate", "A cell's member of one grouped dimension.")
+	coordinateObj.str("dimension", "The dimension.", func(c *coord) string { return c.dim.name })
+	coordinateObj.optStr("code", "The code; null for the total.", func(c *coord) string { return c.code })
+	coordinateObj.str("label", "The code's label, or \"Totalt\".", func(c *coord) string { return c.label })
+	coordinateObj.boolean("total", "Whether this is the dimension's total (over the filter's codes, if filtered).", func(c *coord) bool { return c.total })
+	cellObj := newDirectObject[*tableCell]("Cell", "A cell of a table.")
+	figureFields(cellObj, markEnum, func(c *tableCell) figure { return c.fig })
+	cellObj.str("period", "The period (\"2024\", \"2024-Q2\").", func(c *tableCell) string { return c.period.code() })
+	directList(cellObj, "coordinates", "One per grouped dimension, in groupBy order.", coordinateObj, func(c *tableCell) []coord { return c.coords })
 	tableType := graphql.NewObject(graphql.ObjectConfig{
 		Name:        "Table",
 		Description: "The answer to a table query.",
 		Fields: graphql.Fields{
-			"dataset":     field("The dataset.", nonNullString, func(t *tableAnswer) any { return t.ds.def.name }),
-			"measure":     field("The measure.", graphql.NewNonNull(measureEnum), func(t *tableAnswer) any { return string(t.measure) }),
-			"unit":        field("The unit of every value.", nonNullString, func(t *tableAnswer) any { return unitOf(t.measure) }),
-			"periods":     field("The periods the cells cover.", listOf(periodType), func(t *tableAnswer) any { return t.periods }),
-			"dimensions":  field("The grouped dimensions, in order.", listOf(dimensionType), func(t *tableAnswer) any { return dimPointers(t.dims) }),
-			"cells":       field("Periods outermost, then the grouped dimensions in order; codes in report order, the total last.", listOf(cellType), func(t *tableAnswer) any { return cellPointers(t.cells) }),
+			"dataset":    field("The dataset.", nonNullString, func(t *tableAnswer) any { return t.ds.def.name }),
+			"measure":    field("The measure.", graphql.NewNonNull(measureEnum), func(t *tableAnswer) any { return string(t.measure) }),
+			"unit":       field("The unit of every value.", nonNullString, func(t *tableAnswer) any { return unitOf(t.measure) }),
+			"periods":    field("The periods the cells cover.", listOf(periodType), func(t *tableAnswer) any { return t.periods }),
+			"dimensions": field("The grouped dimensions, in order.", listOf(dimensionType), func(t *tableAnswer) any { return pointers(t.dims) }),
+			"cells": directListField("Periods outermost, then the grouped dimensions in order; codes in report order, the total last.", cellObj,
+				func(_ *request, t *tableAnswer) ([]tableCell, error) { return t.cells, nil }),
 			"source":      field("\"Källa: …\".", nonNullString, func(t *tableAnswer) any { return t.source }),
 			"footnotes":   field("The notes that apply: the dataset's, and those of the marks that occur.", listOf(graphql.String), func(t *tableAnswer) any { return t.footnotes }),
 			"version":     field("The dataset's version.", nonNullString, func(t *tableAnswer) any { return t.ds.version }),
@@ -263,26 +245,13 @@ func newSchema() (graphql.Schema, error) {
 			"heading": field("The printed heading path, outermost first.", listOf(graphql.String), func(c reports.Column) any { return c.Heading }),
 		},
 	})
-	reportCellFields := figureFields(func(s any) figure { return s.(*reportCell).fig })
-	reportCellFields["unit"] = field("The figure's unit.", nonNullString, func(c *reportCell) any { return c.unit })
-	reportCellType := graphql.NewObject(graphql.ObjectConfig{Name: "ReportCell", Description: "A figure of a printed table.", Fields: reportCellFields})
-	rowType := graphql.NewObject(graphql.ObjectConfig{
-		Name:        "ReportRow",
-		Description: "A printed row.",
-		Fields: graphql.Fields{
-			"label":  field("As printed.", nonNullString, func(r *reportRow) any { return r.label }),
-			"marker": field("A footnote marker printed with the label.", graphql.String, func(r *reportRow) any { return nullIfEmpty(r.marker) }),
-			"cells": field("One per column; null where the layout prints nothing.", graphql.NewNonNull(graphql.NewList(reportCellType)), func(r *reportRow) any {
-				out := make([]any, len(r.cells))
-				for i, c := range r.cells {
-					if c != nil {
-						out[i] = c
-					}
-				}
-				return out
-			}),
-		},
-	})
+	reportCellObj := newDirectObject[*reportCell]("ReportCell", "A figure of a printed table.")
+	figureFields(reportCellObj, markEnum, func(c *reportCell) figure { return c.fig })
+	reportCellObj.str("unit", "The figure's unit.", func(c *reportCell) string { return c.unit })
+	rowObj := newDirectObject[*reportRow]("ReportRow", "A printed row.")
+	rowObj.str("label", "As printed.", func(r *reportRow) string { return r.label })
+	rowObj.optStr("marker", "A footnote marker printed with the label.", func(r *reportRow) string { return r.marker })
+	directOptList(rowObj, "cells", "One per column; null where the layout prints nothing.", reportCellObj, func(r *reportRow) []*reportCell { return r.cells })
 	reportType := graphql.NewObject(graphql.ObjectConfig{
 		Name:        "Report",
 		Description: "A table of the seed reports in its printed layout, every figure computed from the lake and passed through disclosure control.",
@@ -295,8 +264,7 @@ func newSchema() (graphql.Schema, error) {
 			"columns":     field("The value columns, left to right.", listOf(columnType), func(r *reportRef) any { return r.p.Columns }),
 			"source":      field("\"Källa: …\" as printed.", nonNullString, func(r *reportRef) any { return "Källa: " + r.p.Source }),
 			"lakeVersion": field("The lake's version.", nonNullString, func(r *reportRef) any { return r.v.lakeVersion() }),
-			"rows": {Type: listOf(rowType), Description: "The rows, top to bottom.", Resolve: resolve(func(req *request, p graphql.ResolveParams) (any, error) {
-				r := p.Source.(*reportRef)
+			"rows": directListField("The rows, top to bottom.", rowObj, func(req *request, r *reportRef) ([]reportRow, error) {
 				ans, err := r.v.report(r.p.ID)
 				if err != nil {
 					return nil, err
@@ -304,12 +272,8 @@ func newSchema() (graphql.Schema, error) {
 				if err := req.budget.take(ans.cells, "table "+r.p.ID); err != nil {
 					return nil, err
 				}
-				out := make([]*reportRow, len(ans.rows))
-				for i := range ans.rows {
-					out[i] = &ans.rows[i]
-				}
-				return out, nil
-			})},
+				return ans.rows, nil
+			}),
 			"footnotes": {Type: listOf(graphql.String), Description: "The printed notes, with insyn's notes on the marks in place of the report's.",
 				Resolve: resolve(func(_ *request, p graphql.ResolveParams) (any, error) {
 					r := p.Source.(*reportRef)
@@ -448,18 +412,12 @@ func (r *request) table(req tableRequest) (*tableAnswer, error) {
 	return ans, nil
 }
 
-func dimPointers(ds []dimDef) []*dimDef {
-	out := make([]*dimDef, len(ds))
-	for i := range ds {
-		out[i] = &ds[i]
-	}
-	return out
-}
-
-func cellPointers(cs []tableCell) []*tableCell {
-	out := make([]*tableCell, len(cs))
-	for i := range cs {
-		out[i] = &cs[i]
-	}
-	return out
+// figureFields adds a figure's fields value, mark and display.
+func figureFields[T any](o *directObject[T], markEnum *graphql.Enum, get func(T) figure) {
+	o.optFloat("value", "The figure as printed (whole units); null unless mark is PUBLISHED.", func(v T) (float64, bool) {
+		f := get(v)
+		return f.value, f.published()
+	})
+	o.enum("mark", "Whether the value is shown, and if not why.", markEnum, func(v T) string { return get(v).mark })
+	o.str("display", "As printed: \"4 984\", \"*\", \".\" or \"i.u\".", func(v T) string { return get(v).display })
 }

@@ -56,14 +56,12 @@ type coord struct {
 	dim   *dimDef
 	code  string
 	total bool
+	// label is the code's label, or totalLabel.
+	label string
 }
 
-func (c coord) label() string {
-	if c.total {
-		return "Totalt"
-	}
-	return c.dim.codes.Label(c.code)
-}
+// totalLabel is the label of a dimension's total.
+const totalLabel = "Totalt"
 
 // Marks of an answered figure (the GraphQL enum Mark).
 const (
@@ -314,9 +312,13 @@ var (
 // ("2024-Q2"), or a range of either ("2022/2024", "2023-Q2/2024-Q2"). A
 // year of a quarterly dataset means its quarters.
 func parsePeriod(ds *datasetState, expr string) ([]period, error) {
-	var valid []string
-	for _, p := range ds.periods {
-		valid = append(valid, p.code())
+	periods, err := ds.periods.get()
+	if err != nil {
+		return nil, err
+	}
+	valid, err := ds.periodCodes()
+	if err != nil {
+		return nil, err
 	}
 	syntax := "a year (2024), a quarter (2024-Q2) or a range (2022/2024, 2023-Q2/2024-Q2)"
 	from, to, isRange := strings.Cut(strings.TrimSpace(expr), "/")
@@ -343,13 +345,13 @@ func parsePeriod(ds *datasetState, expr string) ([]period, error) {
 				hi.quarter = 4
 			}
 			var out []period
-			for _, p := range ds.periods {
+			for _, p := range periods {
 				if !p.less(lo) && !hi.less(p) {
 					out = append(out, p)
 				}
 			}
 			for _, end := range []period{lo, hi} {
-				if !slices.ContainsFunc(ds.periods, func(p period) bool {
+				if !slices.ContainsFunc(periods, func(p period) bool {
 					return p.year == end.year && (!loQ || p.quarter == end.quarter)
 				}) {
 					return nil, badInput("period", valid, "dataset %s has no data for %s", ds.def.name, periodText(end, loQ))

@@ -2,15 +2,16 @@ package api
 
 import (
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/stockholm/insyn/internal/cube"
 	"github.com/stockholm/insyn/internal/dataset"
 	"github.com/stockholm/insyn/internal/lake"
 	"github.com/stockholm/insyn/internal/reports"
+	"github.com/stockholm/insyn/internal/store"
 )
 
 // version is one lake version as the API serves it: the cubes, the marks
@@ -18,15 +19,16 @@ import (
 // request reads one version from start to end, so no answer mixes two.
 type version struct {
 	snap *lake.Snapshot
-	src  cube.Source
-	disc Disclosure
+	// cubes are read from the store when first needed.
+	cubes *cubeSet
+	disc  Disclosure
 	// geo is what the nämnd codes of the version are (its manifest names
 	// it): Stockholm's nämnder, or the municipalities of a national lake.
 	geo      dataset.Geography
 	datasets []*datasetState // in the order of datasetDefs
 
 	// reports holds each seed table's answer, computed when first asked.
-	reports map[string]*reportSlot
+	reports map[string]*lazy[*reportAnswer]
 	// indexes are the cubes laid out for the table query.
 	indexes *indexes
 }
@@ -38,14 +40,9 @@ type datasetState struct {
 	// when the dataset's aggregates do.
 	version string
 	// source is the "Källa: …" line of the manifest.
-	source  string
-	periods []period
-}
-
-type reportSlot struct {
-	once   sync.Once
-	answer *reportAnswer
-	err    error
+	source string
+	// periods are the periods with data, in order (reading the cube).
+	periods *lazy[[]period]
 }
 
 // period is a year, or a quarter of one.
@@ -80,41 +77,37 @@ func (p period) less(q period) bool {
 	return p.year < q.year || (p.year == q.year && p.quarter < q.quarter)
 }
 
-// newVersion prepares a snapshot for serving: its cubes and the marks of
-// every cell the API may publish.
-func newVersion(snap *lake.Snapshot, rules Rules) (*version, error) {
-	// The cubes are all the API reads: each table is let go once its cube
-	// is built, rather than staying beside the cubes (85 MB at national
-	// scale).
-	src := snap.Set.Drain()
-	light := *snap
-	light.Set = nil
-	snap = &light
-	disc, err := loadDisclosure(snap, src, rules)
+// newVersion prepares a snapshot of lake.OpenLazy for serving: the marks
+// of every cell the API may publish (its disclosure pattern, checked
+// against the rules); the cubes are read from st when first needed.
+func newVersion(snap *lake.Snapshot, st store.Store, rules Rules, log *slog.Logger) (*version, error) {
+	disc, err := loadDisclosure(snap, rules)
 	if err != nil {
 		return nil, fmt.Errorf("api: disclosure control of lake version %s: %w", snap.Manifest.Version, err)
 	}
-	return assemble(snap, src, newMemo(disc))
+	return assemble(snap, newCubeSet(st, snap.Manifest, log), newMemo(disc))
 }
 
 // withSnapshot is v for a snapshot of the same aggregates (only the
 // manifest's raw files changed): cubes and marks are kept.
 func (v *version) withSnapshot(snap *lake.Snapshot) (*version, error) {
-	return assemble(snap, v.src, v.disc)
+	return assemble(snap, v.cubes, v.disc)
 }
 
-func assemble(snap *lake.Snapshot, src cube.Source, disc Disclosure) (*version, error) {
+func assemble(snap *lake.Snapshot, cubes *cubeSet, disc Disclosure) (*version, error) {
 	geo, err := dataset.LookupGeography(snap.Manifest.Geography)
 	if err != nil {
 		return nil, fmt.Errorf("api: lake version %s: %w", snap.Manifest.Version, err)
 	}
-	v := &version{snap: snap, src: src, disc: disc, geo: geo, reports: map[string]*reportSlot{}, indexes: &indexes{by: map[string]*indexSlot{}}}
+	v := &version{snap: snap, cubes: cubes, disc: disc, geo: geo, reports: map[string]*lazy[*reportAnswer]{}, indexes: &indexes{by: map[string]*indexSlot{}}}
 	for _, def := range defsByGeography[geo.Name] {
-		c, err := src.Get(def.cube)
-		if err != nil {
-			return nil, fmt.Errorf("api: lake version %s: %w", snap.Manifest.Version, err)
-		}
-		ds := &datasetState{def: def, periods: periodsOf(c, def.quarterly)}
+		ds := &datasetState{def: def, periods: newLazy(func() ([]period, error) {
+			c, err := cubes.get(def.cube)
+			if err != nil {
+				return nil, err
+			}
+			return periodsOf(c, def.quarterly), nil
+		})}
 		if m := snap.Manifest.Datasets[def.cube]; m != nil {
 			ds.version, ds.source = m.Version, m.Source
 		}
@@ -130,9 +123,30 @@ func assemble(snap *lake.Snapshot, src cube.Source, disc Disclosure) (*version, 
 		return nil, err
 	}
 	for id := range specs {
-		v.reports[id] = &reportSlot{}
+		v.reports[id] = newLazy(func() (*reportAnswer, error) { return v.buildReport(id) })
 	}
 	return v, nil
+}
+
+// load reads every dataset of the version, so that a version whose files
+// are damaged is refused before it replaces the one served.
+func (v *version) load() error {
+	_, err := v.cubes.source()
+	return err
+}
+
+// periodCodes lists the codes of the dataset's periods ("2024",
+// "2024-Q2").
+func (ds *datasetState) periodCodes() ([]string, error) {
+	periods, err := ds.periods.get()
+	if err != nil {
+		return nil, err
+	}
+	codes := make([]string, len(periods))
+	for i, p := range periods {
+		codes[i] = p.code()
+	}
+	return codes, nil
 }
 
 // lakeVersion is the version of the whole lake (of every aggregate file).

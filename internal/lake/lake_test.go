@@ -224,6 +224,9 @@ func TestOpenReportsDamage(t *testing.T) {
 		damage func(t *testing.T, st store.Store, dir string, v *Version)
 		is     error
 		want   []string
+		// file is whether the damage is to a data file of kbf, which
+		// OpenLazy leaves to ReadDataset.
+		file bool
 	}{
 		{
 			name: "missing file",
@@ -234,6 +237,7 @@ func TestOpenReportsDamage(t *testing.T) {
 			},
 			is:   store.ErrNotFound,
 			want: []string{"dataset kbf", "manifest.json lists aggregates/dataset=kbf/ar=2024/part-", "does not hold"},
+			file: true,
 		},
 		{
 			name: "truncated file",
@@ -245,6 +249,7 @@ func TestOpenReportsDamage(t *testing.T) {
 			},
 			is:   ErrCorrupt,
 			want: []string{"dataset kbf", "aggregates/dataset=kbf/ar=2024/part-", "100 bytes, the manifest says"},
+			file: true,
 		},
 		{
 			name: "changed byte",
@@ -261,6 +266,7 @@ func TestOpenReportsDamage(t *testing.T) {
 			},
 			is:   ErrCorrupt,
 			want: []string{"dataset kbf", "aggregates/dataset=kbf/ar=2024/part-", "sha256 is"},
+			file: true,
 		},
 		{
 			name: "column missing",
@@ -278,6 +284,7 @@ func TestOpenReportsDamage(t *testing.T) {
 			},
 			is:   ErrCorrupt,
 			want: []string{"dataset kbf", "aggregates/dataset=kbf/ar=2024/part-", `column "belopp_kr" is missing`},
+			file: true,
 		},
 		{
 			name: "column of another type",
@@ -296,6 +303,7 @@ func TestOpenReportsDamage(t *testing.T) {
 			},
 			is:   ErrCorrupt,
 			want: []string{"dataset kbf", `column "belopp_kr" is STRING, the format says INT(64,true)`},
+			file: true,
 		},
 		{
 			name: "manifest in another format",
@@ -344,17 +352,37 @@ func TestOpenReportsDamage(t *testing.T) {
 			v := encode(t, m, s)
 			publish(t, st, v, "")
 			tt.damage(t, st, dir, v)
-			_, err := Open(ctx, st)
-			if err == nil {
-				t.Fatal("Open succeeded on a damaged lake")
-			}
-			if tt.is != nil && !errors.Is(err, tt.is) {
-				t.Errorf("error %q does not wrap %v", err, tt.is)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not say %q", err, w)
+			check := func(how string, err error) {
+				t.Helper()
+				if err == nil {
+					t.Fatalf("%s succeeded on a damaged lake", how)
 				}
+				if tt.is != nil && !errors.Is(err, tt.is) {
+					t.Errorf("%s: error %q does not wrap %v", how, err, tt.is)
+				}
+				for _, w := range tt.want {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("%s: error %q does not say %q", how, err, w)
+					}
+				}
+			}
+			_, err := Open(ctx, st)
+			check("Open", err)
+			// OpenLazy refuses the same damage to the manifest; a damaged
+			// file, ReadDataset reports as Open does, and only for its
+			// dataset.
+			snap, err := OpenLazy(ctx, st)
+			if !tt.file {
+				check("OpenLazy", err)
+				return
+			}
+			if err != nil {
+				t.Fatalf("OpenLazy: %v", err)
+			}
+			_, err = ReadDataset(ctx, st, snap.Manifest, KBF)
+			check("ReadDataset", err)
+			if s, err := ReadDataset(ctx, st, snap.Manifest, Insatser); err != nil || len(s.Insatser) == 0 {
+				t.Errorf("ReadDataset of an undamaged dataset: %d years, %v", len(s.Insatser), err)
 			}
 		})
 	}
@@ -476,6 +504,21 @@ func TestRefresh(t *testing.T) {
 	}
 	if r2.Manifest.Version == r1.Manifest.Version || !reflect.DeepEqual(r2.Set, s1) {
 		t.Errorf("after an aggregate change: version %s, set equal to the new one: %v", r2.Manifest.Version, reflect.DeepEqual(r2.Set, s1))
+	}
+
+	// A snapshot of OpenLazy refreshes lazily: the new version's manifest
+	// and pattern, and its datasets from ReadDataset.
+	lazy := &Snapshot{Manifest: r1.Manifest, ETag: r1.ETag, Disclosure: r1.Disclosure, lazy: true}
+	r3, err := lazy.Refresh(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r3.Set != nil || r3.Manifest.Version != r2.Manifest.Version {
+		t.Errorf("a lazy refresh read the tables (%v) or not the new version (%s)", r3.Set != nil, r3.Manifest.Version)
+	}
+	kbf, err := ReadDataset(ctx, st, r3.Manifest, KBF)
+	if err != nil || !reflect.DeepEqual(kbf.KBF, s1.KBF) {
+		t.Errorf("ReadDataset after a lazy refresh: %v, equal to the new KBF tables: %v", err, reflect.DeepEqual(kbf.KBF, s1.KBF))
 	}
 }
 

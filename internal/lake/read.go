@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 
 	"github.com/stockholm/insyn/internal/aggregate"
@@ -26,11 +27,14 @@ type Snapshot struct {
 	// and Refresh uses it to ask whether the manifest changed.
 	ETag string
 	// Set holds every aggregate table by year. Datasets without files have
-	// empty maps.
+	// empty maps. It is nil in a snapshot of OpenLazy: ReadDataset reads
+	// a dataset's tables.
 	Set *aggregate.Set
 	// Disclosure is the stored disclosure pattern, nil if the version has
 	// none.
 	Disclosure []byte
+	// lazy is whether the snapshot came from OpenLazy (Refresh keeps it).
+	lazy bool
 }
 
 // ReadManifest reads and checks manifest.json. When the lake has no
@@ -67,20 +71,57 @@ func Open(ctx context.Context, st store.Store) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return open(ctx, st, m, attrs.ETag)
+	return open(ctx, st, m, attrs.ETag, false)
 }
 
-func open(ctx context.Context, st store.Store, m *Manifest, etag string) (*Snapshot, error) {
-	s := &aggregate.Set{
+// OpenLazy reads the published version's manifest and disclosure pattern,
+// checked as Open checks them, and none of its data files: the snapshot's
+// Set is nil, and ReadDataset reads a dataset's files, with Open's checks,
+// when a reader needs it. A reader that needs a few datasets at a time
+// (the API) starts faster; a damaged data file is then reported by
+// ReadDataset rather than by OpenLazy.
+func OpenLazy(ctx context.Context, st store.Store) (*Snapshot, error) {
+	m, attrs, err := ReadManifest(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	return open(ctx, st, m, attrs.ETag, true)
+}
+
+// ReadDataset reads the aggregate files m lists for dataset name, checked
+// as Open checks them (size, SHA-256, columns, rows), into a Set that
+// holds that dataset's tables only.
+func ReadDataset(ctx context.Context, st store.Store, m *Manifest, name string) (*aggregate.Set, error) {
+	s := emptySet()
+	tables := aggregateTables(s)
+	i := slices.IndexFunc(tables, func(t table) bool { return t.dataset == name })
+	if i < 0 {
+		return nil, fmt.Errorf("lake: no aggregate dataset %q", name)
+	}
+	if err := readTables(ctx, st, m, tables[i:i+1], false); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// emptySet is a Set with an empty map for every dataset.
+func emptySet() *aggregate.Set {
+	return &aggregate.Set{
 		Insatser: map[int][]v1.InsatsCell{}, Personer: map[int][]v1.PersonCell{},
 		Beslut: map[int][]v1.BeslutCell{}, EjVerkstallda: map[int][]v1.EjVerkstalltCell{},
 		KBF: map[int][]v1.KBFCell{}, Lov: map[int][]v1.LovCell{},
 		Befolkning: map[int][]v1.BefolkningCell{}, SFB: map[int][]v1.SFBCell{},
 	}
-	if err := readTables(ctx, st, m, aggregateTables(s), false); err != nil {
-		return nil, err
+}
+
+func open(ctx context.Context, st store.Store, m *Manifest, etag string, lazy bool) (*Snapshot, error) {
+	snap := &Snapshot{Manifest: m, ETag: etag, lazy: lazy}
+	if !lazy {
+		snap.Set = emptySet()
+		if err := readTables(ctx, st, m, aggregateTables(snap.Set), false); err != nil {
+			return nil, err
+		}
 	}
-	snap := &Snapshot{Manifest: m, ETag: etag, Set: s}
 	if f := m.Disclosure; f != nil {
 		data, err := fetch(ctx, st, f.Key)
 		if err != nil {
@@ -97,7 +138,7 @@ func open(ctx context.Context, st store.Store, m *Manifest, etag string) (*Snaps
 // Refresh returns the currently published version, reading only what
 // changed: s itself when the manifest is unchanged (a conditional GET), a
 // snapshot sharing s's tables when only the raw files changed, and a fresh
-// Open otherwise.
+// Open otherwise (OpenLazy, if s came from it).
 func (s *Snapshot) Refresh(ctx context.Context, st store.Store) (*Snapshot, error) {
 	m, attrs, err := readManifest(ctx, st, s.ETag)
 	if errors.Is(err, store.ErrNotModified) {
@@ -107,9 +148,9 @@ func (s *Snapshot) Refresh(ctx context.Context, st store.Store) (*Snapshot, erro
 		return nil, err
 	}
 	if m.Version == s.Manifest.Version {
-		return &Snapshot{Manifest: m, ETag: attrs.ETag, Set: s.Set, Disclosure: s.Disclosure}, nil
+		return &Snapshot{Manifest: m, ETag: attrs.ETag, Set: s.Set, Disclosure: s.Disclosure, lazy: s.lazy}, nil
 	}
-	return open(ctx, st, m, attrs.ETag)
+	return open(ctx, st, m, attrs.ETag, s.lazy)
 }
 
 // ReadRaw reads the microdata files listed in m (under raw/, readable by

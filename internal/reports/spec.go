@@ -2,7 +2,9 @@ package reports
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 
 	"github.com/stockholm/insyn/internal/cube"
 )
@@ -180,21 +182,55 @@ type Line struct {
 	Cube    string
 }
 
-// Eval computes the cell at row r and column c.
-func (s *Spec) Eval(src Source, r, c int) (Value, error) {
+// measureAt is the measure of the cell at row r and column c (the
+// column's, else the row's, on the line's cube), nil if there is none.
+func (s *Spec) measureAt(r, c int) Measure {
 	row, col := s.Rows[r], s.Cols[c]
 	m := col.Measure
 	if m == nil {
 		m = row.Measure
 	}
 	if m == nil {
-		return Value{}, fmt.Errorf("table %s row %q column %s: no measure", s.ID, row.Label, col.Label)
+		return nil
 	}
 	if row.Cube != "" {
 		m = onCube(m, row.Cube)
 	}
 	if col.Cube != "" {
 		m = onCube(m, col.Cube)
+	}
+	return m
+}
+
+// Cubes lists the cubes the table's cells read, sorted, so that a reader
+// can have just those at hand for Eval.
+func (s *Spec) Cubes() []string {
+	seen := map[string]bool{}
+	for r := range s.Rows {
+		for c := range s.Cols {
+			switch m := s.measureAt(r, c).(type) {
+			case Count:
+				seen[m.Cube] = true
+			case Amount:
+				seen[m.Cube] = true
+			case Mean:
+				seen[m.Cube] = true
+			case Share:
+				seen[m.Of.Cube] = true
+			case Rate:
+				seen[m.Of.Cube], seen[m.Pop.Cube] = true, true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// Eval computes the cell at row r and column c.
+func (s *Spec) Eval(src Source, r, c int) (Value, error) {
+	row, col := s.Rows[r], s.Cols[c]
+	m := s.measureAt(r, c)
+	if m == nil {
+		return Value{}, fmt.Errorf("table %s row %q column %s: no measure", s.ID, row.Label, col.Label)
 	}
 	f := cube.Filter{}.Merge(s.Where).Merge(row.Where).Merge(col.Where)
 	v, err := m.Eval(src, f)
@@ -239,16 +275,7 @@ type CountRef struct {
 // disclosure control must publish before the figure can be.
 func (s *Spec) Counts(r, c int) ([]CountRef, error) {
 	row, col := s.Rows[r], s.Cols[c]
-	m := col.Measure
-	if m == nil {
-		m = row.Measure
-	}
-	if row.Cube != "" {
-		m = onCube(m, row.Cube)
-	}
-	if col.Cube != "" {
-		m = onCube(m, col.Cube)
-	}
+	m := s.measureAt(r, c)
 	f := cube.Filter{}.Merge(s.Where).Merge(row.Where).Merge(col.Where)
 	switch m := m.(type) {
 	case Count:

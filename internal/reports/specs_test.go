@@ -176,6 +176,35 @@ func TestSpecsEvaluate(t *testing.T) {
 	}
 }
 
+// TestSpecCubes: every cell of a spec evaluates on the cubes Cubes names
+// alone, which include a rate's population and a line's own cube.
+func TestSpecCubes(t *testing.T) {
+	full := newToy().add(dec{insats: "personlig_assistans", n: 1, hours: 100}).
+		persons("jarva", "K", "endast_lss", 1).source()
+	named := map[string][]string{}
+	for _, s := range insatserSpecs() {
+		only := Source{}
+		for _, name := range s.Cubes() {
+			if c, ok := full[name]; ok {
+				only[name] = c
+			}
+		}
+		for r := range s.Rows {
+			for c := range s.Cols {
+				if _, err := s.Eval(only, r, c); err != nil {
+					t.Errorf("on the cubes %v: %v", s.Cubes(), err)
+				}
+			}
+		}
+		named[s.ID] = s.Cubes()
+	}
+	for id, want := range map[string][]string{"9:9": {cubeBefolkning, cubeInsatser}, "9:1": {cubePersoner, cubeSFB}, "9:3": {cubeInsatser}} {
+		if !slices.Equal(named[id], want) {
+			t.Errorf("%s reads the cubes %v, want %v", id, named[id], want)
+		}
+	}
+}
+
 func TestSpecNamndCode(t *testing.T) {
 	for label, want := range map[string]string{
 		"Norra innerstaden": "norra_innerstaden", "Norra Innerstaden": "norra_innerstaden",

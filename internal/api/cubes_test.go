@@ -1,0 +1,208 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stockholm/insyn"
+	"github.com/stockholm/insyn/internal/lake"
+	"github.com/stockholm/insyn/internal/store"
+	"github.com/stockholm/insyn/internal/store/dirstore"
+)
+
+// recordingStore counts the reads of each data file and can fail the
+// next read of one dataset's files.
+type recordingStore struct {
+	store.Store
+	mu    sync.Mutex
+	reads map[string]int // key -> reads that succeeded
+	fail  string         // a dataset whose next read fails
+}
+
+func (s *recordingStore) Get(ctx context.Context, key string, opts store.GetOptions) (io.ReadCloser, store.Attrs, error) {
+	k, err := lake.ParseKey(key)
+	if err != nil { // the manifest, the disclosure pattern
+		return s.Store.Get(ctx, key, opts)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if k.Dataset == s.fail {
+		s.fail = ""
+		return nil, store.Attrs{}, &store.Error{Op: "get", Key: key, Err: errors.New("connection reset by peer")}
+	}
+	rc, attrs, err := s.Store.Get(ctx, key, opts)
+	if err == nil {
+		s.reads[key]++
+	}
+	return rc, attrs, err
+}
+
+// datasets lists the datasets whose files were read.
+func (s *recordingStore) datasets() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen := map[string]bool{}
+	for key := range s.reads {
+		k, _ := lake.ParseKey(key)
+		seen[k.Dataset] = true
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// copySample copies the sample lake to a directory store.
+func copySample(t *testing.T) (store.Store, string) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, insyn.SampleLake()); err != nil {
+		t.Fatal(err)
+	}
+	st, err := dirstore.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, dir
+}
+
+// TestDatasetsReadWhenNeeded: opening a lake reads its manifest and
+// disclosure pattern only; a request reads the datasets it needs, each
+// file once however many requests need it at the same moment; a read
+// that fails is tried again by the next request; a damaged file fails the
+// requests that need its dataset, saying why in the log, and no others.
+func TestDatasetsReadWhenNeeded(t *testing.T) {
+	ctx := context.Background()
+	st, dir := copySample(t)
+	rec := &recordingStore{Store: st, reads: map[string]int{}}
+	// Requests log before they are answered: the test reads the log
+	// between requests.
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	l, err := OpenLake(ctx, rec, LakeOptions{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if read := rec.datasets(); len(read) > 0 {
+		t.Errorf("opening the lake read the data files of %v", read)
+	}
+	h, err := NewHandler(l, HandlerOptions{Logger: log, AnswerCacheBytes: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer := func(q string) answer {
+		t.Helper()
+		return decode(t, post(t, h, q, nil))
+	}
+
+	if a := answer(`{ table(dataset: "kbf", measure: PERSONS, period: "2024", groupBy: ["kon"]) { cells { display } } }`); len(a.Errors) > 0 {
+		t.Fatal(a.Errors)
+	}
+	if read := rec.datasets(); !slices.Equal(read, []string{"kbf"}) {
+		t.Errorf("a KBF table read the datasets %v", read)
+	}
+
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			q := `{ table(dataset: "insatser", measure: DECISIONS, period: "2024", groupBy: ["kon"], totals: ` + []string{"true", "false"}[i%2] + `) { cells { display } } }`
+			if a := answer(q); len(a.Errors) > 0 {
+				t.Error(a.Errors)
+			}
+		})
+	}
+	wg.Wait()
+	version := l.Version()
+	for _, f := range l.cur.Load().snap.Manifest.Datasets["insatser"].Files {
+		if n := rec.reads[f.Key]; n != 1 {
+			t.Errorf("%s was read %d times by 8 requests at once", f.Key, n)
+		}
+	}
+
+	rec.mu.Lock()
+	rec.fail = "befolkning"
+	rec.mu.Unlock()
+	rate := `{ table(dataset: "insatser", measure: RATE_PER_10000, period: "2024", groupBy: ["namnd"], filter: [{dimension: "insats", codes: ["personlig_assistans"]}]) { cells { display } } }`
+	if a := answer(rate); len(a.Errors) != 1 || a.Errors[0].Extensions["code"] != CodeInternal {
+		t.Errorf("with the population's file failing: %+v", a)
+	}
+	if a := answer(rate); len(a.Errors) > 0 {
+		t.Errorf("the next request did not read the population again: %+v", a.Errors)
+	}
+
+	lov := l.cur.Load().snap.Manifest.Datasets["lov"].Files[0].Key
+	path := filepath.Join(dir, filepath.FromSlash(lov))
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0xff
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if a := answer(`{ table(dataset: "lov", measure: PROVIDERS, period: "2024") { cells { display } } }`); len(a.Errors) != 1 || a.Errors[0].Extensions["code"] != CodeInternal {
+		t.Errorf("a damaged file answered %+v", a)
+	}
+	if !strings.Contains(logs.String(), "dataset lov: "+lov) || !strings.Contains(logs.String(), "sha256 is") {
+		t.Errorf("the log does not say which file is damaged and how:\n%s", logs.String())
+	}
+	for _, q := range []string{
+		`{ table(dataset: "sfb", measure: PERSONS, period: "2024") { cells { display } } }`,
+		`{ report(id: "9:3") { rows { cells { display } } } }`,
+	} {
+		if a := answer(q); len(a.Errors) > 0 {
+			t.Errorf("with lov's file damaged, %s: %+v", q, a.Errors)
+		}
+	}
+	if version != l.Version() {
+		t.Error("the version changed")
+	}
+}
+
+// TestRefreshRefusesDamagedVersion: a new version is read whole before it
+// replaces the one served: one with a damaged file is refused (the held
+// version is served on), and taken once the file is repaired.
+func TestRefreshRefusesDamagedVersion(t *testing.T) {
+	ctx := context.Background()
+	st, dir := copySample(t)
+	l, err := OpenLake(ctx, st, LakeOptions{RefreshInterval: time.Hour, Logger: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := l.cur.Load()
+	_, attrs, err := lake.ReadManifest(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := encodeSet(t, withMoreKBF(t, sampleSet(t), 10), lake.SampleCreated.Add(time.Hour))
+	publish(t, st, next, attrs.ETag)
+	var changed string
+	for _, f := range next.Manifest.Datasets["kbf"].Files {
+		if !slices.ContainsFunc(held.snap.Manifest.Datasets["kbf"].Files, func(g lake.File) bool { return g.Key == f.Key }) {
+			changed = f.Key
+		}
+	}
+	path := filepath.Join(dir, filepath.FromSlash(changed))
+	if err := os.WriteFile(path, []byte("not parquet"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l.checked.Store(0)
+	if v := l.current(ctx); v != held {
+		t.Fatalf("a version with a damaged file replaced the one served (%s)", v.lakeVersion())
+	}
+	if err := os.WriteFile(path, next.Files[changed], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l.checked.Store(0)
+	if v := l.current(ctx); v.lakeVersion() != next.Manifest.Version {
+		t.Errorf("the repaired version is not served: %s", v.lakeVersion())
+	}
+}
