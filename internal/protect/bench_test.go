@@ -59,18 +59,19 @@ func BenchmarkAuditSampleInsatser(b *testing.B) {
 }
 
 // sampleInsatser2024 is the structure of the sample's insatser in 2024.
-func sampleInsatser2024(b *testing.B) (*Structure, []Hierarchy) {
+func sampleInsatser2024(tb testing.TB) (*Structure, []Hierarchy) {
+	tb.Helper()
 	src := sampleSourceNoT()
 	if src == nil {
-		b.Fatal("cannot open testdata/lake")
+		tb.Fatal("cannot open testdata/lake")
 	}
 	s, err := BuildInsatser(src["insatser"], "2024")
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	_, hier, err := InsatserViews()
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return s, hier
 }

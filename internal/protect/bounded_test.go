@@ -16,6 +16,15 @@ type certificateProgram struct {
 	level, dir float64
 }
 
+// sum is the truth's sum over some atoms.
+func (pr certificateProgram) sum(atoms []int) float64 {
+	var v float64
+	for _, k := range atoms {
+		v += pr.values[k]
+	}
+	return v
+}
+
 func randomCertificateProgram(rng *rand.Rand) certificateProgram {
 	n := 2 + rng.IntN(12)
 	pr := certificateProgram{level: 3, dir: 1}
@@ -37,18 +46,11 @@ func randomCertificateProgram(rng *rand.Rand) certificateProgram {
 		}
 		return s
 	}
-	sum := func(s []int) float64 {
-		var v float64
-		for _, k := range s {
-			v += pr.values[k]
-		}
-		return v
-	}
 	for range rng.IntN(6) {
 		pr.pub = append(pr.pub, subset())
 	}
 	for range rng.IntN(4) {
-		if s := subset(); sum(s) >= 1 {
+		if s := subset(); pr.sum(s) >= 1 {
 			pr.supp = append(pr.supp, s)
 		}
 	}
@@ -70,15 +72,8 @@ func (pr certificateProgram) viaTwoPhase() (float64, error) {
 		}
 		return r
 	}
-	sum := func(s []int) float64 {
-		var v float64
-		for _, k := range s {
-			v += pr.values[k]
-		}
-		return v
-	}
 	for _, s := range pr.pub {
-		A, b = append(A, row(s, 1)), append(b, sum(s))
+		A, b = append(A, row(s, 1)), append(b, pr.sum(s))
 	}
 	for i, s := range pr.supp {
 		r := row(s, 1)
@@ -88,7 +83,7 @@ func (pr certificateProgram) viaTwoPhase() (float64, error) {
 	// dir*target + slack = dir*truth + level
 	r := row(pr.target, pr.dir)
 	r[cols-1] = 1
-	rhs := pr.dir*sum(pr.target) + pr.level
+	rhs := pr.dir*pr.sum(pr.target) + pr.level
 	if rhs < 0 {
 		for j := range r {
 			r[j] = -r[j]
@@ -133,11 +128,7 @@ func (pr certificateProgram) viaBounded() (float64, error) {
 		set(i, s, 1, 0, true)
 	}
 	for i, s := range pr.supp {
-		var v float64
-		for _, k := range s {
-			v += pr.values[k]
-		}
-		set(len(pr.pub)+i, s, -1, v-1, false)
+		set(len(pr.pub)+i, s, -1, pr.sum(s)-1, false)
 	}
 	set(m-1, pr.target, pr.dir, pr.level, false)
 	c := make([]float64, lp.n)
@@ -167,11 +158,7 @@ func (pr certificateProgram) viaBounded() (float64, error) {
 		}
 	}
 	for _, s := range pr.supp {
-		var v float64
-		for _, k := range s {
-			v += pr.values[k]
-		}
-		if v+delta(s) < 1-1e-9 {
+		if pr.sum(s)+delta(s) < 1-1e-9 {
 			return 0, errInvalidCertificate
 		}
 	}

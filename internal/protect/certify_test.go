@@ -82,18 +82,7 @@ func TestCheckRejectsAForgedCertificate(t *testing.T) {
 // of the sample's insatser, every secondary cell of its Gauss pattern
 // published in turn, which pins ever more atoms).
 func TestPublishUpdatesTheCertifier(t *testing.T) {
-	src := sampleSourceNoT()
-	if src == nil {
-		t.Fatal("cannot open testdata/lake")
-	}
-	s, err := BuildInsatser(src["insatser"], "2024")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, hier, err := InsatserViews()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, hier := sampleInsatser2024(t)
 	p := Protect(s, hier, Rules{Threshold: 4})
 	q := &Pattern{Marks: slices.Clone(p.Marks)}
 	ct := newCertifier(s, q, 3)
