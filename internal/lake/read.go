@@ -92,13 +92,23 @@ func OpenLazy(ctx context.Context, st store.Store) (*Snapshot, error) {
 // as Open checks them (size, SHA-256, columns, rows), into a Set that
 // holds that dataset's tables only.
 func ReadDataset(ctx context.Context, st store.Store, m *Manifest, name string) (*aggregate.Set, error) {
+	return readDataset(ctx, st, m, name, func(File) bool { return true })
+}
+
+// ReadDatasetYear is ReadDataset for the files of one year (the year
+// partition, File.Ar): a reader that needs a year reads its files only.
+func ReadDatasetYear(ctx context.Context, st store.Store, m *Manifest, name string, year int) (*aggregate.Set, error) {
+	return readDataset(ctx, st, m, name, func(f File) bool { return f.Ar == year })
+}
+
+func readDataset(ctx context.Context, st store.Store, m *Manifest, name string, keep func(File) bool) (*aggregate.Set, error) {
 	s := emptySet()
 	tables := aggregateTables(s)
 	i := slices.IndexFunc(tables, func(t table) bool { return t.dataset == name })
 	if i < 0 {
 		return nil, fmt.Errorf("lake: no aggregate dataset %q", name)
 	}
-	if err := readTables(ctx, st, m, tables[i:i+1], false); err != nil {
+	if err := readFiles(ctx, st, m, tables[i:i+1], false, keep); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -169,6 +179,11 @@ func ReadRaw(ctx context.Context, st store.Store, m *Manifest) (*aggregate.Micro
 // readTables fetches the files of the tables' datasets in parallel, then
 // checks and decodes them in manifest order.
 func readTables(ctx context.Context, st store.Store, m *Manifest, tables []table, raw bool) error {
+	return readFiles(ctx, st, m, tables, raw, func(File) bool { return true })
+}
+
+// readFiles is readTables for the files keep keeps.
+func readFiles(ctx context.Context, st store.Store, m *Manifest, tables []table, raw bool, keep func(File) bool) error {
 	type job struct {
 		t    table
 		f    File
@@ -185,7 +200,9 @@ func readTables(ctx context.Context, st store.Store, m *Manifest, tables []table
 			files = d.Raw
 		}
 		for _, f := range files {
-			jobs = append(jobs, &job{t: t, f: f})
+			if keep(f) {
+				jobs = append(jobs, &job{t: t, f: f})
+			}
 		}
 	}
 	err := forEach(ctx, len(jobs), func(ctx context.Context, i int) error {
