@@ -145,32 +145,26 @@ func (s *cubeSet) cubeYears(name string) (*yearCubes, error) {
 }
 
 // read returns the parts of the years asked for (all when none are
-// asked for) that have one, by year, read at once.
+// asked for) that have one, by year. The years are read one after
+// another: reading one holds its file, its decoded rows and the builder's
+// index at once, and a national year of insatser at a time keeps the
+// process's peak memory below what the whole dataset took (three years
+// at once took half as much again).
 func (yc *yearCubes) read(years []int) (map[int]*cube.Cube, error) {
 	if years == nil {
 		years = yc.years
 	}
-	var want []int
-	for _, y := range years {
-		if _, ok := yc.parts[y]; ok && !slices.Contains(want, y) {
-			want = append(want, y)
-		}
-	}
-	slices.Sort(want)
-	got := make([]*cube.Cube, len(want))
-	errs := make([]error, len(want))
-	var wg sync.WaitGroup
-	for i, y := range want {
-		wg.Go(func() { got[i], errs[i] = yc.parts[y].get() })
-	}
-	wg.Wait()
 	out := map[int]*cube.Cube{}
-	for i, y := range want {
-		// The earliest year's error, whichever failed first.
-		if errs[i] != nil {
-			return nil, errs[i]
+	for _, y := range slices.Sorted(slices.Values(years)) {
+		part, ok := yc.parts[y]
+		if !ok || out[y] != nil {
+			continue
 		}
-		out[y] = got[i]
+		c, err := part.get()
+		if err != nil {
+			return nil, err
+		}
+		out[y] = c
 	}
 	return out, nil
 }

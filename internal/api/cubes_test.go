@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -235,5 +236,59 @@ func TestRefreshRefusesDamagedVersion(t *testing.T) {
 	l.checked.Store(0)
 	if v := l.current(ctx); v.lakeVersion() != next.Manifest.Version {
 		t.Errorf("the repaired version is not served: %s", v.lakeVersion())
+	}
+}
+
+// TestSeedTablesReadTheirYears: a seed table reads the files of the
+// cubes and years its specification names, and no others.
+func TestSeedTablesReadTheirYears(t *testing.T) {
+	for _, c := range []struct {
+		id   string
+		want []string // dataset/year of the files read
+	}{
+		{"9:19", []string{"kbf/2024"}},
+		{"9:13", []string{"befolkning/2024", "insatser/2024"}},
+		{"9:11", []string{"insatser/2023", "insatser/2024"}},
+	} {
+		st, _ := copySample(t)
+		rec := &recordingStore{Store: st, reads: map[string]int{}}
+		l, err := OpenLake(context.Background(), rec, LakeOptions{Logger: discardLogger()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := NewHandler(l, HandlerOptions{Logger: discardLogger(), AnswerCacheBytes: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := decode(t, post(t, h, `{ report(id: "`+c.id+`") { rows { cells { display } } } }`, nil)); len(a.Errors) > 0 {
+			t.Fatalf("%s: %+v", c.id, a.Errors)
+		}
+		seen := map[string]bool{}
+		for key := range rec.reads {
+			k, _ := lake.ParseKey(key)
+			seen[k.Dataset+"/"+strconv.Itoa(k.Year)] = true
+		}
+		if got := slices.Sorted(maps.Keys(seen)); !slices.Equal(got, c.want) {
+			t.Errorf("table %s read %v, want %v", c.id, got, c.want)
+		}
+	}
+}
+
+// TestPeriodsFromManifest: a dataset's periods, from the manifest for a
+// yearly one (reading no file), are those its cube has rows for.
+func TestPeriodsFromManifest(t *testing.T) {
+	v := sampleHandler(t).lake.cur.Load()
+	for _, ds := range v.datasets {
+		got, err := ds.periods.get()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := v.cubes.get(ds.def.cube)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := periodsOf(c, ds.def.quarterly); len(want) == 0 || !slices.Equal(got, want) {
+			t.Errorf("%s: periods %v, its cube has %v", ds.def.name, got, want)
+		}
 	}
 }

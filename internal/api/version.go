@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -125,8 +126,12 @@ func assemble(snap *lake.Snapshot, cubes *cubeSet, disc Disclosure) (*version, e
 // load reads every dataset of the version, so that a version whose files
 // are damaged is refused before it replaces the one served.
 func (v *version) load() error {
-	_, err := v.cubes.source(nil, nil)
-	return err
+	for _, name := range slices.Sorted(maps.Keys(v.cubes.by)) {
+		if _, err := v.cubes.by[name].read(nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // periodCodes lists the codes of the dataset's periods ("2024",
