@@ -156,7 +156,7 @@ func (p *plan) fieldsOf() []string {
 // compute computes and marks every cell of the plan.
 func (v *version) compute(p *plan, specs []cellSpec, threshold int) (*tableAnswer, error) {
 	def := p.ds.def
-	x, err := v.index(def)
+	x, err := v.index(def, p.years())
 	if err != nil {
 		return nil, err
 	}
@@ -258,6 +258,17 @@ func (v *version) compute(p *plan, specs []cellSpec, threshold int) (*tableAnswe
 	return ans, nil
 }
 
+// years lists the years of the plan's periods.
+func (p *plan) years() []int {
+	out := []int{}
+	for _, pr := range p.periods {
+		if !slices.Contains(out, pr.year) {
+			out = append(out, pr.year)
+		}
+	}
+	return out
+}
+
 // touches reports whether the table groups or filters by dim.
 func (p *plan) touches(dim string) bool {
 	_, filtered := p.filter[dim]
@@ -268,11 +279,12 @@ func (p *plan) touches(dim string) bool {
 // districts when it has none) in its year, from the public befolkning
 // cube. memo caches it by year and nämnd.
 func (v *version) population(p *plan, cs cellSpec, memo map[string]float64) (float64, error) {
-	pc, err := v.cubes.get("befolkning")
+	year := p.periods[cs.period].year
+	pc, err := v.cubes.get("befolkning", year)
 	if err != nil {
 		return 0, err
 	}
-	f := cube.Filter{"ar": {strconv.Itoa(p.periods[cs.period].year)}}
+	f := cube.Filter{"ar": {strconv.Itoa(year)}}
 	if codes := p.codesOf("namnd", cs.member); codes != nil {
 		f["namnd"] = codes
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -75,10 +76,11 @@ func copySample(t *testing.T) (store.Store, string) {
 }
 
 // TestDatasetsReadWhenNeeded: opening a lake reads its manifest and
-// disclosure pattern only; a request reads the datasets it needs, each
-// file once however many requests need it at the same moment; a read
+// disclosure pattern only; a request reads the datasets and years it
+// needs (a table of 2024 the 2024 file, a range the files of its years),
+// each file once however many requests need it at the same moment; a read
 // that fails is tried again by the next request; a damaged file fails the
-// requests that need its dataset, saying why in the log, and no others.
+// requests that need its year, saying why in the log, and no others.
 func TestDatasetsReadWhenNeeded(t *testing.T) {
 	ctx := context.Background()
 	st, dir := copySample(t)
@@ -121,10 +123,30 @@ func TestDatasetsReadWhenNeeded(t *testing.T) {
 	}
 	wg.Wait()
 	version := l.Version()
-	for _, f := range l.cur.Load().snap.Manifest.Datasets["insatser"].Files {
-		if n := rec.reads[f.Key]; n != 1 {
-			t.Errorf("%s was read %d times by 8 requests at once", f.Key, n)
+	insatser := l.cur.Load().snap.Manifest.Datasets["insatser"].Files
+	for _, f := range insatser {
+		if want := map[bool]int{true: 1}[f.Ar == 2024]; rec.reads[f.Key] != want {
+			t.Errorf("%s was read %d times by 8 requests at once for 2024, want %d", f.Key, rec.reads[f.Key], want)
 		}
+	}
+	// A range reads the years it spans, each once, the one read before
+	// not again.
+	var wide sync.WaitGroup
+	for range 4 {
+		wide.Go(func() {
+			if a := answer(`{ table(dataset: "insatser", measure: DECISIONS, period: "2022/2024", groupBy: ["kon"]) { cells { display } } }`); len(a.Errors) > 0 {
+				t.Error(a.Errors)
+			}
+		})
+	}
+	wide.Wait()
+	for _, f := range insatser {
+		if rec.reads[f.Key] != 1 {
+			t.Errorf("%s was read %d times after a range of years, want once", f.Key, rec.reads[f.Key])
+		}
+	}
+	if read := rec.datasets(); !slices.Equal(read, []string{"insatser", "kbf"}) {
+		t.Errorf("listing no periods, the tables read the datasets %v", read)
 	}
 
 	rec.mu.Lock()
@@ -138,7 +160,14 @@ func TestDatasetsReadWhenNeeded(t *testing.T) {
 		t.Errorf("the next request did not read the population again: %+v", a.Errors)
 	}
 
-	lov := l.cur.Load().snap.Manifest.Datasets["lov"].Files[0].Key
+	// lov's 2023 file damaged: the tables of 2023 fail, saying which
+	// file and how; those of 2024 and other datasets are answered.
+	var lov string
+	for _, f := range l.cur.Load().snap.Manifest.Datasets["lov"].Files {
+		if f.Ar == 2023 {
+			lov = f.Key
+		}
+	}
 	path := filepath.Join(dir, filepath.FromSlash(lov))
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -148,13 +177,16 @@ func TestDatasetsReadWhenNeeded(t *testing.T) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if a := answer(`{ table(dataset: "lov", measure: PROVIDERS, period: "2024") { cells { display } } }`); len(a.Errors) != 1 || a.Errors[0].Extensions["code"] != CodeInternal {
-		t.Errorf("a damaged file answered %+v", a)
+	for _, period := range []string{"2023", "2022/2024"} {
+		if a := answer(`{ table(dataset: "lov", measure: PROVIDERS, period: "` + period + `") { cells { display } } }`); len(a.Errors) != 1 || a.Errors[0].Extensions["code"] != CodeInternal {
+			t.Errorf("a damaged file answered %s: %+v", period, a)
+		}
 	}
 	if !strings.Contains(logs.String(), "dataset lov: "+lov) || !strings.Contains(logs.String(), "sha256 is") {
 		t.Errorf("the log does not say which file is damaged and how:\n%s", logs.String())
 	}
 	for _, q := range []string{
+		`{ table(dataset: "lov", measure: PROVIDERS, period: "2024") { cells { display } } }`,
 		`{ table(dataset: "sfb", measure: PERSONS, period: "2024") { cells { display } } }`,
 		`{ report(id: "9:3") { rows { cells { display } } } }`,
 	} {
@@ -204,5 +236,59 @@ func TestRefreshRefusesDamagedVersion(t *testing.T) {
 	l.checked.Store(0)
 	if v := l.current(ctx); v.lakeVersion() != next.Manifest.Version {
 		t.Errorf("the repaired version is not served: %s", v.lakeVersion())
+	}
+}
+
+// TestSeedTablesReadTheirYears: a seed table reads the files of the
+// cubes and years its specification names, and no others.
+func TestSeedTablesReadTheirYears(t *testing.T) {
+	for _, c := range []struct {
+		id   string
+		want []string // dataset/year of the files read
+	}{
+		{"9:19", []string{"kbf/2024"}},
+		{"9:13", []string{"befolkning/2024", "insatser/2024"}},
+		{"9:11", []string{"insatser/2023", "insatser/2024"}},
+	} {
+		st, _ := copySample(t)
+		rec := &recordingStore{Store: st, reads: map[string]int{}}
+		l, err := OpenLake(context.Background(), rec, LakeOptions{Logger: discardLogger()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := NewHandler(l, HandlerOptions{Logger: discardLogger(), AnswerCacheBytes: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := decode(t, post(t, h, `{ report(id: "`+c.id+`") { rows { cells { display } } } }`, nil)); len(a.Errors) > 0 {
+			t.Fatalf("%s: %+v", c.id, a.Errors)
+		}
+		seen := map[string]bool{}
+		for key := range rec.reads {
+			k, _ := lake.ParseKey(key)
+			seen[k.Dataset+"/"+strconv.Itoa(k.Year)] = true
+		}
+		if got := slices.Sorted(maps.Keys(seen)); !slices.Equal(got, c.want) {
+			t.Errorf("table %s read %v, want %v", c.id, got, c.want)
+		}
+	}
+}
+
+// TestPeriodsFromManifest: a dataset's periods, from the manifest for a
+// yearly one (reading no file), are those its cube has rows for.
+func TestPeriodsFromManifest(t *testing.T) {
+	v := sampleHandler(t).lake.cur.Load()
+	for _, ds := range v.datasets {
+		got, err := ds.periods.get()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := v.cubes.get(ds.def.cube)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := periodsOf(c, ds.def.quarterly); len(want) == 0 || !slices.Equal(got, want) {
+			t.Errorf("%s: periods %v, its cube has %v", ds.def.name, got, want)
+		}
 	}
 }

@@ -126,7 +126,7 @@ func valued(t *testing.T, v *version) Disclosure {
 // cubesOf is every cube of a version, read.
 func cubesOf(t testing.TB, v *version) cube.Source {
 	t.Helper()
-	src, err := v.cubes.source()
+	src, err := v.cubes.source(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

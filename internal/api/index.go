@@ -112,39 +112,59 @@ func (s *sums) get(period int, member []int) []float64 {
 	return s.vals[i*s.fields : (i+1)*s.fields]
 }
 
+// yearIndexes are the indexes of a cube's parts (cubeSet), by year.
+type yearIndexes map[int]*cubeIndex
+
 // accumulate sums fields over the cube's rows into every cell a row
-// belongs to, in one pass over the rows of the plan's periods. Rows are
-// added in the cube's order, as cube.Sum adds them, so a cell's sum is the
-// very float a report's figure of the same cell gets.
+// belongs to, in one pass over the rows of the plan's periods (each in
+// the index of its year). Rows are added in the cube's order, as cube.Sum
+// adds them, so a cell's sum is the very float a report's figure of the
+// same cell gets.
 //
 // Where every field is exact (cubeIndex.exact), the order does not
 // matter: a row is added to its own cell only, and the totals are summed
 // from the cells below them (addTotals), which is several times faster
 // than adding each row to every total it belongs to.
-func (p *plan) accumulate(x *cubeIndex, fields []string) (*sums, error) {
-	return p.accumulateRows(x, fields, true)
+func (p *plan) accumulate(xs yearIndexes, fields []string) (*sums, error) {
+	return p.accumulateRows(xs, fields, true)
 }
 
-// accumulateRows is accumulate; byCell false adds every row to every
-// cell it belongs to even where every field is exact (for the test that
-// both ways give the same floats).
-func (p *plan) accumulateRows(x *cubeIndex, fields []string, byCell bool) (*sums, error) {
+// rowPass is a plan bound to one index: the columns it sums, its filters
+// and its grouped dimensions as the index's code integers.
+type rowPass struct {
+	cols   [][]float64
+	conds  []rowCond
+	groups []rowGroup
+}
+
+// rowCond is a filter on one dimension: which code integers pass.
+type rowCond struct {
+	col  []uint16
+	pass []bool
+}
+
+// rowGroup is a grouped dimension: it maps code integers to how far into
+// the cells of a period their member's cells start, (m+1)·stride, where
+// stride is the cells of one member (-1: the code is no member).
+type rowGroup struct {
+	col    []uint16
+	offset []int
+	total  bool
+	stride int
+}
+
+// bind lays the plan out on index x; strides are the grouped dimensions'
+// strides (the same for every index).
+func (p *plan) bind(x *cubeIndex, fields []string, strides []int) (*rowPass, error) {
 	c := x.c
-	cols := make([][]float64, len(fields))
+	rp := &rowPass{cols: make([][]float64, len(fields)), groups: make([]rowGroup, len(p.grouped))}
 	for i, f := range fields {
 		m := slices.Index(c.Measures, f)
 		if m < 0 {
 			return nil, fmt.Errorf("cube %s has no measure %s", c.Name, f)
 		}
-		cols[i] = x.val[m]
-		byCell = byCell && x.exact[m]
+		rp.cols[i] = x.val[m]
 	}
-	// A filter is, per dimension, which code integers pass.
-	type cond struct {
-		col  []uint16
-		pass []bool
-	}
-	var conds []cond
 	for dim, codes := range p.filter {
 		d := slices.Index(c.Dims, dim)
 		if d < 0 {
@@ -156,26 +176,9 @@ func (p *plan) accumulateRows(x *cubeIndex, fields []string, byCell bool) (*sums
 				pass[id] = true
 			}
 		}
-		conds = append(conds, cond{x.col[d], pass})
+		rp.conds = append(rp.conds, rowCond{x.col[d], pass})
 	}
-	if len(p.grouped) > 16 {
-		return nil, fmt.Errorf("cube %s: %d grouped dimensions, more than a table can have", c.Name, len(p.grouped))
-	}
-	// A grouped dimension maps code integers to how far into the cells
-	// of a period their member's cells start: (m+1)·stride, where stride
-	// is the cells of one member (-1: the code is no member).
-	type group struct {
-		col    []uint16
-		offset []int
-		total  bool
-		stride int
-	}
-	s := &sums{fields: len(fields), radix: make([]int, len(p.grouped))}
-	groups := make([]group, len(p.grouped))
-	stride := len(fields)
-	var totals uint // the grouped dimensions with a total, as bits
-	for gi := len(p.grouped) - 1; gi >= 0; gi-- {
-		g := p.grouped[gi]
+	for gi, g := range p.grouped {
 		d := slices.Index(c.Dims, g.def.name)
 		if d < 0 {
 			return nil, fmt.Errorf("cube %s has no dimension %s", c.Name, g.def.name)
@@ -186,21 +189,62 @@ func (p *plan) accumulateRows(x *cubeIndex, fields []string, byCell bool) (*sums
 		}
 		for m, code := range g.codes {
 			if id, ok := x.ids[d][code]; ok {
-				offset[id] = (m + 1) * stride
+				offset[id] = (m + 1) * strides[gi]
 			}
 		}
-		groups[gi] = group{x.col[d], offset, g.total, stride}
+		rp.groups[gi] = rowGroup{x.col[d], offset, g.total, strides[gi]}
+	}
+	return rp, nil
+}
+
+// accumulateRows is accumulate; byCell false adds every row to every
+// cell it belongs to even where every field is exact (for the test that
+// both ways give the same floats).
+func (p *plan) accumulateRows(xs yearIndexes, fields []string, byCell bool) (*sums, error) {
+	if len(p.grouped) > 16 {
+		return nil, fmt.Errorf("%d grouped dimensions, more than a table can have", len(p.grouped))
+	}
+	s := &sums{fields: len(fields), radix: make([]int, len(p.grouped))}
+	strides := make([]int, len(p.grouped))
+	stride := len(fields)
+	var totals uint // the grouped dimensions with a total, as bits
+	for gi := len(p.grouped) - 1; gi >= 0; gi-- {
+		g := p.grouped[gi]
 		if g.total {
 			totals |= 1 << gi
 		}
+		strides[gi] = stride
 		s.radix[gi] = len(g.codes) + 1
 		stride *= s.radix[gi]
 	}
+	// Each year's index is bound once; the sums are exact when every
+	// field is in every year read (each cell sums rows of one period, so
+	// of one year).
+	passes := map[int]*rowPass{}
+	for _, pr := range p.periods {
+		x := xs[pr.year]
+		if x == nil || passes[pr.year] != nil {
+			continue
+		}
+		rp, err := p.bind(x, fields, strides)
+		if err != nil {
+			return nil, err
+		}
+		passes[pr.year] = rp
+		for _, f := range fields {
+			byCell = byCell && x.exact[slices.Index(x.c.Measures, f)]
+		}
+	}
 	s.vals = make([]float64, stride*len(p.periods))
 	// own[gi] is the offset of a row's member of grouped dimension gi.
-	own := make([]int, len(groups))
+	own := make([]int, len(p.grouped))
 	for pi, pr := range p.periods {
-		for _, rr := range x.periods[pr.code()] {
+		rp := passes[pr.year]
+		if rp == nil {
+			continue // no rows in the year
+		}
+		cols, conds, groups := rp.cols, rp.conds, rp.groups
+		for _, rr := range xs[pr.year].periods[pr.code()] {
 		rows:
 			for r := rr.lo; r < rr.hi; r++ {
 				for _, k := range conds {
@@ -253,15 +297,15 @@ func (p *plan) accumulateRows(x *cubeIndex, fields []string, byCell bool) (*sums
 		// Each total, dimension by dimension: after dimension gi, a cell
 		// at gi's total holds its members' cells (at their totals of the
 		// dimensions before), so the last holds every set of totals.
-		for gi, g := range groups {
+		for gi, g := range p.grouped {
 			if !g.total {
 				continue
 			}
-			span := g.stride * s.radix[gi]
+			span := strides[gi] * s.radix[gi]
 			for at := 0; at < len(s.vals); at += span {
 				for m := 1; m < s.radix[gi]; m++ {
-					for i := range g.stride {
-						s.vals[at+i] += s.vals[at+m*g.stride+i]
+					for i := range strides[gi] {
+						s.vals[at+i] += s.vals[at+m*strides[gi]+i]
 					}
 				}
 			}
@@ -270,8 +314,8 @@ func (p *plan) accumulateRows(x *cubeIndex, fields []string, byCell bool) (*sums
 	return s, nil
 }
 
-// indexes builds each cube's index once per version, when a table first
-// reads the cube.
+// indexes builds the index of each year of each cube once per version,
+// when a table first reads the year.
 type indexes struct {
 	mu sync.Mutex
 	by map[string]*indexSlot
@@ -283,20 +327,31 @@ type indexSlot struct {
 	err  error
 }
 
-// index returns the index of the cube a dataset reads.
-func (v *version) index(def *datasetDef) (*cubeIndex, error) {
-	c, err := v.cubes.get(def.cube)
+// index returns the indexes of the years of the cube a dataset reads.
+func (v *version) index(def *datasetDef, years []int) (yearIndexes, error) {
+	yc, err := v.cubes.cubeYears(def.cube)
 	if err != nil {
 		return nil, err
 	}
-	key := def.cube + "/" + strconv.FormatBool(def.quarterly)
-	v.indexes.mu.Lock()
-	slot := v.indexes.by[key]
-	if slot == nil {
-		slot = &indexSlot{}
-		v.indexes.by[key] = slot
+	parts, err := yc.read(years)
+	if err != nil {
+		return nil, err
 	}
-	v.indexes.mu.Unlock()
-	slot.once.Do(func() { slot.x, slot.err = newCubeIndex(c, def.quarterly) })
-	return slot.x, slot.err
+	out := yearIndexes{}
+	for year, c := range parts {
+		key := def.cube + "/" + strconv.FormatBool(def.quarterly) + "/" + strconv.Itoa(year)
+		v.indexes.mu.Lock()
+		slot := v.indexes.by[key]
+		if slot == nil {
+			slot = &indexSlot{}
+			v.indexes.by[key] = slot
+		}
+		v.indexes.mu.Unlock()
+		slot.once.Do(func() { slot.x, slot.err = newCubeIndex(c, def.quarterly) })
+		if slot.err != nil {
+			return nil, slot.err
+		}
+		out[year] = slot.x
+	}
+	return out, nil
 }

@@ -97,7 +97,7 @@ func (v *version) buildReport(id string) (*reportAnswer, error) {
 	if i < 0 || spec == nil {
 		return nil, fmt.Errorf("api: seed table %s has no printed layout or no specification", id)
 	}
-	src, err := v.cubes.source(spec.Cubes()...)
+	src, err := v.cubes.source(spec.Cubes(), spec.Years())
 	if err != nil {
 		return nil, err
 	}

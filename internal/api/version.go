@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -101,13 +102,7 @@ func assemble(snap *lake.Snapshot, cubes *cubeSet, disc Disclosure) (*version, e
 	}
 	v := &version{snap: snap, cubes: cubes, disc: disc, geo: geo, reports: map[string]*lazy[*reportAnswer]{}, indexes: &indexes{by: map[string]*indexSlot{}}}
 	for _, def := range defsByGeography[geo.Name] {
-		ds := &datasetState{def: def, periods: newLazy(func() ([]period, error) {
-			c, err := cubes.get(def.cube)
-			if err != nil {
-				return nil, err
-			}
-			return periodsOf(c, def.quarterly), nil
-		})}
+		ds := &datasetState{def: def, periods: newLazy(func() ([]period, error) { return cubes.periods(def.cube, def.quarterly) })}
 		if m := snap.Manifest.Datasets[def.cube]; m != nil {
 			ds.version, ds.source = m.Version, m.Source
 		}
@@ -131,8 +126,12 @@ func assemble(snap *lake.Snapshot, cubes *cubeSet, disc Disclosure) (*version, e
 // load reads every dataset of the version, so that a version whose files
 // are damaged is refused before it replaces the one served.
 func (v *version) load() error {
-	_, err := v.cubes.source()
-	return err
+	for _, name := range slices.Sorted(maps.Keys(v.cubes.by)) {
+		if _, err := v.cubes.by[name].read(nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // periodCodes lists the codes of the dataset's periods ("2024",
@@ -159,6 +158,30 @@ func (v *version) dataset(name string) (*datasetState, bool) {
 		}
 	}
 	return nil, false
+}
+
+// periods lists the periods the cube called name has rows for, in order:
+// a yearly cube's years are those the manifest lists rows for (reading
+// none of them), a quarterly cube's quarters are read.
+func (s *cubeSet) periods(name string, quarterly bool) ([]period, error) {
+	if quarterly {
+		c, err := s.get(name)
+		if err != nil {
+			return nil, err
+		}
+		return periodsOf(c, true), nil
+	}
+	yc, err := s.cubeYears(name)
+	if err != nil {
+		return nil, err
+	}
+	var out []period
+	for _, y := range yc.years {
+		if yc.rows[y] > 0 {
+			out = append(out, period{year: y})
+		}
+	}
+	return out, nil
 }
 
 // periodsOf lists the periods a cube has rows for, in order.

@@ -222,3 +222,35 @@ func (s Source) Get(name string) (*Cube, error) {
 	}
 	return c, nil
 }
+
+// Concat returns one cube of the rows of parts, one part after another:
+// parts of one cube split by its first dimension (a cube per year), in
+// that dimension's order, give the cube built from all their rows, so its
+// sums are the same floats. The parts share their rows with the result.
+func Concat(parts ...*Cube) (*Cube, error) {
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("cube: Concat of no cubes")
+	}
+	first := parts[0]
+	out := &Cube{Name: first.Name, Dims: first.Dims, Measures: first.Measures, sorted: true}
+	n := 0
+	for _, p := range parts {
+		if p.Name != first.Name || !slices.Equal(p.Dims, first.Dims) || !slices.Equal(p.Measures, first.Measures) {
+			return nil, fmt.Errorf("cube: Concat of %s%v%v and %s%v%v", first.Name, first.Dims, first.Measures, p.Name, p.Dims, p.Measures)
+		}
+		n += len(p.Rows)
+	}
+	out.Rows = make([]Row, 0, n)
+	for _, p := range parts {
+		if len(p.Rows) == 0 {
+			continue
+		}
+		// The result is sorted when each part is and each starts after
+		// the one before ends.
+		if !p.sorted || (len(out.Rows) > 0 && slices.Compare(out.Rows[len(out.Rows)-1].Coords, p.Rows[0].Coords) >= 0) {
+			out.sorted = false
+		}
+		out.Rows = append(out.Rows, p.Rows...)
+	}
+	return out, nil
+}

@@ -37,3 +37,51 @@ func TestSumReadsOnlyTheRowsItNeeds(t *testing.T) {
 		t.Error("a one-year filter reads every row")
 	}
 }
+
+// TestConcat: the cubes built from each year's rows, joined in year
+// order, are the cube built from all the rows, sorted, with the same sums.
+func TestConcat(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	dims, measures := []string{"ar", "namnd", "kon"}, []string{"n"}
+	all := NewBuilder("c", dims, measures)
+	byYear := map[string]*Builder{}
+	years := []string{"2022", "2023", "2024"}
+	for _, y := range years {
+		byYear[y] = NewBuilder("c", dims, measures)
+	}
+	for range 500 {
+		coords := []string{years[rng.IntN(3)], []string{"a", "b", "c"}[rng.IntN(3)], []string{"K", "M"}[rng.IntN(2)]}
+		v := rng.Float64() * 10
+		all.Add(coords, v)
+		byYear[coords[0]].Add(coords, v)
+	}
+	want := all.Cube()
+	got, err := Concat(byYear["2022"].Cube(), NewBuilder("c", dims, measures).Cube(), byYear["2023"].Cube(), byYear["2024"].Cube())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.sorted || len(got.Rows) != len(want.Rows) {
+		t.Fatalf("sorted %v, %d rows; want sorted, %d rows", got.sorted, len(got.Rows), len(want.Rows))
+	}
+	for i := range want.Rows {
+		if !slices.Equal(got.Rows[i].Coords, want.Rows[i].Coords) || !slices.Equal(got.Rows[i].Values, want.Rows[i].Values) {
+			t.Fatalf("row %d is %v, want %v", i, got.Rows[i], want.Rows[i])
+		}
+	}
+	swapped, err := Concat(byYear["2024"].Cube(), byYear["2022"].Cube())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if swapped.sorted {
+		t.Error("parts out of order make a cube said to be sorted")
+	}
+	if s1, n1, _ := swapped.Sum(Filter{"ar": {"2022"}}, "n"); true {
+		s2, n2, _ := want.Sum(Filter{"ar": {"2022"}}, "n")
+		if s1 != s2 || n1 != n2 {
+			t.Errorf("2022 of parts out of order: %v over %d rows, want %v over %d", s1, n1, s2, n2)
+		}
+	}
+	if _, err := Concat(want, NewBuilder("d", dims, measures).Cube()); err == nil {
+		t.Error("Concat joined two cubes")
+	}
+}

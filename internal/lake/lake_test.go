@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"math/rand/v2"
@@ -369,8 +370,8 @@ func TestOpenReportsDamage(t *testing.T) {
 			_, err := Open(ctx, st)
 			check("Open", err)
 			// OpenLazy refuses the same damage to the manifest; a damaged
-			// file, ReadDataset reports as Open does, and only for its
-			// dataset.
+			// file, ReadDatasetYear reports as Open does, and only for its
+			// dataset and year.
 			snap, err := OpenLazy(ctx, st)
 			if !tt.file {
 				check("OpenLazy", err)
@@ -379,10 +380,21 @@ func TestOpenReportsDamage(t *testing.T) {
 			if err != nil {
 				t.Fatalf("OpenLazy: %v", err)
 			}
-			_, err = ReadDataset(ctx, st, snap.Manifest, KBF)
-			check("ReadDataset", err)
-			if s, err := ReadDataset(ctx, st, snap.Manifest, Insatser); err != nil || len(s.Insatser) == 0 {
-				t.Errorf("ReadDataset of an undamaged dataset: %d years, %v", len(s.Insatser), err)
+			failed := 0
+			for _, f := range snap.Manifest.Datasets[KBF].Files {
+				s, err := ReadDatasetYear(ctx, st, snap.Manifest, KBF, f.Ar)
+				if err != nil {
+					failed++
+					check(fmt.Sprintf("ReadDatasetYear %d", f.Ar), err)
+				} else if len(s.KBF) != 1 || len(s.KBF[f.Ar]) == 0 {
+					t.Errorf("ReadDatasetYear %d of an undamaged year: %d years, %d cells", f.Ar, len(s.KBF), len(s.KBF[f.Ar]))
+				}
+			}
+			if failed != 1 {
+				t.Errorf("%d years of KBF failed to read, want the damaged one", failed)
+			}
+			if s, err := ReadDatasetYear(ctx, st, snap.Manifest, Insatser, 2024); err != nil || len(s.Insatser) != 1 {
+				t.Errorf("ReadDatasetYear of an undamaged dataset: %d years, %v", len(s.Insatser), err)
 			}
 		})
 	}
@@ -516,9 +528,16 @@ func TestRefresh(t *testing.T) {
 	if r3.Set != nil || r3.Manifest.Version != r2.Manifest.Version {
 		t.Errorf("a lazy refresh read the tables (%v) or not the new version (%s)", r3.Set != nil, r3.Manifest.Version)
 	}
-	kbf, err := ReadDataset(ctx, st, r3.Manifest, KBF)
-	if err != nil || !reflect.DeepEqual(kbf.KBF, s1.KBF) {
-		t.Errorf("ReadDataset after a lazy refresh: %v, equal to the new KBF tables: %v", err, reflect.DeepEqual(kbf.KBF, s1.KBF))
+	kbf := map[int][]v1.KBFCell{}
+	for _, f := range r3.Manifest.Datasets[KBF].Files {
+		s, err := ReadDatasetYear(ctx, st, r3.Manifest, KBF, f.Ar)
+		if err != nil {
+			t.Fatalf("ReadDatasetYear %d after a lazy refresh: %v", f.Ar, err)
+		}
+		kbf[f.Ar] = s.KBF[f.Ar]
+	}
+	if !reflect.DeepEqual(kbf, s1.KBF) {
+		t.Error("ReadDatasetYear after a lazy refresh: not the new KBF tables")
 	}
 }
 

@@ -27,8 +27,8 @@ type Snapshot struct {
 	// and Refresh uses it to ask whether the manifest changed.
 	ETag string
 	// Set holds every aggregate table by year. Datasets without files have
-	// empty maps. It is nil in a snapshot of OpenLazy: ReadDataset reads
-	// a dataset's tables.
+	// empty maps. It is nil in a snapshot of OpenLazy: ReadDatasetYear
+	// reads a dataset's tables of a year.
 	Set *aggregate.Set
 	// Disclosure is the stored disclosure pattern, nil if the version has
 	// none.
@@ -76,10 +76,10 @@ func Open(ctx context.Context, st store.Store) (*Snapshot, error) {
 
 // OpenLazy reads the published version's manifest and disclosure pattern,
 // checked as Open checks them, and none of its data files: the snapshot's
-// Set is nil, and ReadDataset reads a dataset's files, with Open's checks,
-// when a reader needs it. A reader that needs a few datasets at a time
-// (the API) starts faster; a damaged data file is then reported by
-// ReadDataset rather than by OpenLazy.
+// Set is nil, and ReadDatasetYear reads a dataset's files of a year, with
+// Open's checks, when a reader needs them. A reader that needs a few
+// datasets and years at a time (the API) starts faster; a damaged data
+// file is then reported by ReadDatasetYear rather than by OpenLazy.
 func OpenLazy(ctx context.Context, st store.Store) (*Snapshot, error) {
 	m, attrs, err := ReadManifest(ctx, st)
 	if err != nil {
@@ -88,17 +88,19 @@ func OpenLazy(ctx context.Context, st store.Store) (*Snapshot, error) {
 	return open(ctx, st, m, attrs.ETag, true)
 }
 
-// ReadDataset reads the aggregate files m lists for dataset name, checked
-// as Open checks them (size, SHA-256, columns, rows), into a Set that
-// holds that dataset's tables only.
-func ReadDataset(ctx context.Context, st store.Store, m *Manifest, name string) (*aggregate.Set, error) {
+// ReadDatasetYear reads the aggregate files m lists for dataset name and
+// year (the year partition, File.Ar), checked as Open checks them (size,
+// SHA-256, columns, rows), into a Set that holds that dataset's tables of
+// that year only: a reader that needs a year reads its files only.
+func ReadDatasetYear(ctx context.Context, st store.Store, m *Manifest, name string, year int) (*aggregate.Set, error) {
+	keep := func(f File) bool { return f.Ar == year }
 	s := emptySet()
 	tables := aggregateTables(s)
 	i := slices.IndexFunc(tables, func(t table) bool { return t.dataset == name })
 	if i < 0 {
 		return nil, fmt.Errorf("lake: no aggregate dataset %q", name)
 	}
-	if err := readTables(ctx, st, m, tables[i:i+1], false); err != nil {
+	if err := readFiles(ctx, st, m, tables[i:i+1], false, keep); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -169,6 +171,11 @@ func ReadRaw(ctx context.Context, st store.Store, m *Manifest) (*aggregate.Micro
 // readTables fetches the files of the tables' datasets in parallel, then
 // checks and decodes them in manifest order.
 func readTables(ctx context.Context, st store.Store, m *Manifest, tables []table, raw bool) error {
+	return readFiles(ctx, st, m, tables, raw, func(File) bool { return true })
+}
+
+// readFiles is readTables for the files keep keeps.
+func readFiles(ctx context.Context, st store.Store, m *Manifest, tables []table, raw bool, keep func(File) bool) error {
 	type job struct {
 		t    table
 		f    File
@@ -185,7 +192,9 @@ func readTables(ctx context.Context, st store.Store, m *Manifest, tables []table
 			files = d.Raw
 		}
 		for _, f := range files {
-			jobs = append(jobs, &job{t: t, f: f})
+			if keep(f) {
+				jobs = append(jobs, &job{t: t, f: f})
+			}
 		}
 	}
 	err := forEach(ctx, len(jobs), func(ctx context.Context, i int) error {

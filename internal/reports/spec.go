@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strconv"
 
 	"github.com/stockholm/insyn/internal/cube"
 )
@@ -219,6 +220,37 @@ func (s *Spec) Cubes() []string {
 				seen[m.Of.Cube] = true
 			case Rate:
 				seen[m.Of.Cube], seen[m.Pop.Cube] = true, true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// Years lists the years (the codes of the dimension ar) the table's cells
+// read, sorted, so that a reader can have just those at hand for Eval; nil
+// when a cell reads every year (its filter does not restrict ar, or a
+// share drops the restriction).
+func (s *Spec) Years() []int {
+	seen := map[int]bool{}
+	for r := range s.Rows {
+		for c := range s.Cols {
+			m := s.measureAt(r, c)
+			if m == nil {
+				continue
+			}
+			if sh, ok := m.(Share); ok && (slices.Contains(sh.NumWithout, "ar") || slices.Contains(sh.DenWithout, "ar")) {
+				return nil
+			}
+			codes, ok := cube.Filter{}.Merge(s.Where).Merge(s.Rows[r].Where).Merge(s.Cols[c].Where)["ar"]
+			if !ok {
+				return nil
+			}
+			for _, code := range codes {
+				y, err := strconv.Atoi(code)
+				if err != nil {
+					return nil
+				}
+				seen[y] = true
 			}
 		}
 	}

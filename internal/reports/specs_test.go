@@ -353,3 +353,35 @@ func TestSpec9_6Boendeform(t *testing.T) {
 	wantValue(t, id, "Gruppbostad", "andel_kvinnor_pct", cell(t, src, id, "Gruppbostad", "andel_kvinnor_pct"), 41, 41)
 	wantValue(t, id, "Totalt i staden", "totalt_antal", cell(t, src, id, "Totalt i staden", "totalt_antal"), 110, 110)
 }
+
+// TestSpecYears: a specification names the years its cells read, so a
+// reader can read just those; none (every year) when a cell does not
+// restrict the year or a share drops the restriction.
+func TestSpecYears(t *testing.T) {
+	specs, err := Specs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string][]int{
+		"9:3": {2022, 2023, 2024}, "9:11": {2023, 2024}, "9:13": {2024}, "9:19": {2024}, "ev:1": {2023, 2024},
+	} {
+		if got := specs[id].Years(); !slices.Equal(got, want) {
+			t.Errorf("%s reads the years %v, want %v", id, got, want)
+		}
+	}
+	count := Count{Cube: cubeInsatser, Field: "antal_beslut"}
+	year := func(y string) cube.Filter { return cube.Filter{"ar": {y}} }
+	for _, c := range []struct {
+		name string
+		spec Spec
+		want []int
+	}{
+		{"years of columns", Spec{Rows: []Line{{Measure: count}}, Cols: []Line{{Where: year("2023")}, {Where: year("2022")}}}, []int{2022, 2023}},
+		{"a column of every year", Spec{Rows: []Line{{Measure: count}}, Cols: []Line{{Where: year("2023")}, {}}}, nil},
+		{"a share of every year", Spec{Where: year("2024"), Rows: []Line{{Measure: Share{Of: count, DenWithout: []string{"ar"}}}}, Cols: []Line{{}}}, nil},
+	} {
+		if got := c.spec.Years(); !slices.Equal(got, c.want) || (got == nil) != (c.want == nil) {
+			t.Errorf("%s: years %v, want %v", c.name, got, c.want)
+		}
+	}
+}
