@@ -321,23 +321,17 @@ func (ct *certifier) extreme(cell int, atoms []int32, dir float64) (certificate,
 	if err := lp.minimise(c); err != nil {
 		return certificate{}, err
 	}
-	x := lp.solution()
-	var cert certificate
-	for k, a := range atoms {
-		if d := x[k] - x[n+k]; math.Abs(d) > 1e-9 {
-			cert.atoms = append(cert.atoms, a)
-			cert.delta = append(cert.delta, d)
-		}
-	}
+	cert := certificateFrom(atoms, lp.solution())
 	return cert, ct.check(cert)
 }
 
-// certificateFrom is the perturbation a program's answer makes: x holds the
-// new values of the neighbourhood's atoms (and then other variables).
-func (s *Structure) certificateFrom(atoms []int32, x []float64) certificate {
+// certificateFrom is the perturbation a program's answer makes: x holds
+// the rise of each of the neighbourhood's atoms, then their falls.
+func certificateFrom(atoms []int32, x []float64) certificate {
+	n := len(atoms)
 	var cert certificate
 	for k, a := range atoms {
-		if d := x[k] - s.Atoms[a].Value; math.Abs(d) > 1e-9 {
+		if d := x[k] - x[n+k]; math.Abs(d) > 1e-9 {
 			cert.atoms = append(cert.atoms, a)
 			cert.delta = append(cert.delta, d)
 		}

@@ -2,171 +2,28 @@ package protect
 
 import (
 	"errors"
-	"math"
 	"sync"
 )
 
 // The certificates' linear programs are small (a few hundred variables) and
 // dense once restricted to a neighbourhood; gonum's lp.Simplex solves a
 // dense linear system at every pivot (cubic per pivot) and gives up on the
-// degenerate bases these 0/1 tables are full of. This is the textbook
-// two-phase tableau method (quadratic per pivot) with Bland's rule against
-// cycling. It only searches: every answer is checked exactly as the
-// attacker's constraints state it (certifier.check), so a numerical slip
-// can cost a certificate, never soundness.
-//
-// The certificates' own programs (certifier.extreme) use the bounded method
-// of program instead, started from the truth: a certificate needs a few
-// dozen pivots there against some four hundred here, most of them this
-// method's first phase. The complement program stays here: written in
-// perturbations it needs more pivots (each published cell it touches has
-// a rise and a fall of its own to pivot through).
+// degenerate bases these 0/1 tables are full of. Both programs (the
+// certificate's, certifier.extreme, and the complements', complementsFor)
+// are solved by program, a bounded tableau method started from the truth
+// (bounded.go); this file holds what it shares: the pivot, the tolerances,
+// the pool of tableaux. The textbook two-phase method it replaced (about
+// 390 pivots a certificate against some 80) is kept in the tests as the
+// reference the bounded method is checked against. Every answer is checked
+// exactly as the attacker's constraints state it (certifier.check), so a
+// numerical slip can cost a certificate, never soundness.
 
 const simplexEps = 1e-9
 
 var (
-	errInfeasible = errors.New("simplex: infeasible")
-	errUnbounded  = errors.New("simplex: unbounded")
-	errPivots     = errors.New("simplex: too many pivots")
+	errUnbounded = errors.New("simplex: unbounded")
+	errPivots    = errors.New("simplex: too many pivots")
 )
-
-// simplex minimises c·x subject to A x = b, x >= 0 (A is m×n, row-major;
-// every b[i] >= 0) and returns an optimal x.
-func simplex(A [][]float64, b, c []float64) ([]float64, error) {
-	m, n := len(A), len(c)
-	w := n + m + 1 // columns: x, one artificial per row, right-hand side
-	// one slab for the tableau, reused across programs: these are many
-	// (thousands at national scale) and each tableau is megabytes
-	slab := getSlab((m + 1) * w)
-	defer slabs.Put(slab)
-	t := make([][]float64, m+1)
-	for i := range m {
-		t[i] = (*slab)[i*w : (i+1)*w : (i+1)*w]
-		copy(t[i], A[i])
-		t[i][n+i] = 1
-		t[i][w-1] = b[i]
-	}
-	basis := make([]int, m)
-	for i := range basis {
-		basis[i] = n + i
-	}
-	// phase 1: minimise the artificials; the objective row holds reduced
-	// costs, its last entry minus the objective's value
-	obj := (*slab)[m*w : (m+1)*w : (m+1)*w]
-	for i := range m {
-		for j := 0; j < n; j++ {
-			obj[j] -= t[i][j]
-		}
-		obj[w-1] -= t[i][w-1]
-	}
-	t[m] = obj
-	if err := iterate(t, basis, n+m); err != nil {
-		return nil, err
-	}
-	if -t[m][w-1] > 1e-7 {
-		return nil, errInfeasible
-	}
-	// drive the artificials out of the basis; a row with no other entry is
-	// redundant and is dropped, and so are the artificial columns, which
-	// never enter again
-	for i, v := range basis {
-		if v < n {
-			continue
-		}
-		for j := 0; j < n; j++ {
-			if math.Abs(t[i][j]) > simplexEps {
-				pivot(t, basis, i, j)
-				break
-			}
-		}
-	}
-	obj = t[m]
-	var rows [][]float64
-	var kept []int
-	for i := range m {
-		if basis[i] < n {
-			r := t[i]
-			r[n] = r[w-1]
-			rows = append(rows, r[:n+1])
-			kept = append(kept, basis[i])
-		}
-	}
-	m, w = len(rows), n+1
-	t = append(rows, obj[:w])
-	basis = kept
-	// phase 2: the true costs, reduced against the basis
-	obj = t[m]
-	clear(obj)
-	copy(obj, c)
-	for i, v := range basis {
-		if v < n && c[v] != 0 {
-			f := c[v]
-			for j := range w {
-				obj[j] -= f * t[i][j]
-			}
-		}
-	}
-	if err := iterate(t, basis, n); err != nil {
-		return nil, err
-	}
-	x := make([]float64, n)
-	for i, v := range basis {
-		if v < n {
-			x[v] = t[i][w-1]
-		}
-	}
-	return x, nil
-}
-
-// iterate pivots until no column below enter has a negative reduced cost:
-// Dantzig's rule (the most negative), and Bland's (the first) once the
-// objective has stalled, which cannot cycle.
-func iterate(t [][]float64, basis []int, enter int) error {
-	m := len(t) - 1
-	w := len(t[0])
-	stalled := 0
-	for it := 0; it < 50*(m+enter); it++ {
-		obj := t[m]
-		col := -1
-		best := -simplexEps
-		for j := 0; j < enter; j++ {
-			if obj[j] < best {
-				col, best = j, obj[j]
-				if stalled > 20 {
-					break
-				}
-			}
-		}
-		if col < 0 {
-			return nil
-		}
-		row := -1
-		var ratio float64
-		for i := range m {
-			if a := t[i][col]; a > simplexEps {
-				r := t[i][w-1] / a
-				if row < 0 || r < ratio-simplexEps || (r < ratio+simplexEps && basis[i] < basis[row]) {
-					row, ratio = i, r
-				}
-			}
-		}
-		if row < 0 {
-			return errUnbounded
-		}
-		if ratio < simplexEps {
-			stalled++
-		} else {
-			stalled = 0
-		}
-		pivot(t, basis, row, col)
-	}
-	return errPivots
-}
-
-func pivot(t [][]float64, basis []int, row, col int) {
-	eliminate(t, row, col, make([]int, 0, len(t[row])))
-	basis[row] = col
-}
 
 // eliminate divides row by its entry in col and subtracts it from every
 // other row so that col is a unit column; nz is scratch space, returned.
