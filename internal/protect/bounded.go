@@ -26,6 +26,7 @@ type program struct {
 	atUpper []bool      // per nonbasic column: at its upper bound
 	basic   []bool      // per column
 	nz      []int       // scratch for pivots
+	hits    []int       // the rows with an entry in the entering column
 }
 
 // newProgram returns a program of m rows and n columns, every coefficient
@@ -91,7 +92,18 @@ func (p *program) minimise(c []float64) error {
 		// how far the entering variable can move: to its own other bound,
 		// or until a basic variable reaches one of its bounds
 		theta, row, toUpper := p.upper[col], -1, false
-		for i := range p.m {
+		// the rows with an entry in the column, read once (the column is
+		// strided: the ratio test, the values and the pivot each need it)
+		p.hits = p.hits[:0]
+		for i := range p.m + 1 {
+			if p.t[i][col] != 0 {
+				p.hits = append(p.hits, i)
+			}
+		}
+		for _, i := range p.hits {
+			if i == p.m {
+				continue
+			}
 			a := p.t[i][col]
 			if math.Abs(a) <= simplexEps {
 				continue
@@ -120,9 +132,9 @@ func (p *program) minimise(c []float64) error {
 		} else {
 			stalled = 0
 		}
-		for i := range p.m {
-			if a := p.t[i][col]; a != 0 {
-				p.vals[i] = max(p.vals[i]-dir*a*theta, 0)
+		for _, i := range p.hits {
+			if i < p.m {
+				p.vals[i] = max(p.vals[i]-dir*p.t[i][col]*theta, 0)
 			}
 		}
 		if row < 0 { // a bound flip
@@ -170,6 +182,6 @@ func (p *program) price(bland bool) (int, float64) {
 // pivot makes col basic in row, eliminating it from every other row and
 // the reduced costs.
 func (p *program) pivot(row, col int) {
-	p.nz = eliminate(p.t, row, col, p.nz)
+	p.nz = eliminate(p.t, row, col, p.nz, p.hits)
 	p.basis[row] = col
 }

@@ -267,11 +267,11 @@ func (ct *certifier) extreme(cell int, atoms []int32, dir float64) (certificate,
 	}
 	var rows []row
 	touched, parts := s.parts(atoms)
-	for _, ci := range touched {
+	for k, ci := range touched {
 		if ci == int32(cell) {
 			continue
 		}
-		pt := parts[ci]
+		pt := &parts[k]
 		if ct.p.Marks[ci] == Published {
 			rows = append(rows, row{vars: pt.vars, pub: true})
 		} else if 1-pt.outside > 0 {
@@ -279,7 +279,7 @@ func (ct *certifier) extreme(cell int, atoms []int32, dir float64) (certificate,
 		}
 	}
 	// the target: at least 1 (it is suppressed), at most level away
-	target := parts[int32(cell)]
+	target := partOf(touched, parts, cell)
 	if target == nil {
 		return certificate{}, errNoCertificate
 	}
@@ -353,30 +353,51 @@ type part struct {
 
 // parts divides every cell that atoms (a sorted neighbourhood) touch into
 // its part inside and outside, listing the cells in the order first
-// touched. It walks the neighbourhood's atoms, not the cells' — a national
-// total has a hundred thousand atoms, of which a neighbourhood holds a few
-// hundred.
-func (s *Structure) parts(atoms []int32) (touched []int32, of map[int32]*part) {
-	of = map[int32]*part{}
+// touched, ps[k] the part of touched[k]. It walks the neighbourhood's
+// atoms, not the cells' — a national total has a hundred thousand atoms, of
+// which a neighbourhood holds a few hundred.
+func (s *Structure) parts(atoms []int32) (touched []int32, ps []part) {
+	// pos: each cell's index in touched, -1 for none (a pooled array, as
+	// large as the structure, left all -1 again)
+	pp, _ := s.positions.Get().(*[]int32)
+	if pp == nil {
+		pos := make([]int32, len(s.Cells))
+		for i := range pos {
+			pos[i] = -1
+		}
+		pp = &pos
+	}
+	pos := *pp
 	for i, a := range atoms {
 		for _, ci := range s.Atoms[a].Cells {
-			p := of[ci]
-			if p == nil {
-				p = &part{}
-				of[ci] = p
+			k := pos[ci]
+			if k < 0 {
+				k = int32(len(touched))
+				pos[ci] = k
 				touched = append(touched, ci)
+				ps = append(ps, part{})
 			}
-			p.vars = append(p.vars, int32(i))
-			p.inside += s.Atoms[a].Value
+			ps[k].vars = append(ps[k].vars, int32(i))
+			ps[k].inside += s.Atoms[a].Value
 		}
 	}
 	sums := s.atomSums()
-	for _, ci := range touched {
+	for k, ci := range touched {
 		// the atoms outside, added in the cell's order as a sum of its
 		// atoms would; for counts (whole numbers) this is exact
-		of[ci].outside = sums[ci] - of[ci].inside
+		ps[k].outside = sums[ci] - ps[k].inside
+		pos[ci] = -1
 	}
-	return touched, of
+	s.positions.Put(pp)
+	return touched, ps
+}
+
+// partOf is cell's part among parts' answer, or nil when untouched.
+func partOf(touched []int32, ps []part, cell int) *part {
+	if k := slices.Index(touched, int32(cell)); k >= 0 {
+		return &ps[k]
+	}
+	return nil
 }
 
 // errInvalidCertificate says a solver's answer does not hold up.

@@ -37,11 +37,11 @@ func complementsFor(s *Structure, p *Pattern, cell int, level float64) ([]int, c
 	}
 	var rows []row
 	touched, parts := s.parts(atoms)
-	for _, ci := range touched {
+	for k, ci := range touched {
 		if ci == int32(cell) {
 			continue
 		}
-		pt := parts[ci]
+		pt := &parts[k]
 		if p.Marks[ci] == Published {
 			rows = append(rows, row{cell: ci, vars: pt.vars, pub: true})
 		} else if 1-pt.outside > 0 {
@@ -51,7 +51,7 @@ func complementsFor(s *Structure, p *Pattern, cell int, level float64) ([]int, c
 			rows = append(rows, row{cell: ci, vars: pt.vars, val: s.Cells[ci].Value - 1})
 		}
 	}
-	target := parts[int32(cell)]
+	target := partOf(touched, parts, cell)
 	if target == nil {
 		return nil, certificate{}
 	}

@@ -26,8 +26,10 @@ var (
 )
 
 // eliminate divides row by its entry in col and subtracts it from every
-// other row so that col is a unit column; nz is scratch space, returned.
-func eliminate(t [][]float64, row, col int, nz []int) []int {
+// other row so that col is a unit column. rows lists the rows with an
+// entry in col (nil: every row may have one); nz is scratch space,
+// returned.
+func eliminate(t [][]float64, row, col int, nz, rows []int) []int {
 	pr := t[row]
 	inv := 1 / pr[col]
 	// the pivot row is mostly zeros (these are 0/1 tables): update only the
@@ -40,18 +42,25 @@ func eliminate(t [][]float64, row, col int, nz []int) []int {
 		}
 	}
 	pr[col] = 1
-	for i, r := range t {
-		if i == row {
-			continue
-		}
+	update := func(i int) {
+		r := t[i]
 		f := r[col]
-		if f == 0 {
-			continue
+		if i == row || f == 0 {
+			return
 		}
 		for _, j := range nz {
 			r[j] -= f * pr[j]
 		}
 		r[col] = 0
+	}
+	if rows == nil {
+		for i := range t {
+			update(i)
+		}
+	} else {
+		for _, i := range rows {
+			update(i)
+		}
 	}
 	return nz
 }

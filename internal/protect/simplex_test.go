@@ -145,6 +145,6 @@ func iterate(t [][]float64, basis []int, enter int) error {
 }
 
 func pivot(t [][]float64, basis []int, row, col int) {
-	eliminate(t, row, col, make([]int, 0, len(t[row])))
+	eliminate(t, row, col, make([]int, 0, len(t[row])), nil)
 	basis[row] = col
 }

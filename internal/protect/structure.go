@@ -96,8 +96,9 @@ type Structure struct {
 	Cells   []Cell
 	index   map[string]int
 
-	sumsOnce sync.Once
-	sums     []float64 // per cell, the sum of its atoms' values (atomSums)
+	sumsOnce  sync.Once
+	sums      []float64 // per cell, the sum of its atoms' values (atomSums)
+	positions sync.Pool // of *[]int32, scratch of parts
 }
 
 // atomSums is, per cell, the sum of its atoms' values: the cell's value,
