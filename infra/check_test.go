@@ -312,6 +312,7 @@ func (c *checker) checkFunction(name string, fn map[string]any, reads map[string
 		}
 		c.checkMemLimit(where, fn, num("MemorySize"))
 	case "ingest":
+		c.checkMemLimit(where, fn, num("MemorySize"))
 		if n := num("ReservedConcurrentExecutions"); n != 1 {
 			c.bad("%s: ReservedConcurrentExecutions %d, want 1 (retention races a concurrent publish)", where, n)
 		}

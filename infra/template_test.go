@@ -202,6 +202,9 @@ func TestCheckerCatchesMutations(t *testing.T) {
 		{"memory raised without its limit", func(t *testing.T, m map[string]any) {
 			props(t, m, "ApiFunction")["MemorySize"] = "2048"
 		}, []string{"GOMEMLIMIT 820MiB is 40 % of MemorySize 2048 MB"}},
+		{"ingest memory raised without its limit", func(t *testing.T, m map[string]any) {
+			props(t, m, "IngestFunction")["MemorySize"] = "10240"
+		}, []string{"GOMEMLIMIT 2400MiB is 23 % of MemorySize 10240 MB"}},
 		{"limit in another unit", func(t *testing.T, m map[string]any) {
 			asMap(asMap(m["Mappings"])["GoMemLimit"])["1024"] = map[string]any{"Limit": "820MB"}
 		}, []string{`GOMEMLIMIT "820MB": not a number of bytes`}},
