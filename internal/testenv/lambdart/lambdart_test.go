@@ -305,20 +305,28 @@ func TestEchoBootstrap(t *testing.T) {
 		if resp := invokeHTTP(t, rt, ctx, fixture(t, "apigw-v2-post-echo.json")); resp.StatusCode != 200 {
 			t.Errorf("statusCode %d after the errors", resp.StatusCode)
 		}
-		lines := logLines(t, fn.Output())
+		// The process logs a request after answering it, and its output
+		// reaches the test through a pipe: wait (a bounded time) for the
+		// lines of the requests answered so far.
 		var starts, panics int
-		requests := map[string]float64{}
-		for _, l := range lines {
-			switch l["msg"] {
-			case "serving":
-				starts++
-				if l["mode"] != "lambda" || l["runtime_api"] != rt.Addr || l["function"] != "insyn-test" {
-					t.Errorf("startup line %v", l)
+		var requests map[string]float64
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			starts, panics, requests = 0, 0, map[string]float64{}
+			for _, l := range logLines(t, fn.Output()) {
+				switch l["msg"] {
+				case "serving":
+					starts++
+					if l["mode"] != "lambda" || l["runtime_api"] != rt.Addr || l["function"] != "insyn-test" {
+						t.Errorf("startup line %v", l)
+					}
+				case "panic":
+					panics++
+				case "request":
+					requests[fmt.Sprint(l["request_id"])] = l["status"].(float64)
 				}
-			case "panic":
-				panics++
-			case "request":
-				requests[fmt.Sprint(l["request_id"])] = l["status"].(float64)
+			}
+			if (panics >= 1 && requests["Xk9QrG1ngi0EJ6Q="] == 500) || time.Now().After(deadline) {
+				break
 			}
 		}
 		if starts != 1 || panics != 1 {
