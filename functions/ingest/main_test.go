@@ -39,7 +39,7 @@ import (
 // S3 and EventBridge send (testdata/), on a lake in a real S3-protocol
 // server (versitygw). The lake is the sample lake cut down to KBF and the
 // delivered aggregates, so the real disclosure step the bootstrap runs
-// takes milliseconds rather than minutes.
+// takes milliseconds rather than seconds.
 
 var (
 	lakeDir    = filepath.Join("..", "..", "testdata", "lake")

@@ -28,10 +28,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/stockholm/insyn/internal/aggregate"
@@ -85,33 +83,10 @@ func Protect(set *aggregate.Set, geo dataset.Geography, rules protect.Rules) ([]
 // (it once was the only pattern fast enough at national scale). The
 // pattern records protect.MethodGauss.
 func ProtectGauss(set *aggregate.Set, geo dataset.Geography, rules protect.Rules) ([]byte, error) {
-	ps, err := protect.BuildAllIn(set.Source(), geo)
+	l, err := protect.ProtectLakeGauss(set.Source(), geo, rules)
 	if err != nil {
 		return nil, fmt.Errorf("ingest: disclosure pattern: %w", err)
 	}
-	l := &protect.Lake{Structures: ps, Patterns: make([]*protect.Pattern, len(ps)), Geography: geo.Name, Method: protect.MethodGauss}
-	// The structures are independent: one per core, largest first, so a
-	// year of insatser does not start last.
-	order := make([]int, len(ps))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return len(ps[b].Structure.Atoms) - len(ps[a].Structure.Atoms) })
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for i := range next {
-				p := ps[i]
-				l.Patterns[i] = protect.Protect(p.Structure, p.Hier, rules.For(p.Cube))
-			}
-		})
-	}
-	for _, i := range order {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 	b, err := l.MarshalPatterns(rules)
 	if err != nil {
 		return nil, fmt.Errorf("ingest: disclosure pattern: %w", err)

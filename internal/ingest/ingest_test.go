@@ -41,7 +41,8 @@ var (
 	uploadsDir = filepath.Join("..", "..", "testdata", "uploads")
 )
 
-// fakePattern stands in for the minutes-long protect step: a pattern that
+// fakePattern stands in for the protect step (seconds for the sample lake,
+// run once by TestRebuildSampleLake): a pattern that
 // depends on the aggregates only, like the real one.
 func fakePattern(set *aggregate.Set, _ dataset.Geography, _ protect.Rules) ([]byte, error) {
 	sum := sha256.Sum256(fmt.Appendf(nil, "%v", *set))

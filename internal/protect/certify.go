@@ -260,31 +260,13 @@ func (ct *certifier) proveWithin(cell, maxAtoms, maxCell int) ([]certificate, er
 // dropping those rows (a Gauss elimination per program) cost more.
 func (ct *certifier) extreme(cell int, atoms []int32, dir float64) (certificate, error) {
 	s := ct.s
-	type row struct {
-		vars []int32 // local atom indexes, ascending
-		val  float64 // the row's own variable at the truth
-		pub  bool
-	}
-	var rows []row
-	touched, parts := s.parts(atoms)
-	for k, ci := range touched {
-		if ci == int32(cell) {
-			continue
-		}
-		pt := &parts[k]
-		if ct.p.Marks[ci] == Published {
-			rows = append(rows, row{vars: pt.vars, pub: true})
-		} else if 1-pt.outside > 0 {
-			rows = append(rows, row{vars: pt.vars, val: s.Cells[ci].Value - 1})
-		}
-	}
-	// the target: at least 1 (it is suppressed), at most level away
-	target := partOf(touched, parts, cell)
+	rows, target := s.programRows(ct.p, atoms, cell)
 	if target == nil {
 		return certificate{}, errNoCertificate
 	}
+	// the target: at least 1 (it is suppressed), at most level away
 	if 1-target.outside > 0 {
-		rows = append(rows, row{vars: target.vars, val: s.Cells[cell].Value - 1})
+		rows = append(rows, programRow{cell: int32(cell), vars: target.vars, val: s.Cells[cell].Value - 1})
 	}
 	n := len(atoms)
 	m := len(rows) + 1
@@ -323,6 +305,40 @@ func (ct *certifier) extreme(cell int, atoms []int32, dir float64) (certificate,
 	}
 	cert := certificateFrom(atoms, lp.solution())
 	return cert, ct.check(cert)
+}
+
+// programRow is a row of a program in perturbations: a cell the
+// neighbourhood's atoms touch, their local indexes in it, and the value of
+// the row's own variable at the truth (a suppressed cell's surplus: its
+// value - 1, how far it may fall and stay at least 1).
+type programRow struct {
+	cell int32
+	vars []int32 // local atom indexes, ascending
+	val  float64
+	pub  bool
+}
+
+// programRows divides the cells atoms (a sorted neighbourhood) touch into
+// the rows of a program in perturbations for cell, which is left out and
+// returned as its part (nil when the atoms miss it): a published cell
+// keeps its value; a suppressed one stays at least 1, a row only where the
+// atoms could take it below (the atoms outside hold less than 1).
+func (s *Structure) programRows(p *Pattern, atoms []int32, cell int) ([]programRow, *part) {
+	var rows []programRow
+	touched, parts := s.parts(atoms)
+	var target *part
+	for k, ci := range touched {
+		pt := &parts[k]
+		switch {
+		case ci == int32(cell):
+			target = pt
+		case p.Marks[ci] == Published:
+			rows = append(rows, programRow{cell: ci, vars: pt.vars, pub: true})
+		case 1-pt.outside > 0:
+			rows = append(rows, programRow{cell: ci, vars: pt.vars, val: s.Cells[ci].Value - 1})
+		}
+	}
+	return rows, target
 }
 
 // certificateFrom is the perturbation a program's answer makes: x holds
@@ -390,14 +406,6 @@ func (s *Structure) parts(atoms []int32) (touched []int32, ps []part) {
 	}
 	s.positions.Put(pp)
 	return touched, ps
-}
-
-// partOf is cell's part among parts' answer, or nil when untouched.
-func partOf(touched []int32, ps []part, cell int) *part {
-	if k := slices.Index(touched, int32(cell)); k >= 0 {
-		return &ps[k]
-	}
-	return nil
 }
 
 // errInvalidCertificate says a solver's answer does not hold up.

@@ -30,22 +30,38 @@ type Lake struct {
 // protects it with ProtectCertified under its cube's rules (Rules.For), the
 // structures on every core.
 func ProtectLake(src cube.Source, geo dataset.Geography, r Rules) (*Lake, error) {
+	return protectLake(src, geo, MethodCertified, func(p *Protected) (*Pattern, error) {
+		return ProtectCertified(p.Structure, p.Hier, r.For(p.Cube), certifiedRounds)
+	})
+}
+
+// ProtectLakeGauss is ProtectLake with Protect (the Gauss pass and relation
+// widening) instead of the certified loop: not proven safe, a baseline for
+// benchmarks. Its Method is MethodGauss.
+func ProtectLakeGauss(src cube.Source, geo dataset.Geography, r Rules) (*Lake, error) {
+	return protectLake(src, geo, MethodGauss, func(p *Protected) (*Pattern, error) {
+		return Protect(p.Structure, p.Hier, r.For(p.Cube)), nil
+	})
+}
+
+// protectLake builds every structure and protects it with protect, the
+// structures on every core, largest first so that a year of insatser does
+// not start last.
+func protectLake(src cube.Source, geo dataset.Geography, method string, protect func(*Protected) (*Pattern, error)) (*Lake, error) {
 	ps, err := BuildAllIn(src, geo)
 	if err != nil {
 		return nil, err
 	}
-	l := &Lake{Structures: ps, Patterns: make([]*Pattern, len(ps)), Geography: geo.Name, Method: MethodCertified}
-	// largest first, so that a year of insatser does not start last
+	l := &Lake{Structures: ps, Patterns: make([]*Pattern, len(ps)), Geography: geo.Name, Method: method}
 	order := make([]int, len(ps))
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return len(ps[b].Structure.Atoms) - len(ps[a].Structure.Atoms) })
 	err = onEveryCore(len(ps), func(k int) error {
-		i := order[k]
-		p := ps[i]
+		p := ps[order[k]]
 		var err error
-		if l.Patterns[i], err = ProtectCertified(p.Structure, p.Hier, r.For(p.Cube), certifiedRounds); err != nil {
+		if l.Patterns[order[k]], err = protect(p); err != nil {
 			return fmt.Errorf("%s %s: %w", p.Name, p.Period, err)
 		}
 		return nil

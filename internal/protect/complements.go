@@ -29,31 +29,14 @@ import (
 func complementsFor(s *Structure, p *Pattern, cell int, level float64) ([]int, certificate) {
 	zero := zeroPinned(s, p)
 	atoms := relaxedNeighbourhood(s, p, cell, zero)
-	type row struct {
-		cell int32
-		vars []int32
-		val  float64
-		pub  bool
-	}
-	var rows []row
-	touched, parts := s.parts(atoms)
-	for k, ci := range touched {
-		if ci == int32(cell) {
-			continue
-		}
-		pt := &parts[k]
-		if p.Marks[ci] == Published {
-			rows = append(rows, row{cell: ci, vars: pt.vars, pub: true})
-		} else if 1-pt.outside > 0 {
-			if s.Cells[ci].Value < 1 {
-				return nil, certificate{}
-			}
-			rows = append(rows, row{cell: ci, vars: pt.vars, val: s.Cells[ci].Value - 1})
-		}
-	}
-	target := partOf(touched, parts, cell)
+	rows, target := s.programRows(p, atoms, cell)
 	if target == nil {
 		return nil, certificate{}
+	}
+	for _, r := range rows {
+		if r.val < 0 {
+			return nil, certificate{} // the truth breaks it: no suppressed cell is 0
+		}
 	}
 	n := len(atoms)
 	// columns: each atom's rise and fall; per published row a rise and a
