@@ -215,3 +215,111 @@ func TestBoundedSimplexBoundFlip(t *testing.T) {
 		t.Fatalf("the slack left the basis (%v): the flip pivoted", lp.basis)
 	}
 }
+
+// TestDualSimplexAgreesWithTwoPhase: on 2 000 random complement programs
+// (relaxedProgram, solved by the dual method from the truth), the answer
+// is feasible, moves the target by the level, reports exactly the
+// published rows it changes, and costs what the two-phase method's optimum
+// costs.
+func TestDualSimplexAgreesWithTwoPhase(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	changing := 0
+	for i := range 2000 {
+		pr := randomCertificateProgram(rng)
+		n := len(pr.values)
+		var rows []programRow
+		var weights []float64
+		for _, s := range pr.pub {
+			rows = append(rows, programRow{vars: int32s(s), pub: true})
+			weights = append(weights, 1+pr.sum(s))
+		}
+		for _, s := range pr.supp {
+			rows = append(rows, programRow{vars: int32s(s), val: pr.sum(s) - 1})
+			weights = append(weights, 0)
+		}
+		delta, changed, err := relaxedProgram(pr.values, rows, weights, int32s(pr.target), pr.level)
+		if err != nil {
+			t.Fatalf("program %d: dual: %v (%+v)", i, err, pr)
+		}
+		change := func(s []int) float64 {
+			var d float64
+			for _, k := range s {
+				d += delta[k]
+			}
+			return d
+		}
+		for k, d := range delta {
+			if pr.values[k]+d < -1e-9 {
+				t.Fatalf("program %d: atom %d falls to %v (%+v)", i, k, pr.values[k]+d, pr)
+			}
+		}
+		if d := change(pr.target); math.Abs(d-pr.level) > 1e-9 {
+			t.Fatalf("program %d: the target moves %v, not %v (%+v)", i, d, pr.level, pr)
+		}
+		var cost float64
+		for j, s := range pr.pub {
+			d := change(s)
+			if changed[j] != (math.Abs(d) > 1e-9) {
+				t.Fatalf("program %d: published row %d changes by %v, reported %v (%+v)", i, j, d, changed[j], pr)
+			}
+			cost += weights[j] * math.Abs(d)
+			if changed[j] {
+				changing++
+			}
+		}
+		for _, s := range pr.supp {
+			if pr.sum(s)+change(s) < 1-1e-9 {
+				t.Fatalf("program %d: a suppressed row falls to %v (%+v)", i, pr.sum(s)+change(s), pr)
+			}
+		}
+		// the reference: new values y >= 0, per published row a rise and a
+		// fall, per suppressed row a surplus
+		p, q := len(pr.pub), len(pr.supp)
+		cols := n + 2*p + q
+		var A [][]float64
+		var b []float64
+		row := func(s []int) []float64 {
+			r := make([]float64, cols)
+			for _, k := range s {
+				r[k] = 1
+			}
+			return r
+		}
+		c := make([]float64, cols)
+		for j, s := range pr.pub {
+			r := row(s)
+			r[n+2*j], r[n+2*j+1] = -1, 1
+			c[n+2*j], c[n+2*j+1] = weights[j], weights[j]
+			A, b = append(A, r), append(b, pr.sum(s))
+		}
+		for j, s := range pr.supp {
+			r := row(s)
+			r[n+2*p+j] = -1
+			A, b = append(A, r), append(b, 1)
+		}
+		A, b = append(A, row(pr.target)), append(b, pr.sum(pr.target)+pr.level)
+		x, err := simplex(A, b, c)
+		if err != nil {
+			t.Fatalf("program %d: two-phase: %v (%+v)", i, err, pr)
+		}
+		var want float64
+		for j, v := range x {
+			want += c[j] * v
+		}
+		if math.Abs(cost-want) > 1e-7 {
+			t.Fatalf("program %d: the dual answer costs %v, the two-phase optimum %v (%+v)", i, cost, want, pr)
+		}
+	}
+	// the programs are not all trivial: many change published rows
+	if changing < 500 {
+		t.Fatalf("only %d published rows change in 2000 programs", changing)
+	}
+}
+
+func int32s(s []int) []int32 {
+	out := make([]int32, len(s))
+	for i, v := range s {
+		out[i] = int32(v)
+	}
+	return out
+}

@@ -21,8 +21,9 @@ import (
 const simplexEps = 1e-9
 
 var (
-	errUnbounded = errors.New("simplex: unbounded")
-	errPivots    = errors.New("simplex: too many pivots")
+	errUnbounded  = errors.New("simplex: unbounded")
+	errPivots     = errors.New("simplex: too many pivots")
+	errInfeasible = errors.New("simplex: infeasible")
 )
 
 // eliminate divides row by its entry in col and subtracts it from every

@@ -1,11 +1,6 @@
 package protect
 
-import (
-	"errors"
-	"math"
-)
-
-var errInfeasible = errors.New("simplex: infeasible")
+import "math"
 
 // The two-phase tableau method (Bland's rule against cycling) that solved
 // the certificate programs before the bounded method of program: the
