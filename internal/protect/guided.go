@@ -1,6 +1,7 @@
 package protect
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -165,20 +166,43 @@ func prune(s *Structure, p *Pattern, r Rules, rels []relation, certs map[int][]c
 	// the certifier of q, updated as cells are published (building it
 	// afresh for every trial took a third of a national pattern's time)
 	base := newCertifier(s, q, r.protectionLevel())
+	relsOf := map[int][]relation{}
+	for _, rel := range rels {
+		relsOf[rel.parent] = append(relsOf[rel.parent], rel)
+		for _, c := range rel.children {
+			relsOf[c] = append(relsOf[c], rel)
+		}
+	}
 	for _, i := range order {
+		// the primary cells whose certificates move i, those that lean on
+		// it most first: a trial that fails mostly fails there, and the
+		// rest are then skipped
 		var moving []int
+		lean := map[int]float64{}
 		for c, cs := range certs {
 			for _, cert := range cs {
-				if math.Abs(cert.sumOn(s.Cells[i])) > tolerance {
-					moving = append(moving, c)
-					break
-				}
+				lean[c] = max(lean[c], math.Abs(cert.sumOn(s.Cells[i])))
+			}
+			if lean[c] > tolerance {
+				moving = append(moving, c)
 			}
 		}
+		slices.SortFunc(moving, func(a, b int) int {
+			if lean[a] != lean[b] {
+				return cmp.Compare(lean[b], lean[a])
+			}
+			return cmp.Compare(a, b)
+		})
 		q.Marks[i] = Published
 		if len(moving) == 0 { // every certificate stays valid
 			base.publish(i)
 			freed++
+			continue
+		}
+		if alone(q, relsOf[i]) {
+			// a primary cell left the only suppressed one of a sum: it is
+			// disclosed, no certificate can move it
+			q.Marks[i] = Secondary
 			continue
 		}
 		ct := base.clone()
@@ -224,6 +248,23 @@ func prune(s *Structure, p *Pattern, r Rules, rels []relation, certs map[int][]c
 	q = gauss(s, r, forced)
 	widenIntervals(s, q, rels, r.protectionLevel())
 	return q
+}
+
+// alone tells whether one of the relations leaves a primary cell the only
+// suppressed cell of its sum (the parent and its children).
+func alone(q *Pattern, rels []relation) bool {
+	for _, rel := range rels {
+		n, last := 0, -1
+		for _, c := range append([]int{rel.parent}, rel.children...) {
+			if q.Marks[c] != Published {
+				n, last = n+1, c
+			}
+		}
+		if n == 1 && q.Marks[last] == Primary {
+			return true
+		}
+	}
+	return false
 }
 
 // certify finds certificates for every primary cell of p, keeping those of
