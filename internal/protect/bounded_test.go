@@ -109,20 +109,20 @@ func (pr certificateProgram) viaTwoPhase() (float64, error) {
 func (pr certificateProgram) viaBounded() (float64, error) {
 	n := len(pr.values)
 	m := len(pr.pub) + len(pr.supp) + 1
-	lp := newProgram(m, 2*n+m)
+	lp := newProgram(m, n+m)
 	defer lp.release()
 	for k, v := range pr.values {
-		lp.upper[n+k] = v
+		lp.lower[k], lp.upper[k] = -v, math.Inf(1)
 	}
 	set := func(i int, s []int, sign, val float64, fixed bool) {
 		for _, k := range s {
-			lp.t[i][k], lp.t[i][n+k] = sign, -sign
+			lp.t[i][k] = sign
 		}
-		lp.t[i][2*n+i] = 1
+		lp.t[i][n+i] = 1
 		if fixed {
-			lp.upper[2*n+i] = 0
+			lp.upper[n+i] = 0
 		}
-		lp.setBasic(i, 2*n+i, val)
+		lp.setBasic(i, n+i, val)
 	}
 	for i, s := range pr.pub {
 		set(i, s, 1, 0, true)
@@ -133,7 +133,7 @@ func (pr certificateProgram) viaBounded() (float64, error) {
 	set(m-1, pr.target, pr.dir, pr.level, false)
 	c := make([]float64, lp.n)
 	for _, k := range pr.target {
-		c[k], c[n+k] = -pr.dir, pr.dir
+		c[k] = -pr.dir
 	}
 	if err := lp.minimise(c); err != nil {
 		return 0, err
@@ -141,14 +141,14 @@ func (pr certificateProgram) viaBounded() (float64, error) {
 	x := lp.solution()
 	// the answer must satisfy every row and bound
 	for j, v := range x {
-		if v < -1e-9 || v > lp.upper[j]+1e-9 {
+		if v < lp.lower[j]-1e-9 || v > lp.upper[j]+1e-9 {
 			return 0, errInvalidCertificate
 		}
 	}
 	delta := func(s []int) float64 {
 		var d float64
 		for _, k := range s {
-			d += x[k] - x[n+k]
+			d += x[k]
 		}
 		return d
 	}

@@ -251,11 +251,11 @@ func (ct *certifier) proveWithin(cell, maxAtoms, maxCell int) ([]certificate, er
 // level in the direction dir (+1 up, -1 down), and checks the answer.
 //
 // It is written in perturbations of the truth, so the truth is its starting
-// basis (see program). Variables: each atom's rise and fall (at most its
-// value); per row its own: an artificial fixed at 0 for a published cell the
-// atoms touch (the cell keeps its value), a surplus for a suppressed one
-// (its fall is at most its value - 1: it stays >= 1), the slack of the cap
-// on the target (it moves at most level). A published row that is a
+// basis (see program). Variables: each atom's change (down to minus its
+// value); per row its own: an artificial fixed at 0 for a published cell
+// the atoms touch (the cell keeps its value), a surplus for a suppressed
+// one (its fall is at most its value - 1: it stays >= 1), the slack of the
+// cap on the target (it moves at most level). A published row that is a
 // combination of others costs a degenerate pivot at most; finding and
 // dropping those rows (a Gauss elimination per program) cost more.
 func (ct *certifier) extreme(cell int, atoms []int32, dir float64) (certificate, error) {
@@ -270,10 +270,10 @@ func (ct *certifier) extreme(cell int, atoms []int32, dir float64) (certificate,
 	}
 	n := len(atoms)
 	m := len(rows) + 1
-	lp := newProgram(m, 2*n+m)
+	lp := newProgram(m, n+m)
 	defer lp.release()
 	for k, a := range atoms {
-		lp.upper[n+k] = s.Atoms[a].Value
+		lp.lower[k], lp.upper[k] = -s.Atoms[a].Value, math.Inf(1)
 	}
 	for i, r := range rows {
 		if r.val < 0 {
@@ -282,24 +282,23 @@ func (ct *certifier) extreme(cell int, atoms []int32, dir float64) (certificate,
 		sign := -1.0 // a suppressed cell: its fall is at most its value - 1
 		if r.pub {
 			sign = 1
-			lp.upper[2*n+i] = 0 // an artificial: the published cell keeps its value
+			lp.upper[n+i] = 0 // an artificial: the published cell keeps its value
 		}
 		t := lp.t[i]
 		for _, k := range r.vars {
-			t[k], t[n+int(k)] = sign, -sign
+			t[k] = sign
 		}
-		t[2*n+i] = 1
-		lp.setBasic(i, 2*n+i, r.val)
+		t[n+i] = 1
+		lp.setBasic(i, n+i, r.val)
 	}
 	// the cap: dir*(the target's change) + slack = level
 	cap := lp.t[m-1]
 	c := make([]float64, lp.n)
 	for _, k := range target.vars {
-		cap[k], cap[n+int(k)] = dir, -dir
-		c[k], c[n+int(k)] = -dir, dir
+		cap[k], c[k] = dir, -dir
 	}
-	cap[2*n+m-1] = 1
-	lp.setBasic(m-1, 2*n+m-1, ct.level)
+	cap[n+m-1] = 1
+	lp.setBasic(m-1, n+m-1, ct.level)
 	if err := lp.minimise(c); err != nil {
 		return certificate{}, err
 	}
@@ -342,12 +341,11 @@ func (s *Structure) programRows(p *Pattern, atoms []int32, cell int) ([]programR
 }
 
 // certificateFrom is the perturbation a program's answer makes: x holds
-// the rise of each of the neighbourhood's atoms, then their falls.
+// the change of each of the neighbourhood's atoms first.
 func certificateFrom(atoms []int32, x []float64) certificate {
-	n := len(atoms)
 	var cert certificate
 	for k, a := range atoms {
-		if d := x[k] - x[n+k]; math.Abs(d) > 1e-9 {
+		if d := x[k]; math.Abs(d) > 1e-9 {
 			cert.atoms = append(cert.atoms, a)
 			cert.delta = append(cert.delta, d)
 		}

@@ -76,10 +76,10 @@ func complementsFor(s *Structure, p *Pattern, cell int, level float64) ([]int, c
 // and which published rows change.
 func relaxedProgram(values []float64, rows []programRow, weights []float64, target []int32, level float64) ([]float64, []bool, error) {
 	n := len(values)
-	// columns: each atom's rise and fall; per published row the cell's
-	// rise and fall and the row's artificial, per suppressed row a
-	// surplus; the target's artificial
-	cols := 2 * n
+	// columns: each atom's change; per published row the cell's rise and
+	// fall and the row's artificial, per suppressed row a surplus; the
+	// target's artificial
+	cols := n
 	for _, r := range rows {
 		if r.pub {
 			cols += 3
@@ -91,9 +91,11 @@ func relaxedProgram(values []float64, rows []programRow, weights []float64, targ
 	m := len(rows) + 1
 	lp := newProgram(m, cols)
 	defer lp.release()
-	copy(lp.upper[n:2*n], values)
+	for k, v := range values {
+		lp.lower[k], lp.upper[k] = -v, math.Inf(1)
+	}
 	cost := make([]float64, cols)
-	next := 2 * n
+	next := n
 	for i, r := range rows {
 		t := lp.t[i]
 		sign := -1.0 // a suppressed cell: its surplus is how far it may still fall
@@ -101,7 +103,7 @@ func relaxedProgram(values []float64, rows []programRow, weights []float64, targ
 			sign = 1 // a published cell: the atoms' change is its rise - fall
 		}
 		for _, k := range r.vars {
-			t[k], t[n+int(k)] = sign, -sign
+			t[k] = sign
 		}
 		if r.pub {
 			cost[next], cost[next+1] = weights[i], weights[i]
@@ -118,7 +120,7 @@ func relaxedProgram(values []float64, rows []programRow, weights []float64, targ
 	// the target rises by the level
 	t := lp.t[m-1]
 	for _, k := range target {
-		t[k], t[n+int(k)] = 1, -1
+		t[k] = 1
 	}
 	art := cols - 1
 	t[art] = 1
@@ -128,12 +130,9 @@ func relaxedProgram(values []float64, rows []programRow, weights []float64, targ
 		return nil, nil, err
 	}
 	x := lp.solution()
-	delta := make([]float64, n)
-	for k := range delta {
-		delta[k] = x[k] - x[n+k]
-	}
+	delta := slices.Clone(x[:n])
 	changed := make([]bool, len(rows))
-	next = 2 * n
+	next = n
 	for i, r := range rows {
 		if r.pub {
 			changed[i] = x[next]+x[next+1] > tolerance
