@@ -382,15 +382,30 @@ func (s *Structure) parts(atoms []int32) (touched []int32, ps []part) {
 		pp = &pos
 	}
 	pos := *pp
-	for i, a := range atoms {
+	// first each cell's count of atoms, then their indexes in one array
+	var counts []int32
+	total := 0
+	for _, a := range atoms {
 		for _, ci := range s.Atoms[a].Cells {
 			k := pos[ci]
 			if k < 0 {
 				k = int32(len(touched))
 				pos[ci] = k
 				touched = append(touched, ci)
-				ps = append(ps, part{})
+				counts = append(counts, 0)
 			}
+			counts[k]++
+			total++
+		}
+	}
+	ps = make([]part, len(touched))
+	flat := make([]int32, total)
+	for k, c := range counts {
+		ps[k].vars, flat = flat[:0:c], flat[c:]
+	}
+	for i, a := range atoms {
+		for _, ci := range s.Atoms[a].Cells {
+			k := pos[ci]
 			ps[k].vars = append(ps[k].vars, int32(i))
 			ps[k].inside += s.Atoms[a].Value
 		}
