@@ -1,6 +1,9 @@
 package protect
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // program is a linear program in tableau form for the bounded simplex
 // methods: minimise c·x subject to A x = b and lower <= x <= upper,
@@ -29,29 +32,53 @@ type program struct {
 	lower, upper []float64   // per column; ±Inf when unbounded
 	x            []float64   // per nonbasic column: its value (a bound, or 0)
 	basic        []bool      // per column
+	cost         []float64   // per column: zero, for the caller's objective
 	nz           []int       // scratch for pivots
 	hits         []int       // the rows with an entry in the entering column
 }
 
 // newProgram returns a program of m rows and n columns, every coefficient
-// zero, every variable at least 0 and unbounded above.
+// zero, every variable at least 0 and unbounded above. Its memory comes
+// from a pool (a sample lake's pattern solves some ten thousand programs).
 func newProgram(m, n int) *program {
-	slab := getSlab((m + 1) * n)
-	p := &program{m: m, n: n, slab: slab, t: make([][]float64, m+1),
-		vals: make([]float64, m), basis: make([]int, m),
-		lower: make([]float64, n), upper: make([]float64, n), x: make([]float64, n),
-		basic: make([]bool, n), nz: make([]int, 0, n)}
-	for i := range m + 1 {
-		p.t[i] = (*slab)[i*n : (i+1)*n : (i+1)*n]
+	p, _ := programs.Get().(*program)
+	if p == nil {
+		p = &program{}
 	}
+	p.m, p.n = m, n
+	p.slab = getSlab((m + 1) * n)
+	p.t = resize(p.t, m+1)
+	for i := range m + 1 {
+		p.t[i] = (*p.slab)[i*n : (i+1)*n : (i+1)*n]
+	}
+	p.vals, p.basis = resize(p.vals, m), resize(p.basis, m)
+	p.lower, p.upper, p.x = resize(p.lower, n), resize(p.upper, n), resize(p.x, n)
+	p.basic, p.cost = resize(p.basic, n), resize(p.cost, n)
 	for j := range p.upper {
 		p.upper[j] = math.Inf(1)
 	}
 	return p
 }
 
-// release gives the tableau's memory back to the pool.
-func (p *program) release() { slabs.Put(p.slab) }
+var programs sync.Pool // of *program
+
+// resize returns s with length n, zeroed, reusing its memory when it can.
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
+}
+
+// release gives the program's memory back to the pool; the program is not
+// used again.
+func (p *program) release() {
+	slabs.Put(p.slab)
+	p.slab = nil
+	programs.Put(p)
+}
 
 // setBasic makes col row i's basic variable at val (within its bounds, or
 // for the dual method outside them): the caller has written 1 in that

@@ -293,7 +293,7 @@ func (ct *certifier) extreme(cell int, atoms []int32, dir float64) (certificate,
 	}
 	// the cap: dir*(the target's change) + slack = level
 	cap := lp.t[m-1]
-	c := make([]float64, lp.n)
+	c := lp.cost
 	for _, k := range target.vars {
 		cap[k], c[k] = dir, -dir
 	}

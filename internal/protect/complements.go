@@ -94,7 +94,7 @@ func relaxedProgram(values []float64, rows []programRow, weights []float64, targ
 	for k, v := range values {
 		lp.lower[k], lp.upper[k] = -v, math.Inf(1)
 	}
-	cost := make([]float64, cols)
+	cost := lp.cost
 	next := n
 	for i, r := range rows {
 		t := lp.t[i]

@@ -90,7 +90,7 @@ func protectCertified(s *Structure, hier []Hierarchy, r Rules, rounds int) (*Pat
 			byChild[c] = append(byChild[c], rel)
 		}
 	}
-	p := Protect(s, hier, r)
+	p := protectWith(s, rels, r)
 	var certs map[int][]certificate
 	for round := 0; ; round++ {
 		var failing []int

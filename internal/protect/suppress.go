@@ -56,11 +56,15 @@ func Suppress(s *Structure, r Rules) *Pattern {
 // until neither adds a suppression, so the pattern is both free of exact
 // disclosure and wide in every relation. Deterministic.
 func Protect(s *Structure, hier []Hierarchy, r Rules) *Pattern {
+	return protectWith(s, s.relations(hier), r)
+}
+
+// protectWith is Protect over the structure's relations.
+func protectWith(s *Structure, rels []relation, r Rules) *Pattern {
 	level := r.ProtectionLevel
 	if level == 0 {
 		level = 3
 	}
-	rels := s.relations(hier)
 	var forced []bool
 	for {
 		p := gauss(s, r, forced)
