@@ -217,7 +217,11 @@ func prune(s *Structure, p *Pattern, r Rules, rels []relation, certs map[int][]c
 			}
 			// the certifier's own neighbourhood first, the larger one
 			// when that fails
-			cs, err := ct.proveWithin(moving[k], nearAtoms, nearCell)
+			var cs []certificate
+			err := errNoCertificate
+			if within(certs[moving[k]], ct.neighbourhood(moving[k], nearAtoms, nearCell)) {
+				cs, err = ct.proveWithin(moving[k], nearAtoms, nearCell)
+			}
 			if err != nil {
 				cs, err = ct.proveWithin(moving[k], pruneAtoms, pruneCell)
 			}
@@ -300,4 +304,16 @@ func certify(s *Structure, p *Pattern, level float64, prev map[int][]certificate
 		certs[i] = found[k]
 	}
 	return certs, failing
+}
+
+// within tells whether every certificate moves only atoms of the sorted set.
+func within(cs []certificate, atoms []int32) bool {
+	for _, c := range cs {
+		for _, a := range c.atoms {
+			if _, ok := slices.BinarySearch(atoms, a); !ok {
+				return false
+			}
+		}
+	}
+	return true
 }
