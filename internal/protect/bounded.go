@@ -2,7 +2,7 @@ package protect
 
 import (
 	"math"
-	"sync"
+	"runtime"
 )
 
 // program is a linear program in tableau form for the bounded simplex
@@ -25,7 +25,7 @@ import (
 // soundness.
 type program struct {
 	m, n         int
-	slab         *[]float64
+	slab         []float64
 	t            [][]float64 // m constraint rows, then the reduced costs; n columns
 	vals         []float64   // the basic variable's value, per row
 	basis        []int       // the basic column, per row
@@ -38,18 +38,27 @@ type program struct {
 }
 
 // newProgram returns a program of m rows and n columns, every coefficient
-// zero, every variable at least 0 and unbounded above. Its memory comes
-// from a pool (a sample lake's pattern solves some ten thousand programs).
+// zero, every variable at least 0 and unbounded above. Its memory is
+// reused from programs released before (a sample lake's pattern solves
+// some ten thousand programs; a sync.Pool, emptied at every collection,
+// kept few of their tableaux).
 func newProgram(m, n int) *program {
-	p, _ := programs.Get().(*program)
-	if p == nil {
+	var p *program
+	select {
+	case p = <-programs:
+	default:
 		p = &program{}
 	}
 	p.m, p.n = m, n
-	p.slab = getSlab((m + 1) * n)
+	size := (m + 1) * n
+	if cap(p.slab) < size {
+		p.slab = make([]float64, size+size/4)
+	} else {
+		clear(p.slab[:size])
+	}
 	p.t = resize(p.t, m+1)
 	for i := range m + 1 {
-		p.t[i] = (*p.slab)[i*n : (i+1)*n : (i+1)*n]
+		p.t[i] = p.slab[i*n : (i+1)*n : (i+1)*n]
 	}
 	p.vals, p.basis = resize(p.vals, m), resize(p.basis, m)
 	p.lower, p.upper, p.x = resize(p.lower, n), resize(p.upper, n), resize(p.x, n)
@@ -60,7 +69,8 @@ func newProgram(m, n int) *program {
 	return p
 }
 
-var programs sync.Pool // of *program
+// programs holds released programs for reuse, a few per core.
+var programs = make(chan *program, 4*runtime.GOMAXPROCS(0))
 
 // resize returns s with length n, zeroed, reusing its memory when it can.
 func resize[T any](s []T, n int) []T {
@@ -72,12 +82,13 @@ func resize[T any](s []T, n int) []T {
 	return s
 }
 
-// release gives the program's memory back to the pool; the program is not
+// release gives the program's memory back for reuse; the program is not
 // used again.
 func (p *program) release() {
-	slabs.Put(p.slab)
-	p.slab = nil
-	programs.Put(p)
+	select {
+	case programs <- p:
+	default:
+	}
 }
 
 // setBasic makes col row i's basic variable at val (within its bounds, or

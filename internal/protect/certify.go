@@ -323,8 +323,8 @@ type programRow struct {
 // keeps its value; a suppressed one stays at least 1, a row only where the
 // atoms could take it below (the atoms outside hold less than 1).
 func (s *Structure) programRows(p *Pattern, atoms []int32, cell int) ([]programRow, *part) {
-	var rows []programRow
 	touched, parts := s.parts(atoms)
+	rows := make([]programRow, 0, len(touched)+1)
 	var target *part
 	for k, ci := range touched {
 		pt := &parts[k]

@@ -1,9 +1,6 @@
 package protect
 
-import (
-	"errors"
-	"sync"
-)
+import "errors"
 
 // The certificates' linear programs are small (a few hundred variables) and
 // dense once restricted to a neighbourhood; gonum's lp.Simplex solves a
@@ -11,10 +8,10 @@ import (
 // degenerate bases these 0/1 tables are full of. Both programs (the
 // certificate's, certifier.extreme, and the complements', complementsFor)
 // are solved by program, a bounded tableau method started from the truth
-// (bounded.go); this file holds what it shares: the pivot, the tolerances,
-// the pool of tableaux. The textbook two-phase method it replaced (about
-// 390 pivots a certificate against some 80) is kept in the tests as the
-// reference the bounded method is checked against. Every answer is checked
+// (bounded.go); this file holds what it shares with the textbook two-phase
+// method it replaced (about 390 pivots a certificate against some 80),
+// which the tests keep as its reference: the elimination, the tolerances,
+// the errors. Every answer is checked
 // exactly as the attacker's constraints state it (certifier.check), so a
 // numerical slip can cost a certificate, never soundness.
 
@@ -64,17 +61,4 @@ func eliminate(t [][]float64, row, col int, nz, rows []int) []int {
 		}
 	}
 	return nz
-}
-
-var slabs sync.Pool // of *[]float64
-
-// getSlab returns a zeroed slab of n floats from the pool.
-func getSlab(n int) *[]float64 {
-	if p, ok := slabs.Get().(*[]float64); ok && cap(*p) >= n {
-		*p = (*p)[:n]
-		clear(*p)
-		return p
-	}
-	b := make([]float64, n)
-	return &b
 }

@@ -11,13 +11,10 @@ import "math"
 func simplex(A [][]float64, b, c []float64) ([]float64, error) {
 	m, n := len(A), len(c)
 	w := n + m + 1 // columns: x, one artificial per row, right-hand side
-	// one slab for the tableau, reused across programs: these are many
-	// (thousands at national scale) and each tableau is megabytes
-	slab := getSlab((m + 1) * w)
-	defer slabs.Put(slab)
+	slab := make([]float64, (m+1)*w)
 	t := make([][]float64, m+1)
 	for i := range m {
-		t[i] = (*slab)[i*w : (i+1)*w : (i+1)*w]
+		t[i] = slab[i*w : (i+1)*w : (i+1)*w]
 		copy(t[i], A[i])
 		t[i][n+i] = 1
 		t[i][w-1] = b[i]
@@ -28,7 +25,7 @@ func simplex(A [][]float64, b, c []float64) ([]float64, error) {
 	}
 	// phase 1: minimise the artificials; the objective row holds reduced
 	// costs, its last entry minus the objective's value
-	obj := (*slab)[m*w : (m+1)*w : (m+1)*w]
+	obj := slab[m*w : (m+1)*w : (m+1)*w]
 	for i := range m {
 		for j := 0; j < n; j++ {
 			obj[j] -= t[i][j]
