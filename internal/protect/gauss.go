@@ -1,6 +1,7 @@
 package protect
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/stockholm/insyn/internal/modp"
@@ -34,7 +35,14 @@ func (v sparse) at(col int32) uint64 {
 
 // minus returns v - f*w.
 func (v sparse) minus(f uint64, w sparse) sparse {
-	out := sparse{idx: make([]int32, 0, len(v.idx)+len(w.idx)), val: make([]uint64, 0, len(v.idx)+len(w.idx))}
+	n := len(v.idx) + len(w.idx)
+	return v.minusInto(sparse{idx: make([]int32, 0, n), val: make([]uint64, 0, n)}, f, w)
+}
+
+// minusInto writes v - f*w into out's memory (which must not be v's) and
+// returns it.
+func (v sparse) minusInto(out sparse, f uint64, w sparse) sparse {
+	out.idx, out.val = out.idx[:0], out.val[:0]
 	i, j := 0, 0
 	for i < len(v.idx) || j < len(w.idx) {
 		switch {
@@ -59,14 +67,18 @@ func (v sparse) minus(f uint64, w sparse) sparse {
 // first column), and no two share a pivot.
 type basis struct {
 	byPivot map[int32]sparse
+	scratch [2]sparse // reduce's, in turn
 }
 
 func newBasis() *basis { return &basis{byPivot: map[int32]sparse{}} }
 
 // reduce returns v minus its part in the span: zero iff v is in the span.
+// The steps write into the basis's two scratch vectors in turn; the
+// answer is a copy of its own.
 func (b *basis) reduce(v sparse) sparse {
 	// eliminate pivots left to right; subtracting a basis vector only
 	// touches columns at or after its pivot
+	turn, moved := 0, false
 	for k := 0; k < len(v.idx); {
 		col := v.idx[k]
 		w, ok := b.byPivot[col]
@@ -74,8 +86,12 @@ func (b *basis) reduce(v sparse) sparse {
 			k++
 			continue
 		}
-		v = v.minus(v.val[k], w)
+		b.scratch[turn] = v.minusInto(b.scratch[turn], v.val[k], w)
+		v, turn, moved = b.scratch[turn], 1-turn, true
 		// v.idx[k] is now past col; the prefix before k is unchanged
+	}
+	if moved {
+		v = sparse{idx: slices.Clone(v.idx), val: slices.Clone(v.val)}
 	}
 	return v
 }
