@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 )
@@ -260,7 +261,9 @@ func (ct *certifier) proveWithin(cell, maxAtoms, maxCell int) ([]certificate, er
 // dropping those rows (a Gauss elimination per program) cost more.
 func (ct *certifier) extreme(cell int, atoms []int32, dir float64) (certificate, error) {
 	s := ct.s
-	rows, target := s.programRows(ct.p, atoms, cell)
+	sc := getScratch()
+	defer sc.release()
+	rows, target := s.programRows(ct.p, atoms, cell, sc)
 	if target == nil {
 		return certificate{}, errNoCertificate
 	}
@@ -322,9 +325,10 @@ type programRow struct {
 // returned as its part (nil when the atoms miss it): a published cell
 // keeps its value; a suppressed one stays at least 1, a row only where the
 // atoms could take it below (the atoms outside hold less than 1).
-func (s *Structure) programRows(p *Pattern, atoms []int32, cell int) ([]programRow, *part) {
-	touched, parts := s.parts(atoms)
-	rows := make([]programRow, 0, len(touched)+1)
+func (s *Structure) programRows(p *Pattern, atoms []int32, cell int, sc *scratch) ([]programRow, *part) {
+	touched, parts := s.parts(atoms, sc)
+	rows := sc.rows[:0]
+	defer func() { sc.rows = rows[:0] }()
 	var target *part
 	for k, ci := range touched {
 		pt := &parts[k]
@@ -370,20 +374,15 @@ type part struct {
 // touched, ps[k] the part of touched[k]. It walks the neighbourhood's
 // atoms, not the cells' — a national total has a hundred thousand atoms, of
 // which a neighbourhood holds a few hundred.
-func (s *Structure) parts(atoms []int32) (touched []int32, ps []part) {
-	// pos: each cell's index in touched, -1 for none (a pooled array, as
-	// large as the structure, left all -1 again)
-	pp, _ := s.positions.Get().(*[]int32)
-	if pp == nil {
-		pos := make([]int32, len(s.Cells))
-		for i := range pos {
-			pos[i] = -1
-		}
-		pp = &pos
+func (s *Structure) parts(atoms []int32, sc *scratch) (touched []int32, ps []part) {
+	// pos: each cell's index in touched, -1 for none (as large as the
+	// structure, left all -1 again)
+	for len(sc.pos) < len(s.Cells) {
+		sc.pos = append(sc.pos, -1)
 	}
-	pos := *pp
+	pos := sc.pos
 	// first each cell's count of atoms, then their indexes in one array
-	var counts []int32
+	touched, counts := sc.touched[:0], sc.counts[:0]
 	total := 0
 	for _, a := range atoms {
 		for _, ci := range s.Atoms[a].Cells {
@@ -398,8 +397,9 @@ func (s *Structure) parts(atoms []int32) (touched []int32, ps []part) {
 			total++
 		}
 	}
-	ps = make([]part, len(touched))
-	flat := make([]int32, total)
+	ps = resize(sc.ps, len(touched))
+	flat := resize(sc.flat, total)
+	sc.touched, sc.counts, sc.ps, sc.flat = touched, counts, ps, flat
 	for k, c := range counts {
 		ps[k].vars, flat = flat[:0:c], flat[c:]
 	}
@@ -417,8 +417,37 @@ func (s *Structure) parts(atoms []int32) (touched []int32, ps []part) {
 		ps[k].outside = sums[ci] - ps[k].inside
 		pos[ci] = -1
 	}
-	s.positions.Put(pp)
 	return touched, ps
+}
+
+// scratch is the memory a program's rows are built in (parts,
+// programRows), reused from one program to the next: a sample lake's
+// pattern builds some ten thousand.
+type scratch struct {
+	pos             []int32 // per cell of the structure, -1 between uses
+	touched, counts []int32
+	ps              []part
+	flat            []int32
+	rows            []programRow
+}
+
+var scratches = make(chan *scratch, 4*runtime.GOMAXPROCS(0))
+
+func getScratch() *scratch {
+	select {
+	case sc := <-scratches:
+		return sc
+	default:
+		return &scratch{}
+	}
+}
+
+// release gives the scratch back; nothing built in it is used again.
+func (sc *scratch) release() {
+	select {
+	case scratches <- sc:
+	default:
+	}
 }
 
 // errInvalidCertificate says a solver's answer does not hold up.

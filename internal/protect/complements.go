@@ -32,7 +32,9 @@ import (
 func complementsFor(s *Structure, p *Pattern, cell int, level float64) ([]int, certificate) {
 	zero := zeroPinned(s, p)
 	atoms := relaxedNeighbourhood(s, p, cell, zero)
-	rows, target := s.programRows(p, atoms, cell)
+	sc := getScratch()
+	defer sc.release()
+	rows, target := s.programRows(p, atoms, cell, sc)
 	if target == nil {
 		return nil, certificate{}
 	}

@@ -96,9 +96,8 @@ type Structure struct {
 	Cells   []Cell
 	index   map[string]int
 
-	sumsOnce  sync.Once
-	sums      []float64 // per cell, the sum of its atoms' values (atomSums)
-	positions sync.Pool // of *[]int32, scratch of parts
+	sumsOnce sync.Once
+	sums     []float64 // per cell, the sum of its atoms' values (atomSums)
 }
 
 // atomSums is, per cell, the sum of its atoms' values: the cell's value,
