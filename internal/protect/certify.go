@@ -179,20 +179,22 @@ func (ct *certifier) clone() *certifier {
 // small cells first), skipping cells too large to follow.
 func (ct *certifier) neighbourhood(cell, maxAtoms, maxCell int) []int32 {
 	s := ct.s
-	in := map[int32]bool{}
+	sc := getScratch()
+	defer sc.release()
+	in, followed := sc.marks(len(s.Atoms), len(s.Cells))
 	var out []int32
 	add := func(a int32) {
-		if !ct.pinned[a] && !in[a] && len(out) < maxAtoms {
-			in[a] = true
+		if !ct.pinned[a] && len(out) < maxAtoms && !in(a) {
 			out = append(out, a)
 		}
 	}
 	for _, a := range s.Cells[cell].Atoms {
 		add(a)
 	}
-	followed := map[int32]bool{int32(cell): true}
+	followed(int32(cell))
+	cells := sc.cells[:0]
 	for head := 0; head < len(out) && len(out) < maxAtoms; head++ {
-		cells := slices.Clone(s.Atoms[out[head]].Cells)
+		cells = append(cells[:0], s.Atoms[out[head]].Cells...)
 		sort.SliceStable(cells, func(x, y int) bool {
 			sx, sy := ct.p.Marks[cells[x]] != Published, ct.p.Marks[cells[y]] != Published
 			if sx != sy {
@@ -201,15 +203,15 @@ func (ct *certifier) neighbourhood(cell, maxAtoms, maxCell int) []int32 {
 			return ct.movable[cells[x]] < ct.movable[cells[y]]
 		})
 		for _, c := range cells {
-			if followed[c] || ct.movable[c] > maxCell {
+			if ct.movable[c] > maxCell || followed(c) {
 				continue
 			}
-			followed[c] = true
 			for _, a := range s.Cells[c].Atoms {
 				add(a)
 			}
 		}
 	}
+	sc.cells = cells
 	slices.Sort(out)
 	return out
 }
@@ -429,6 +431,40 @@ type scratch struct {
 	ps              []part
 	flat            []int32
 	rows            []programRow
+	cells           []int32
+
+	// marks of the atoms and cells a neighbourhood has taken: those equal
+	// to gen, a new number for each neighbourhood
+	atomGen, cellGen []uint32
+	gen              uint32
+}
+
+// marks returns the tests a neighbourhood search takes atoms and cells
+// by: each reports whether the atom (cell) was taken already and takes it.
+func (sc *scratch) marks(atoms, cells int) (atom, cell func(int32) bool) {
+	sc.gen++
+	if sc.gen == 0 { // wrapped: the old marks could match
+		clear(sc.atomGen)
+		clear(sc.cellGen)
+		sc.gen = 1
+	}
+	for len(sc.atomGen) < atoms {
+		sc.atomGen = append(sc.atomGen, 0)
+	}
+	for len(sc.cellGen) < cells {
+		sc.cellGen = append(sc.cellGen, 0)
+	}
+	gen := sc.gen
+	take := func(marks []uint32) func(int32) bool {
+		return func(i int32) bool {
+			if marks[i] == gen {
+				return true
+			}
+			marks[i] = gen
+			return false
+		}
+	}
+	return take(sc.atomGen), take(sc.cellGen)
 }
 
 var scratches = make(chan *scratch, 4*runtime.GOMAXPROCS(0))

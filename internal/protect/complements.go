@@ -174,18 +174,19 @@ func relaxedNeighbourhood(s *Structure, p *Pattern, cell int, pinned []bool) []i
 		}
 		return n
 	}
-	in := map[int32]bool{}
+	sc := getScratch()
+	defer sc.release()
+	in, followed := sc.marks(len(s.Atoms), len(s.Cells))
 	var out []int32
 	add := func(a int32) {
-		if !pinned[a] && !in[a] && len(out) < complementAtoms {
-			in[a] = true
+		if !pinned[a] && len(out) < complementAtoms && !in(a) {
 			out = append(out, a)
 		}
 	}
 	for _, a := range s.Cells[cell].Atoms {
 		add(a)
 	}
-	followed := map[int32]bool{int32(cell): true}
+	followed(int32(cell))
 	size := map[int32]int{}
 	for head := 0; head < len(out) && len(out) < complementAtoms; head++ {
 		cells := slices.Clone(s.Atoms[out[head]].Cells)
@@ -202,10 +203,9 @@ func relaxedNeighbourhood(s *Structure, p *Pattern, cell int, pinned []bool) []i
 			return size[cells[x]] < size[cells[y]]
 		})
 		for _, c := range cells {
-			if followed[c] || size[c] > nearCell {
+			if size[c] > nearCell || followed(c) {
 				continue
 			}
-			followed[c] = true
 			for _, a := range s.Cells[c].Atoms {
 				add(a)
 			}

@@ -1,6 +1,9 @@
 package protect
 
-import "errors"
+import (
+	"errors"
+	"math"
+)
 
 // The certificates' linear programs are small (a few hundred variables) and
 // dense once restricted to a neighbourhood; gonum's lp.Simplex solves a
@@ -33,7 +36,21 @@ func eliminate(t [][]float64, row, col int, nz, rows []int) []int {
 	// the pivot row is mostly zeros (these are 0/1 tables): update only the
 	// columns where it has entries
 	nz = nz[:0]
-	for j := range pr {
+	j := 0
+	for ; j+4 <= len(pr); j += 4 {
+		// four entries at a time: most are zero (±0 once the sign bit
+		// is shifted out)
+		if (math.Float64bits(pr[j])|math.Float64bits(pr[j+1])|math.Float64bits(pr[j+2])|math.Float64bits(pr[j+3]))<<1 == 0 {
+			continue
+		}
+		for k := j; k < j+4; k++ {
+			if pr[k] != 0 {
+				pr[k] *= inv
+				nz = append(nz, k)
+			}
+		}
+	}
+	for ; j < len(pr); j++ {
 		if pr[j] != 0 {
 			pr[j] *= inv
 			nz = append(nz, j)
