@@ -32,6 +32,7 @@ type program struct {
 	lower, upper []float64   // per column; ±Inf when unbounded
 	x            []float64   // per nonbasic column: its value (a bound, or 0)
 	basic        []bool      // per column
+	dead         []bool      // per column: fixed and out of the basis, never updated again
 	cost         []float64   // per column: zero, for the caller's objective
 	nz           []int       // scratch for pivots
 	hits         []int       // the rows with an entry in the entering column
@@ -62,7 +63,7 @@ func newProgram(m, n int) *program {
 	}
 	p.vals, p.basis = resize(p.vals, m), resize(p.basis, m)
 	p.lower, p.upper, p.x = resize(p.lower, n), resize(p.upper, n), resize(p.x, n)
-	p.basic, p.cost = resize(p.basic, n), resize(p.cost, n)
+	p.basic, p.dead, p.cost = resize(p.basic, n), resize(p.dead, n), resize(p.cost, n)
 	for j := range p.upper {
 		p.upper[j] = math.Inf(1)
 	}
@@ -145,6 +146,9 @@ func (p *program) column(col int) {
 func (p *program) enter(row, col int, value, bound float64) {
 	leaving := p.basis[row]
 	p.basic[leaving], p.x[leaving] = false, bound
+	// a variable fixed at its bound (a published row's artificial) never
+	// enters again: its column need not be kept
+	p.dead[leaving] = p.lower[leaving] == p.upper[leaving]
 	p.basic[col] = true
 	p.pivot(row, col)
 	p.vals[row] = value
@@ -242,7 +246,7 @@ func (p *program) price(bland bool) (int, float64) {
 // pivot makes col basic in row, eliminating it from every other row and
 // the reduced costs.
 func (p *program) pivot(row, col int) {
-	p.nz = eliminate(p.t, row, col, p.nz, p.hits)
+	p.nz = eliminate(p.t, row, col, p.nz, p.hits, p.dead)
 	p.basis[row] = col
 }
 

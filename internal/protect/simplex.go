@@ -28,9 +28,10 @@ var (
 
 // eliminate divides row by its entry in col and subtracts it from every
 // other row so that col is a unit column. rows lists the rows with an
-// entry in col (nil: every row may have one); nz is scratch space,
-// returned.
-func eliminate(t [][]float64, row, col int, nz, rows []int) []int {
+// entry in col (nil: every row may have one); columns dead says are left
+// as they are (nil: none; a program's variables fixed at a bound and out
+// of the basis, never read again); nz is scratch space, returned.
+func eliminate(t [][]float64, row, col int, nz, rows []int, dead []bool) []int {
 	pr := t[row]
 	inv := 1 / pr[col]
 	// the pivot row is mostly zeros (these are 0/1 tables): update only the
@@ -44,14 +45,14 @@ func eliminate(t [][]float64, row, col int, nz, rows []int) []int {
 			continue
 		}
 		for k := j; k < j+4; k++ {
-			if pr[k] != 0 {
+			if pr[k] != 0 && (dead == nil || !dead[k]) {
 				pr[k] *= inv
 				nz = append(nz, k)
 			}
 		}
 	}
 	for ; j < len(pr); j++ {
-		if pr[j] != 0 {
+		if pr[j] != 0 && (dead == nil || !dead[j]) {
 			pr[j] *= inv
 			nz = append(nz, j)
 		}

@@ -137,6 +137,6 @@ func iterate(t [][]float64, basis []int, enter int) error {
 }
 
 func pivot(t [][]float64, basis []int, row, col int) {
-	eliminate(t, row, col, make([]int, 0, len(t[row])), nil)
+	eliminate(t, row, col, make([]int, 0, len(t[row])), nil, nil)
 	basis[row] = col
 }
