@@ -207,16 +207,20 @@ func prune(s *Structure, p *Pattern, r Rules, rels []relation, certs map[int][]c
 		}
 		ct := base.clone()
 		ct.publish(i)
-		// the cells on every core; after one fails the rest are skipped
-		// (the trial fails either way, so the pattern is the same)
+		// the cell leaning most first, alone (a trial that fails mostly
+		// fails there, and work done meanwhile on other cells would be
+		// lost), then the others on every core; after one fails the rest
+		// are skipped (the trial fails either way, so the pattern is the
+		// same)
 		again := make([][]certificate, len(moving))
 		var failed atomic.Bool
-		err := onEveryCore(len(moving), func(k int) error {
+		prove := func(k int) error {
 			if failed.Load() {
 				return errNoCertificate
 			}
-			// the certifier's own neighbourhood first, the larger one
-			// when that fails
+			// the certifier's own neighbourhood first when the cell's
+			// certificates lie in it, else (or when that fails) the
+			// larger one
 			var cs []certificate
 			err := errNoCertificate
 			if within(certs[moving[k]], ct.neighbourhood(moving[k], nearAtoms, nearCell)) {
@@ -231,7 +235,11 @@ func prune(s *Structure, p *Pattern, r Rules, rels []relation, certs map[int][]c
 			}
 			again[k] = cs
 			return nil
-		})
+		}
+		err := prove(0)
+		if err == nil && len(moving) > 1 {
+			err = onEveryCore(len(moving)-1, func(k int) error { return prove(k + 1) })
+		}
 		if err != nil {
 			q.Marks[i] = Secondary
 			continue
