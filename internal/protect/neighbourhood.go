@@ -1,0 +1,330 @@
+package protect
+
+import (
+	"cmp"
+	"math"
+	"slices"
+)
+
+// grower chooses the neighbourhoods of the audit's programs — the atoms
+// around a target cell over which the attacker's programs range while
+// every other atom keeps its true value — and writes those programs. It
+// is the audit's own, sharing nothing with the engine's search for
+// certificates, so that a mistake in one is not repeated in the other.
+//
+// A neighbourhood starts from the target's atoms and adds, cell by cell,
+// the atoms of the published and suppressed cells that touch it, always
+// the cell that adds the fewest atoms next (suppressed before published on
+// a tie): an attacker's change of the target must be balanced inside every
+// published cell it touches, and the small cells are where that is hard.
+// Unpublished cells say nothing and are not followed. Then it grows by the
+// programs' duals (improving): the atoms outside whose reduced cost says
+// that freeing them would move the optimum.
+type grower struct {
+	a *auditor
+	// per atom: in the neighbourhood when inN == nStamp, then its variable
+	inN    []int32
+	varOf  []int32
+	nStamp int32
+	atoms  []int32
+	// per cell: touched when cellAt == nStamp, then how many of its atoms
+	// are in (count); expanded when done == nStamp
+	cellAt  []int32
+	count   []int32
+	done    []int32
+	heap    []uint64 // (atoms a cell would add, published, cell), smallest first
+	growing bool     // grow's loop runs: added atoms push their cells
+	// the last program: per cell, its row when rowAt == stamp (-1: none),
+	// and per row, its cell
+	rowAt    []int32
+	rowOf    []int32
+	stamp    int32
+	rowCells []int32
+	// improving's scratch: per cell, its dual when dualAt == dStamp; per
+	// atom, seen when seenAt == dStamp
+	dualAt []int32
+	dual   []float64
+	seenAt []int32
+	dStamp int32
+}
+
+func newGrower(a *auditor) *grower {
+	na, nc := len(a.s.Atoms), len(a.s.Cells)
+	return &grower{a: a,
+		inN: make([]int32, na), varOf: make([]int32, na), seenAt: make([]int32, na),
+		cellAt: make([]int32, nc), count: make([]int32, nc), done: make([]int32, nc),
+		rowAt: make([]int32, nc), rowOf: make([]int32, nc), dualAt: make([]int32, nc), dual: make([]float64, nc)}
+}
+
+// grow starts a neighbourhood of at most k free atoms around cell (the
+// first k of the cell's own when it has more) and returns its atoms.
+func (g *grower) grow(cell, k int) []int32 {
+	g.nStamp++
+	g.atoms = g.atoms[:0]
+	g.heap = g.heap[:0]
+	g.growing = true
+	defer func() { g.growing = false }()
+	g.expand(cell, k)
+	for len(g.atoms) < k && len(g.heap) > 0 {
+		e := g.pop()
+		c := int(uint32(e))
+		if g.done[c] == g.nStamp || int32(e>>33) != g.left(c) {
+			continue // expanded, or a stale entry (the cell has a newer one)
+		}
+		if int(g.left(c)) > k-len(g.atoms) {
+			continue
+		}
+		g.expand(c, k)
+	}
+	return g.atoms
+}
+
+// all makes every free atom the neighbourhood and returns them.
+func (g *grower) all() []int32 {
+	g.nStamp++
+	g.atoms = g.atoms[:0]
+	for at, free := range g.a.free {
+		if free {
+			g.add(int32(at))
+		}
+	}
+	return g.atoms
+}
+
+// left is how many of cell c's free atoms are not in the neighbourhood.
+func (g *grower) left(c int) int32 {
+	if g.cellAt[c] != g.nStamp {
+		return g.a.freeIn[c]
+	}
+	return g.a.freeIn[c] - g.count[c]
+}
+
+// expand adds cell c's free atoms (at most k in all).
+func (g *grower) expand(c, k int) {
+	g.done[c] = g.nStamp
+	for _, at := range g.a.s.Cells[c].Atoms {
+		if len(g.atoms) >= k {
+			return
+		}
+		if g.a.free[at] && g.inN[at] != g.nStamp {
+			g.add(at)
+		}
+	}
+}
+
+// add puts a free atom in the neighbourhood.
+func (g *grower) add(at int32) {
+	g.inN[at] = g.nStamp
+	g.atoms = append(g.atoms, at)
+	for _, c := range g.a.s.Atoms[at].Cells {
+		m := g.a.p.Marks[c]
+		if m == Unpublished {
+			continue
+		}
+		if g.cellAt[c] != g.nStamp {
+			g.cellAt[c] = g.nStamp
+			g.count[c] = 0
+		}
+		g.count[c]++
+		if g.growing && g.done[c] != g.nStamp {
+			var published uint64
+			if m == Published {
+				published = 1
+			}
+			g.push(uint64(g.left(int(c)))<<33 | published<<32 | uint64(uint32(c)))
+		}
+	}
+}
+
+func (g *grower) push(e uint64) {
+	g.heap = append(g.heap, e)
+	i := len(g.heap) - 1
+	for i > 0 {
+		parent := (i - 1) / 2
+		if g.heap[parent] <= g.heap[i] {
+			break
+		}
+		g.heap[parent], g.heap[i] = g.heap[i], g.heap[parent]
+		i = parent
+	}
+}
+
+func (g *grower) pop() uint64 {
+	h := g.heap
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h = h[:last]
+	i := 0
+	for {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(h) && h[l] < h[m] {
+			m = l
+		}
+		if r < len(h) && h[r] < h[m] {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+	g.heap = h
+	return top
+}
+
+// program is the linear program over the atoms of the neighbourhood, every
+// other free atom held at its true value, for the given target cells: a
+// published cell touching the neighbourhood says its neighbourhood atoms
+// add up to its value less the true values of its other atoms; a
+// suppressed cell's bounds shift likewise (dropped when non-negativity
+// already implies them); a cell not touching it holds by the truth. Over
+// every free atom it is the program of the whole structure. It returns,
+// per target, the true value of its atoms outside the neighbourhood, which
+// its interval is shifted by.
+func (g *grower) program(targets []int) (*lpProblem, []float64) {
+	a := g.a
+	g.stamp++
+	pr := &lpProblem{N: len(g.atoms)}
+	var inside []float64 // per row, the true values of its atoms in the neighbourhood
+	g.rowCells = g.rowCells[:0]
+	for v, at := range g.atoms {
+		g.varOf[at] = int32(v)
+		for _, c := range a.s.Atoms[at].Cells {
+			if a.p.Marks[c] == Unpublished {
+				continue
+			}
+			if g.rowAt[c] != g.stamp {
+				g.rowAt[c] = g.stamp
+				g.rowOf[c] = int32(len(pr.Rows))
+				pr.Rows = append(pr.Rows, nil)
+				inside = append(inside, 0)
+				g.rowCells = append(g.rowCells, c)
+			}
+			r := g.rowOf[c]
+			pr.Rows[r] = append(pr.Rows[r], int32(v))
+			inside[r] += a.s.Atoms[at].Value
+		}
+	}
+	keep := 0
+	for r, c := range g.rowCells {
+		outside := a.freeTruth[c] - inside[r]
+		lo, hi, suppressed := a.bounds(int(c))
+		if !suppressed {
+			lo = a.s.Cells[c].Value - outside
+			hi = lo
+		} else {
+			lo, hi = lo-outside, hi-outside
+			if lo <= 0 && math.IsInf(hi, 1) {
+				g.rowOf[c] = -1
+				continue // non-negativity says as much
+			}
+		}
+		g.rowOf[c] = int32(keep)
+		g.rowCells[keep] = c
+		pr.Rows[keep] = pr.Rows[r]
+		pr.Lo = append(pr.Lo, lo)
+		pr.Hi = append(pr.Hi, hi)
+		keep++
+	}
+	pr.Rows = pr.Rows[:keep]
+	g.rowCells = g.rowCells[:keep]
+	shift := make([]float64, len(targets))
+	for j, t := range targets {
+		var vars []int32
+		var in float64
+		for _, at := range a.s.Cells[t].Atoms {
+			if a.free[at] && g.inN[at] == g.nStamp {
+				vars = append(vars, g.varOf[at])
+				in += a.s.Atoms[at].Value
+			}
+		}
+		pr.Targets = append(pr.Targets, vars)
+		shift[j] = a.freeTruth[t] - in
+	}
+	return pr, shift
+}
+
+// candidate is an atom outside the neighbourhood that would improve an
+// optimum: absent counts its published cells the program has no row for
+// (each would pin it to its true value until another of the cell's atoms
+// joins), gain is the size of its reduced cost.
+type candidate struct {
+	atom   int32
+	absent int
+	gain   float64
+}
+
+// improving prices the atoms outside the neighbourhood against the duals
+// of an optimum of the last program for target (sign: +1 minimising the
+// target, -1 maximising it) and appends those whose reduced cost
+// d = sign·[in target] - Σ duals of its rows says raising them (d < 0) or
+// lowering them from a positive true value (d > 0) improves the optimum.
+// None means the optimum is the whole structure's: the duals, zero on
+// every row the program lacks, show it optimal for every atom.
+func (g *grower) improving(target int, sign float64, duals [][2]float64, out []candidate) []candidate {
+	a := g.a
+	g.dStamp++
+	for _, d := range duals {
+		c := g.rowCells[int(d[0])]
+		g.dualAt[c] = g.dStamp
+		g.dual[c] = d[1]
+	}
+	price := func(at int32) {
+		if !a.free[at] || g.inN[at] == g.nStamp || g.seenAt[at] == g.dStamp {
+			return
+		}
+		g.seenAt[at] = g.dStamp
+		var d float64
+		absent := 0
+		for _, c := range a.s.Atoms[at].Cells {
+			if int(c) == target {
+				d += sign
+			}
+			if g.dualAt[c] == g.dStamp {
+				d -= g.dual[c]
+			}
+			if a.p.Marks[c] == Published && g.cellAt[c] != g.nStamp {
+				absent++
+			}
+		}
+		const tol = 1e-7
+		if d < -tol || (d > tol && a.s.Atoms[at].Value > 0) {
+			out = append(out, candidate{atom: at, absent: absent, gain: math.Abs(d)})
+		}
+	}
+	for _, d := range duals {
+		for _, at := range a.s.Cells[g.rowCells[int(d[0])]].Atoms {
+			price(at)
+		}
+	}
+	for _, at := range a.s.Cells[target].Atoms {
+		price(at)
+	}
+	return out
+}
+
+// widen adds at most n of the candidates (an atom may come twice, from
+// the minimum's and the maximum's duals): those with the fewest published
+// cells still absent first, then the largest reduced costs.
+func (g *grower) widen(cands []candidate, n int) {
+	slices.SortFunc(cands, func(x, y candidate) int {
+		if c := cmp.Compare(x.absent, y.absent); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(y.gain, x.gain); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.atom, y.atom)
+	})
+	for _, c := range cands {
+		if n == 0 {
+			return
+		}
+		if g.inN[c.atom] != g.nStamp {
+			g.add(c.atom)
+			n--
+		}
+	}
+}
