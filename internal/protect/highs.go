@@ -35,12 +35,12 @@ func Python() string {
 // rows lo <= sum of their variables <= hi (every coefficient 1), and the
 // sums whose minimum and maximum are wanted.
 type lpProblem struct {
-	N       int
-	Rows    [][]int32
-	Lo, Hi  []float64 // math.Inf(-1) / math.Inf(1): no bound
-	Targets [][]int32
-	Sense   string // "min", "max" or "both" ("" reads as it)
-	Duals   bool   // answer each optimum's row duals too
+	N         int
+	Rows      [][]int32
+	Lo, Hi    []float64 // math.Inf(-1) / math.Inf(1): no bound
+	Targets   [][]int32
+	Sense     string // "min", "max" or "both" ("" reads as it)
+	Solutions bool   // answer each optimum's solution and row duals too
 }
 
 // lpInterval is what HiGHS answers for one target: what the problem's
@@ -49,6 +49,9 @@ type lpInterval struct {
 	Lo        *float64 `json:"lo"`
 	Hi        *float64 `json:"hi"`
 	Unbounded bool     `json:"unbounded"` // no maximum
+	// solutions at the minimum and the maximum, per variable
+	LoX []float64 `json:"lo_x"`
+	HiX []float64 `json:"hi_x"`
 	// the non-zero row duals y of the minimisation of the target (LoDuals)
 	// and of its negative (HiDuals), as (row, y): a variable's reduced cost
 	// is its objective coefficient less the sum of y over its rows
@@ -254,8 +257,8 @@ func (pr *lpProblem) appendJSON(b []byte) []byte {
 	if pr.Sense != "" {
 		b = fmt.Appendf(b, `,"sense":%q`, pr.Sense)
 	}
-	if pr.Duals {
-		b = append(b, `,"duals":true`...)
+	if pr.Solutions {
+		b = append(b, `,"solutions":true`...)
 	}
 	return append(b, "}\n"...)
 }

@@ -46,6 +46,8 @@ type grower struct {
 	dual   []float64
 	seenAt []int32
 	dStamp int32
+	// witness's scratch: the cells a table changes
+	touched []int32
 }
 
 func newGrower(a *auditor) *grower {
@@ -56,11 +58,16 @@ func newGrower(a *auditor) *grower {
 		rowAt: make([]int32, nc), rowOf: make([]int32, nc), dualAt: make([]int32, nc), dual: make([]float64, nc)}
 }
 
+// reset empties the neighbourhood.
+func (g *grower) reset() {
+	g.nStamp++
+	g.atoms = g.atoms[:0]
+}
+
 // grow starts a neighbourhood of at most k free atoms around cell (the
 // first k of the cell's own when it has more) and returns its atoms.
 func (g *grower) grow(cell, k int) []int32 {
-	g.nStamp++
-	g.atoms = g.atoms[:0]
+	g.reset()
 	g.heap = g.heap[:0]
 	g.growing = true
 	defer func() { g.growing = false }()
@@ -81,8 +88,7 @@ func (g *grower) grow(cell, k int) []int32 {
 
 // all makes every free atom the neighbourhood and returns them.
 func (g *grower) all() []int32 {
-	g.nStamp++
-	g.atoms = g.atoms[:0]
+	g.reset()
 	for at, free := range g.a.free {
 		if free {
 			g.add(int32(at))
@@ -328,3 +334,63 @@ func (g *grower) widen(cands []candidate, n int) {
 		}
 	}
 }
+
+// witness checks a solution x of the last program against the whole
+// structure — the neighbourhood's atoms at x, every other atom at its true
+// value — and notes every suppressed cell's value there in the auditor's
+// seen intervals. It fails (false) unless
+// every atom is non-negative, every published cell keeps its value and
+// every suppressed cell stays within its marks' bounds; the cells that
+// touch no atom of the neighbourhood keep their true sums, which the
+// auditor checked hold. So a pass never rests on the program being written
+// right, only on this check and the truth.
+func (g *grower) witness(x []float64) bool {
+	a := g.a
+	if len(x) != len(g.atoms) {
+		return false
+	}
+	g.dStamp++
+	touched := g.touched[:0]
+	for v, at := range g.atoms {
+		if x[v] < -witnessTolerance {
+			return false
+		}
+		change := x[v] - a.s.Atoms[at].Value
+		for _, c := range a.s.Atoms[at].Cells {
+			if g.dualAt[c] != g.dStamp {
+				g.dualAt[c] = g.dStamp
+				g.dual[c] = 0
+				touched = append(touched, c)
+			}
+			g.dual[c] += change
+		}
+	}
+	for _, c := range touched {
+		sum := a.freeTruth[c] + g.dual[c]
+		lo, hi, suppressed := a.bounds(int(c))
+		switch {
+		case a.p.Marks[c] == Published && math.Abs(sum-a.s.Cells[c].Value) > witnessTolerance:
+			return false
+		case suppressed && (sum < lo-witnessTolerance || sum > hi+witnessTolerance):
+			return false
+		}
+	}
+	a.seenMu.Lock()
+	for _, c := range touched {
+		if _, _, suppressed := a.bounds(int(c)); suppressed {
+			sum := a.freeTruth[c] + g.dual[c]
+			if sum < a.seenLo[c] || sum > a.seenHi[c] {
+				a.seenLo[c], a.seenHi[c] = min(a.seenLo[c], sum), max(a.seenHi[c], sum)
+				a.seenAtoms[c] = max(a.seenAtoms[c], int32(len(g.atoms)))
+			}
+		}
+	}
+	a.seenMu.Unlock()
+	g.touched = touched
+	return true
+}
+
+// witnessTolerance is how far a witness may miss a cell's value or bound,
+// as the audit's verdicts allow 1e-6 of an interval's width: counts are
+// integers, and HiGHS's solutions here are exact to about 1e-9.
+const witnessTolerance = 1e-6

@@ -8,12 +8,13 @@ Reads linear problems from standard input, one JSON object a line:
    "lo": [...], "hi": [...]     lo[i] <= row i <= hi[i] (null: no bound)
    "targets": [[var, ...], ...]  sums to minimise and maximise
    "sense": "min", "max" or "both" (the default)
-   "duals": true to have the row duals of each optimum}
+   "solutions": true to have each optimum's solution and row duals}
 and answers each with one line, {"intervals": [{"lo": min, "hi": max,
-"unbounded": true when the max is, "lo_duals": [[row, dual], ...],
-"hi_duals": ...}, ...]} (what was asked; duals of the minimisation, the
-maximum's of minimising -target: reduced costs are c - A'y) or
-{"error": "..."}. It exits at the end of its input.
+"unbounded": true when the max is, "lo_x": [...], "lo_duals": [[row,
+dual], ...], "hi_x": ..., "hi_duals": ...}, ...]} (what was asked; the
+duals are those of minimising the target, or -target for the maximum:
+reduced costs are c - A'y) or {"error": "..."}. It exits at the end of its
+input.
 
 HiGHS is called through scipy 1.10's _highs_wrapper, the function
 linprog(method="highs") ends in, without linprog's checks and conversions
@@ -41,12 +42,18 @@ class Infeasible(Exception):
 
 def minimum(c, ptr, idx, val, lhs, rhs, n):
     """min c.x subject to lhs <= A x <= rhs, x >= 0: the value (None when
-    unbounded below) and the row duals (d = c - A'y are the reduced costs)."""
-    for presolve in (True, False):
+    unbounded below), a solution and the row duals (d = c - A'y are the
+    reduced costs)."""
+    # without presolve, and with devex pricing, a neighbourhood's program
+    # takes a third less time (0.62 against 0.90 ms, 1 209 programs of a
+    # sample year) and the whole sample year's a quarter less; presolve
+    # comes in only when HiGHS cannot tell unbounded from infeasible
+    for presolve in (False, True):
         res = _highs_wrapper(c, ptr, idx, val, lhs, rhs,
                              np.zeros(n), np.full(n, CONST_INF),
                              np.empty(0, dtype=np.uint8), {
                                  "presolve": presolve,
+                                 "simplex_dual_edge_weight_strategy": 1,
                                  "sense": HIGHS_OBJECTIVE_SENSE_MINIMIZE,
                                  "highs_debug_level": MESSAGE_LEVEL_NONE,
                                  "output_flag": False,
@@ -54,16 +61,14 @@ def minimum(c, ptr, idx, val, lhs, rhs, n):
                              })
         status = res.get("status")
         if status == MODEL_STATUS_OPTIMAL:
-            return res["fun"], res.get("lambda")
+            return res["fun"], res.get("x"), res.get("lambda")
         if status == MODEL_STATUS_UNBOUNDED:
-            return None, None
+            return None, None, None
         if status == MODEL_STATUS_INFEASIBLE:
             raise Infeasible(res.get("message", "infeasible"))
         if status != MODEL_STATUS_UNBOUNDED_OR_INFEASIBLE:
             raise RuntimeError("HiGHS status %s: %s" % (status, res.get("message")))
-        # presolve could not tell unbounded from infeasible: solve again
-        # without it, which can
-    raise RuntimeError("HiGHS: unbounded or infeasible even without presolve")
+    raise RuntimeError("HiGHS: unbounded or infeasible, with presolve or without")
 
 
 def sparse(duals):
@@ -83,25 +88,27 @@ def intervals(p):
     lhs = np.array([-CONST_INF if v is None else v for v in p["lo"]], dtype=float)
     rhs = np.array([CONST_INF if v is None else v for v in p["hi"]], dtype=float)
     sense = p.get("sense", "both")
-    duals = p.get("duals", False)
+    solutions = p.get("solutions", False)
     out = []
     for target in p["targets"]:
         c = np.zeros(n)
         c[target] = 1.0
         answer = {}
         if sense in ("min", "both"):
-            lo, y = minimum(c, ptr, idx, val, lhs, rhs, n)
+            lo, x, y = minimum(c, ptr, idx, val, lhs, rhs, n)
             answer["lo"] = lo
-            if duals:
+            if solutions:
+                answer["lo_x"] = list(x)
                 answer["lo_duals"] = sparse(y)
         if sense in ("max", "both"):
-            hi, y = minimum(-c, ptr, idx, val, lhs, rhs, n)
+            hi, x, y = minimum(-c, ptr, idx, val, lhs, rhs, n)
             if hi is None:
                 answer["unbounded"] = True
             else:
                 answer["hi"] = -hi
-            if duals:
-                answer["hi_duals"] = sparse(y)
+                if solutions:
+                    answer["hi_x"] = list(x)
+                    answer["hi_duals"] = sparse(y)
         out.append(answer)
     return out
 
