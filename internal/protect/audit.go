@@ -323,7 +323,7 @@ func (a *auditor) tryNeighbourhood(g *grower, cell int) (Interval, bool, error) 
 	var cands []candidate
 	g.grow(cell, a.growth.start)
 	for round := 0; round < a.growth.rounds && len(g.atoms) < a.nFree && len(g.atoms) <= a.growth.atoms; round++ {
-		pr, _ := g.program([]int{cell})
+		pr, shift := g.program([]int{cell})
 		pr.Solutions = true
 		cands = cands[:0]
 		if !hiDone {
@@ -333,7 +333,21 @@ func (a *auditor) tryNeighbourhood(g *grower, cell int) (Interval, bool, error) 
 				return Interval{}, false, err
 			}
 			if ans[0].Unbounded {
-				iv.Unbounded, iv.Atoms = true, len(g.atoms)
+				// no solution to check: cap the cell above what passes it
+				// and solve again, for a witness
+				capped := *pr
+				capped.Rows = append(slices.Clip(pr.Rows), pr.Targets[0])
+				capped.Lo = append(slices.Clip(pr.Lo), math.Inf(-1))
+				capped.Hi = append(slices.Clip(pr.Hi), a.s.Cells[cell].Value+need+1-shift[0])
+				if ans, err = highs.solve(&capped); err != nil {
+					return Interval{}, false, err
+				}
+				if !g.witness(ans[0].HiX) {
+					return Interval{}, false, fmt.Errorf("%s: HiGHS's capped maximum on a neighbourhood of %d atoms is no table of the whole structure", a.s.Cells[cell].Key, len(g.atoms))
+				}
+				if iv = a.seen(cell); !a.passes(cell, iv) {
+					return Interval{}, false, fmt.Errorf("%s: unbounded on a neighbourhood of %d atoms, yet capped at %v it reaches only %v", a.s.Cells[cell].Key, len(g.atoms), a.s.Cells[cell].Value+need+1, iv.Hi)
+				}
 				return iv, true, nil
 			}
 			if !g.witness(ans[0].HiX) {

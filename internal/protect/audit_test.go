@@ -267,3 +267,28 @@ func TestAuditWitness(t *testing.T) {
 		t.Errorf("x22 seen in [%v, %v], want [7, 11]", iv.Lo, iv.Hi)
 	}
 }
+
+// A cell in no published cell has no maximum; on a neighbourhood the audit
+// still passes it only with a witness, a table where it is capped above
+// what passes it.
+func TestAuditUnboundedNeedsAWitness(t *testing.T) {
+	s := handStructure([]float64{1, 5, 3}, map[string][]int32{"x": {0}, "y": {1}, "z": {2}, "yz": {1, 2}})
+	p := pattern(s, map[string]Mark{"x": Primary})
+	exact, err := AuditExact(s, p, 4, 3, OneMark)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if iv := interval(t, s, exact, "x"); !iv.Unbounded {
+		t.Errorf("AuditExact: x in %+v, want unbounded", iv)
+	}
+	r, err := newAuditor(s, p, 4, 3, OneMark, growth{start: 1, step: 1, atoms: 10, rounds: 10}).run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if iv := interval(t, s, r, "x"); iv.Exact || iv.Unbounded || !near(iv.Lo, 1) || iv.Hi < 4 {
+		t.Errorf("on a neighbourhood: x in %+v, want [1, at least 4] from a witness", iv)
+	}
+	if len(r.Failures) > 0 {
+		t.Errorf("failures %v", r.Failures)
+	}
+}
