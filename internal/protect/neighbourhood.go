@@ -40,22 +40,22 @@ type grower struct {
 	rowOf    []int32
 	stamp    int32
 	rowCells []int32
-	// improving's scratch: per cell, its dual when dualAt == dStamp; per
-	// atom, seen when seenAt == dStamp
-	dualAt []int32
-	dual   []float64
-	seenAt []int32
-	dStamp int32
-	// witness's scratch: the cells a table changes
-	touched []int32
+	// scratch of improving and witness: per cell, a number (a dual, a
+	// change of its sum) when cellMarkAt == mStamp; per atom, priced when
+	// pricedAt == mStamp; the cells a witness changes
+	cellMarkAt []int32
+	cellNum    []float64
+	pricedAt   []int32
+	mStamp     int32
+	touched    []int32
 }
 
 func newGrower(a *auditor) *grower {
 	na, nc := len(a.s.Atoms), len(a.s.Cells)
 	return &grower{a: a,
-		inN: make([]int32, na), varOf: make([]int32, na), seenAt: make([]int32, na),
+		inN: make([]int32, na), varOf: make([]int32, na), pricedAt: make([]int32, na),
 		cellAt: make([]int32, nc), count: make([]int32, nc), done: make([]int32, nc),
-		rowAt: make([]int32, nc), rowOf: make([]int32, nc), dualAt: make([]int32, nc), dual: make([]float64, nc)}
+		rowAt: make([]int32, nc), rowOf: make([]int32, nc), cellMarkAt: make([]int32, nc), cellNum: make([]float64, nc)}
 }
 
 // reset empties the neighbourhood.
@@ -271,25 +271,25 @@ type candidate struct {
 // every row the program lacks, show it optimal for every atom.
 func (g *grower) improving(target int, sign float64, duals [][2]float64, out []candidate) []candidate {
 	a := g.a
-	g.dStamp++
+	g.mStamp++
 	for _, d := range duals {
 		c := g.rowCells[int(d[0])]
-		g.dualAt[c] = g.dStamp
-		g.dual[c] = d[1]
+		g.cellMarkAt[c] = g.mStamp
+		g.cellNum[c] = d[1]
 	}
 	price := func(at int32) {
-		if !a.free[at] || g.inN[at] == g.nStamp || g.seenAt[at] == g.dStamp {
+		if !a.free[at] || g.inN[at] == g.nStamp || g.pricedAt[at] == g.mStamp {
 			return
 		}
-		g.seenAt[at] = g.dStamp
+		g.pricedAt[at] = g.mStamp
 		var d float64
 		absent := 0
 		for _, c := range a.s.Atoms[at].Cells {
 			if int(c) == target {
 				d += sign
 			}
-			if g.dualAt[c] == g.dStamp {
-				d -= g.dual[c]
+			if g.cellMarkAt[c] == g.mStamp {
+				d -= g.cellNum[c]
 			}
 			if a.p.Marks[c] == Published && g.cellAt[c] != g.nStamp {
 				absent++
@@ -349,7 +349,7 @@ func (g *grower) witness(x []float64) bool {
 	if len(x) != len(g.atoms) {
 		return false
 	}
-	g.dStamp++
+	g.mStamp++
 	touched := g.touched[:0]
 	for v, at := range g.atoms {
 		if x[v] < -witnessTolerance {
@@ -357,16 +357,16 @@ func (g *grower) witness(x []float64) bool {
 		}
 		change := x[v] - a.s.Atoms[at].Value
 		for _, c := range a.s.Atoms[at].Cells {
-			if g.dualAt[c] != g.dStamp {
-				g.dualAt[c] = g.dStamp
-				g.dual[c] = 0
+			if g.cellMarkAt[c] != g.mStamp {
+				g.cellMarkAt[c] = g.mStamp
+				g.cellNum[c] = 0
 				touched = append(touched, c)
 			}
-			g.dual[c] += change
+			g.cellNum[c] += change
 		}
 	}
 	for _, c := range touched {
-		sum := a.freeTruth[c] + g.dual[c]
+		sum := a.freeTruth[c] + g.cellNum[c]
 		lo, hi, suppressed := a.bounds(int(c))
 		switch {
 		case a.p.Marks[c] == Published && math.Abs(sum-a.s.Cells[c].Value) > witnessTolerance:
@@ -378,7 +378,7 @@ func (g *grower) witness(x []float64) bool {
 	a.seenMu.Lock()
 	for _, c := range touched {
 		if _, _, suppressed := a.bounds(int(c)); suppressed {
-			sum := a.freeTruth[c] + g.dual[c]
+			sum := a.freeTruth[c] + g.cellNum[c]
 			if sum < a.seenLo[c] || sum > a.seenHi[c] {
 				a.seenLo[c], a.seenHi[c] = min(a.seenLo[c], sum), max(a.seenHi[c], sum)
 				a.seenAtoms[c] = max(a.seenAtoms[c], int32(len(g.atoms)))
