@@ -2,6 +2,7 @@ package protect
 
 import (
 	"cmp"
+	"encoding/binary"
 	"math"
 	"slices"
 )
@@ -34,12 +35,16 @@ type grower struct {
 	done    []int32
 	heap    []uint64 // (atoms a cell would add, published, cell), smallest first
 	growing bool     // grow's loop runs: added atoms push their cells
-	// the last program: per cell, its row when rowAt == stamp (-1: none),
-	// and per row, its cell
+	// the last program: per cell, its row when rowAt == stamp (-1: none);
+	// per row, the cells whose lower and upper bounds it holds (owners);
+	// the cells touching the neighbourhood (rowCells)
 	rowAt    []int32
 	rowOf    []int32
 	stamp    int32
+	owners   [][2]int32
 	rowCells []int32
+	rowByKey map[string]int32 // program's: rows by their variables
+	key      []byte
 	// scratch of improving and witness: per cell, a number (a dual, a
 	// change of its sum) when cellMarkAt == mStamp; per atom, priced when
 	// pricedAt == mStamp; the cells a witness changes
@@ -52,7 +57,7 @@ type grower struct {
 
 func newGrower(a *auditor) *grower {
 	na, nc := len(a.s.Atoms), len(a.s.Cells)
-	return &grower{a: a,
+	return &grower{a: a, rowByKey: map[string]int32{},
 		inN: make([]int32, na), varOf: make([]int32, na), pricedAt: make([]int32, na),
 		cellAt: make([]int32, nc), count: make([]int32, nc), done: make([]int32, nc),
 		rowAt: make([]int32, nc), rowOf: make([]int32, nc), cellMarkAt: make([]int32, nc), cellNum: make([]float64, nc)}
@@ -185,7 +190,8 @@ func (g *grower) pop() uint64 {
 // published cell touching the neighbourhood says its neighbourhood atoms
 // add up to its value less the true values of its other atoms; a
 // suppressed cell's bounds shift likewise (dropped when non-negativity
-// already implies them); a cell not touching it holds by the truth. Over
+// already implies them); a cell not touching it holds by the truth; cells
+// with the same atoms in the neighbourhood share one row. Over
 // every free atom it is the program of the whole structure. It returns,
 // per target, the true value of its atoms outside the neighbourhood, which
 // its interval is shifted by.
@@ -195,6 +201,7 @@ func (g *grower) program(targets []int) (*lpProblem, []float64) {
 	pr := &lpProblem{N: len(g.atoms)}
 	var inside []float64 // per row, the true values of its atoms in the neighbourhood
 	g.rowCells = g.rowCells[:0]
+	g.owners = g.owners[:0]
 	for v, at := range g.atoms {
 		g.varOf[at] = int32(v)
 		for _, c := range a.s.Atoms[at].Cells {
@@ -227,15 +234,40 @@ func (g *grower) program(targets []int) (*lpProblem, []float64) {
 				continue // non-negativity says as much
 			}
 		}
+		// cells with the same atoms in the neighbourhood are one row, with
+		// both bounds (the truth meets both, so they intersect; an
+		// inconsistent input keeps every row, for HiGHS to say so)
+		g.key = g.key[:0]
+		for _, v := range pr.Rows[r] {
+			g.key = binary.LittleEndian.AppendUint32(g.key, uint32(v))
+		}
+		if k, ok := g.rowByKey[string(g.key)]; ok && a.truthHolds {
+			g.rowOf[c] = -1
+			switch {
+			case pr.Lo[k] == pr.Hi[k]:
+			case lo == hi:
+				pr.Lo[k], pr.Hi[k] = lo, hi
+				g.owners[k] = [2]int32{c, c}
+			default:
+				if lo > pr.Lo[k] {
+					pr.Lo[k], g.owners[k][0] = lo, c
+				}
+				if hi < pr.Hi[k] {
+					pr.Hi[k], g.owners[k][1] = hi, c
+				}
+			}
+			continue
+		}
+		g.rowByKey[string(g.key)] = int32(keep)
 		g.rowOf[c] = int32(keep)
-		g.rowCells[keep] = c
+		g.owners = append(g.owners, [2]int32{c, c})
 		pr.Rows[keep] = pr.Rows[r]
 		pr.Lo = append(pr.Lo, lo)
 		pr.Hi = append(pr.Hi, hi)
 		keep++
 	}
+	clear(g.rowByKey)
 	pr.Rows = pr.Rows[:keep]
-	g.rowCells = g.rowCells[:keep]
 	shift := make([]float64, len(targets))
 	for j, t := range targets {
 		var vars []int32
@@ -272,8 +304,17 @@ type candidate struct {
 func (g *grower) improving(target int, sign float64, duals [][2]float64, out []candidate) []candidate {
 	a := g.a
 	g.mStamp++
+	// a row's dual belongs to the cell whose bound it holds at the optimum:
+	// the lower one when positive (the reduced costs are c - A'y), so the
+	// duals are those of a program with every cell its own row
+	owner := func(d [2]float64) int32 {
+		if d[1] > 0 {
+			return g.owners[int(d[0])][0]
+		}
+		return g.owners[int(d[0])][1]
+	}
 	for _, d := range duals {
-		c := g.rowCells[int(d[0])]
+		c := owner(d)
 		g.cellMarkAt[c] = g.mStamp
 		g.cellNum[c] = d[1]
 	}
@@ -301,7 +342,7 @@ func (g *grower) improving(target int, sign float64, duals [][2]float64, out []c
 		}
 	}
 	for _, d := range duals {
-		for _, at := range a.s.Cells[g.rowCells[int(d[0])]].Atoms {
+		for _, at := range a.s.Cells[owner(d)].Atoms {
 			price(at)
 		}
 	}
