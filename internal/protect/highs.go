@@ -9,11 +9,9 @@ import (
 	"math"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -79,10 +77,21 @@ type highsWorker struct {
 	cmd    *exec.Cmd
 	in     io.WriteCloser
 	out    *bufio.Reader
-	stderr *strings.Builder
+	stderr tail
 	timer  *time.Timer
-	dir    string
 	broken bool // stopped answering: closed, not reused
+}
+
+// tail keeps the last 4 KiB written to it: a worker's error output, for
+// the message when it stops answering.
+type tail struct{ b []byte }
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.b = append(t.b, p...)
+	if n := len(t.b); n > 4096 {
+		t.b = append(t.b[:0], t.b[n-4096:]...)
+	}
+	return len(p), nil
 }
 
 // solve runs one problem on an idle worker (starting one if none is idle).
@@ -140,30 +149,22 @@ func (p *highsPool) retire(w *highsWorker) {
 	}
 }
 
+// startHighs starts a worker: python with highs/interval.py as its
+// program (-c: no file to leave behind when this process ends without
+// retiring its workers, whose input then ends and so do they).
 func startHighs() (*highsWorker, error) {
-	dir, err := os.MkdirTemp("", "insyn-audit")
-	if err != nil {
-		return nil, err
-	}
-	script := filepath.Join(dir, "interval.py")
-	if err := os.WriteFile(script, intervalScript, 0o644); err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	w := &highsWorker{cmd: exec.Command(Python(), script), stderr: &strings.Builder{}, dir: dir}
-	w.cmd.Stderr = w.stderr
+	w := &highsWorker{cmd: exec.Command(Python(), "-c", string(intervalScript))}
+	w.cmd.Stderr = &w.stderr
+	var err error
 	if w.in, err = w.cmd.StdinPipe(); err != nil {
-		os.RemoveAll(dir)
 		return nil, err
 	}
 	out, err := w.cmd.StdoutPipe()
 	if err != nil {
-		os.RemoveAll(dir)
 		return nil, err
 	}
 	w.out = bufio.NewReaderSize(out, 1<<16)
 	if err := w.cmd.Start(); err != nil {
-		os.RemoveAll(dir)
 		return nil, fmt.Errorf("%s: %w (install Debian's python3-scipy: bash infra/tools.sh)", Python(), err)
 	}
 	return w, nil
@@ -174,7 +175,6 @@ func (w *highsWorker) close() {
 		w.in.Close()
 		w.cmd.Wait()
 	}
-	os.RemoveAll(w.dir)
 }
 
 // solve writes one problem and reads its answer.
@@ -214,8 +214,8 @@ func (w *highsWorker) failed(err error) error {
 	w.broken = true
 	w.in.Close()
 	w.cmd.Wait()
-	return fmt.Errorf("%s %s: %v: %s (install Debian's python3-scipy: bash infra/tools.sh)",
-		Python(), filepath.Join(w.dir, "interval.py"), err, w.stderr.String())
+	return fmt.Errorf("%s -c highs/interval.py: %v: %s (install Debian's python3-scipy: bash infra/tools.sh)",
+		Python(), err, w.stderr.b)
 }
 
 // appendJSON appends the problem as one line of highs/interval.py's input,
