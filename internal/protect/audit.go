@@ -326,7 +326,7 @@ func (a *auditor) tryNeighbourhood(g *grower, cell int) (Interval, bool, error) 
 	var cands []candidate
 	g.grow(cell, a.growth.start)
 	for round := 0; round < a.growth.rounds && len(g.atoms) < a.nFree && len(g.atoms) <= a.growth.atoms; round++ {
-		pr, shift := g.program([]int{cell})
+		pr, shift := g.problem([]int{cell})
 		pr.Solutions = true
 		cands = cands[:0]
 		if !hiDone {
@@ -401,7 +401,7 @@ func (a *auditor) solveWhole(cells, whole []int, res *AuditResult) error {
 	for j, k := range whole {
 		targets[j] = cells[k]
 	}
-	pr, shift := g.program(targets)
+	pr, shift := g.problem(targets)
 	parts := min(runtime.GOMAXPROCS(0), len(targets))
 	return onEveryCore(parts, func(part int) error {
 		from, to := part*len(targets)/parts, (part+1)*len(targets)/parts

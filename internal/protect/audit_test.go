@@ -178,7 +178,7 @@ func TestAuditNeighbourhoodProgram(t *testing.T) {
 	g.add(0)
 	g.add(1)
 	x11, x1213 := s.index["x11"], s.index["x12+x13"]
-	pr, shift := g.program([]int{x11, x1213})
+	pr, shift := g.problem([]int{x11, x1213})
 	var rows []string
 	for r, vars := range pr.Rows {
 		var atoms []int32
@@ -217,7 +217,7 @@ func TestAuditNeighbourhoodProgram(t *testing.T) {
 	for _, at := range []int32{3, 4} {
 		g.add(at)
 	}
-	pr, shift = g.program([]int{x11})
+	pr, shift = g.problem([]int{x11})
 	if ivs, err = highs.solve(pr); err != nil {
 		t.Fatal(err)
 	}

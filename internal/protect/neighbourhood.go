@@ -43,7 +43,7 @@ type grower struct {
 	stamp    int32
 	owners   [][2]int32
 	rowCells []int32
-	rowByKey map[string]int32 // program's: rows by their variables
+	rowByKey map[string]int32 // problem's scratch: rows by their variables
 	key      []byte
 	// scratch of improving and witness: per cell, a number (a dual, a
 	// change of its sum) when cellMarkAt == mStamp; per atom, priced when
@@ -185,7 +185,7 @@ func (g *grower) pop() uint64 {
 	return top
 }
 
-// program is the linear program over the atoms of the neighbourhood, every
+// problem is the linear program over the atoms of the neighbourhood, every
 // other free atom held at its true value, for the given target cells: a
 // published cell touching the neighbourhood says its neighbourhood atoms
 // add up to its value less the true values of its other atoms; a
@@ -195,7 +195,7 @@ func (g *grower) pop() uint64 {
 // every free atom it is the program of the whole structure. It returns,
 // per target, the true value of its atoms outside the neighbourhood, which
 // its interval is shifted by.
-func (g *grower) program(targets []int) (*lpProblem, []float64) {
+func (g *grower) problem(targets []int) (*lpProblem, []float64) {
 	a := g.a
 	g.stamp++
 	pr := &lpProblem{N: len(g.atoms)}
