@@ -45,6 +45,9 @@ type grower struct {
 	rowCells []int32
 	rowByKey map[string]int32 // problem's scratch: rows by their variables
 	key      []byte
+	rows     [][]int32 // the last problem's memory
+	lo, hi   []float64
+	inside   []float64
 	// scratch of improving and witness: per cell, a number (a dual, a
 	// change of its sum) when cellMarkAt == mStamp; per atom, priced when
 	// pricedAt == mStamp; the cells a witness changes
@@ -198,8 +201,10 @@ func (g *grower) pop() uint64 {
 func (g *grower) problem(targets []int) (*lpProblem, []float64) {
 	a := g.a
 	g.stamp++
-	pr := &lpProblem{N: len(g.atoms)}
-	var inside []float64 // per row, the true values of its atoms in the neighbourhood
+	// the rows reuse the last problem's memory: a problem is used up
+	// before the next is written
+	pr := &lpProblem{N: len(g.atoms), Rows: g.rows[:0], Lo: g.lo[:0], Hi: g.hi[:0]}
+	inside := g.inside[:0] // per row, the true values of its atoms in the neighbourhood
 	g.rowCells = g.rowCells[:0]
 	g.owners = g.owners[:0]
 	for v, at := range g.atoms {
@@ -211,7 +216,12 @@ func (g *grower) problem(targets []int) (*lpProblem, []float64) {
 			if g.rowAt[c] != g.stamp {
 				g.rowAt[c] = g.stamp
 				g.rowOf[c] = int32(len(pr.Rows))
-				pr.Rows = append(pr.Rows, nil)
+				if len(pr.Rows) < cap(pr.Rows) {
+					pr.Rows = pr.Rows[:len(pr.Rows)+1]
+					pr.Rows[len(pr.Rows)-1] = pr.Rows[len(pr.Rows)-1][:0]
+				} else {
+					pr.Rows = append(pr.Rows, nil)
+				}
 				inside = append(inside, 0)
 				g.rowCells = append(g.rowCells, c)
 			}
@@ -261,12 +271,13 @@ func (g *grower) problem(targets []int) (*lpProblem, []float64) {
 		g.rowByKey[string(g.key)] = int32(keep)
 		g.rowOf[c] = int32(keep)
 		g.owners = append(g.owners, [2]int32{c, c})
-		pr.Rows[keep] = pr.Rows[r]
+		pr.Rows[keep], pr.Rows[r] = pr.Rows[r], pr.Rows[keep] // a swap: each row keeps its own memory
 		pr.Lo = append(pr.Lo, lo)
 		pr.Hi = append(pr.Hi, hi)
 		keep++
 	}
 	clear(g.rowByKey)
+	g.rows, g.lo, g.hi, g.inside = pr.Rows, pr.Lo, pr.Hi, inside
 	pr.Rows = pr.Rows[:keep]
 	shift := make([]float64, len(targets))
 	for j, t := range targets {
