@@ -88,6 +88,28 @@ func BenchmarkProtectCertifiedNational(b *testing.B) {
 	benchmarkCertified(b, 290)
 }
 
+// BenchmarkAuditNational: the attacker audit (Audit: neighbourhoods first,
+// the whole structure for the cells none passes) of the served pattern of
+// the national-scale year (computed before the timer starts, about half a
+// minute). Run it on its own:
+// go test -run X -bench AuditNational -benchtime 1x -timeout 1h ./internal/protect
+func BenchmarkAuditNational(b *testing.B) {
+	s, hs := scaledStructure(b, 290)
+	p, err := ProtectCertified(s, hs, Rules{Threshold: 4}, certifiedRounds)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		solved, cpu := highs.solved.Load(), cpuSeconds()
+		r, err := Audit(s, p, 4, 3, OneMark)
+		if err != nil {
+			b.Fatal(err)
+		}
+		reportAudit(b, []*AuditResult{r}, highs.solved.Load()-solved, cpuSeconds()-cpu)
+	}
+}
+
 // scaledStructure is the structure of scaledInsatser(n) in 2024.
 func scaledStructure(tb testing.TB, n int) (*Structure, []Hierarchy) {
 	tb.Helper()

@@ -142,7 +142,8 @@ func TestRandomStructures(t *testing.T) {
 // the attacker audit: no primary cell narrower than 3 and no suppressed cell
 // disclosed exactly. And every certificate is a table the attacker cannot
 // rule out: the value it gives its primary cell lies inside the audit's
-// interval (a certificate the solver got wrong would show here).
+// interval (a certificate the solver got wrong would show here; AuditExact,
+// whose intervals are the attacker's own).
 func TestRandomLakesPassTheAudit(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2026, 12))
 	type lakeCase struct {
@@ -165,7 +166,7 @@ func TestRandomLakesPassTheAudit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := Audit(c.s, p, 4, 3, OneMark)
+			res, err := AuditExact(c.s, p, 4, 3, OneMark)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -198,5 +199,72 @@ func TestRandomLakesPassTheAudit(t *testing.T) {
 		if certified.Load() < 200 || secondaries.Load() == 0 {
 			t.Errorf("only %d certified primary cells and %d secondaries over 200 structures: the test does not exercise the engine", certified.Load(), secondaries.Load())
 		}
+	})
+}
+
+// TestRandomLakesFastAuditAgreesWithExact: on 200 seeded random structures
+// (a quarter of each adversarial shape), protected as served and with one
+// complement published again (a broken pattern), Audit's way — here on
+// neighbourhoods of 4 atoms growing by 2, so that a structure of tens of
+// atoms is not taken whole at once — gives the failures AuditExact gives,
+// and every interval it decides on a neighbourhood lies inside
+// AuditExact's.
+func TestRandomLakesFastAuditAgreesWithExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2026, 13))
+	small := growth{start: 4, step: 2, atoms: 5000, rounds: 40}
+	var onNeighbourhoods, brokenFailing atomic.Int64
+	for i := 0; i < 200; i++ {
+		s, hier, err := randomStructureWithHierarchy(rng, i%4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			t.Parallel()
+			p, _, err := protectCertified(s, hier, Rules{Threshold: 4}, 30)
+			if err != nil {
+				t.Fatal(err)
+			}
+			patterns := []*Pattern{p}
+			if c := slices.Index(p.Marks, Secondary); c >= 0 {
+				broken := &Pattern{Marks: slices.Clone(p.Marks)}
+				broken.Marks[c] = Published
+				patterns = append(patterns, broken)
+			}
+			for k, q := range patterns {
+				exact, err := AuditExact(s, q, 4, 3, OneMark)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fast, err := newAuditor(s, q, 4, 3, OneMark, small).run()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(fast.Failures, exact.Failures) {
+					t.Errorf("pattern %d: failures %q, AuditExact's %q", k, fast.Failures, exact.Failures)
+				}
+				if k == 1 && len(exact.Failures) > 0 {
+					brokenFailing.Add(1)
+				}
+				for j, iv := range fast.Intervals {
+					ex := exact.Intervals[j]
+					if iv.Cell != ex.Cell {
+						t.Fatalf("pattern %d: interval %d is of cell %d, AuditExact's of %d", k, j, iv.Cell, ex.Cell)
+					}
+					if iv.Exact {
+						continue
+					}
+					onNeighbourhoods.Add(1)
+					if iv.Lo < ex.Lo-1e-6 || (!ex.Unbounded && (iv.Unbounded || iv.Hi > ex.Hi+1e-6)) {
+						t.Errorf("pattern %d: %s in %+v, outside AuditExact's %+v", k, s.Cells[iv.Cell].Key, iv, ex)
+					}
+				}
+			}
+		})
+	}
+	t.Cleanup(func() {
+		if onNeighbourhoods.Load() < 500 || brokenFailing.Load() < 20 {
+			t.Errorf("%d intervals decided on neighbourhoods, %d broken patterns failing: the test does not exercise the audit", onNeighbourhoods.Load(), brokenFailing.Load())
+		}
+		t.Logf("%d intervals decided on neighbourhoods, %d broken patterns failing", onNeighbourhoods.Load(), brokenFailing.Load())
 	})
 }

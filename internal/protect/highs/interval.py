@@ -1,64 +1,128 @@
-"""Interval audit with HiGHS (scipy.optimize.linprog, Debian's python3-scipy).
+"""Interval audit with HiGHS (Debian's python3-scipy): a long-lived worker.
 
-Reads one JSON problem from standard input:
+Reads linear problems from standard input, one JSON object a line:
   {"n": variables (all >= 0),
-   "eq": [[[var, ...], value], ...]         sum of the vars == value
-   "range": [[[var, ...], lo, hi], ...]     lo <= sum <= hi (hi null: no upper bound)
-   "targets": [[var, ...], ...]}            sums to minimise and maximise
-and writes {"intervals": [[lo, hi], ...]} (hi null when unbounded) or
-{"error": "..."} on standard output.
+   "ptr": [...], "idx": [...]   the constraint matrix by columns (CSC, every
+                                entry 1): variable j is in the rows
+                                idx[ptr[j]:ptr[j+1]]
+   "lo": [...], "hi": [...]     lo[i] <= row i <= hi[i] (null: no bound)
+   "targets": [[var, ...], ...]  sums to minimise and maximise
+   "sense": "min", "max" or "both" (the default)
+   "solutions": true to have each optimum's solution and row duals}
+and answers each with one line, {"intervals": [{"lo": min, "hi": max,
+"unbounded": true when the max is, "lo_x": [...], "lo_duals": [[row,
+dual], ...], "hi_x": ..., "hi_duals": ...}, ...]} (what was asked; the
+duals are those of minimising the target, or -target for the maximum:
+reduced costs are c - A'y) or {"error": "..."}. It exits at the end of its
+input.
+
+HiGHS is called through scipy 1.10's _highs_wrapper, the function
+linprog(method="highs") ends in, without linprog's checks and conversions
+(a third less time on a program of 200 atoms: 2.6 ms a min-max pair
+against 3.9 ms), and gives the row duals the audit's neighbourhoods grow by.
 """
 import json
 import sys
 
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import csr_matrix
+from scipy.optimize._highs._highs_constants import (
+    CONST_INF,
+    HIGHS_OBJECTIVE_SENSE_MINIMIZE,
+    MESSAGE_LEVEL_NONE,
+    MODEL_STATUS_INFEASIBLE,
+    MODEL_STATUS_OPTIMAL,
+    MODEL_STATUS_UNBOUNDED,
+    MODEL_STATUS_UNBOUNDED_OR_INFEASIBLE,
+)
+from scipy.optimize._highs._highs_wrapper import _highs_wrapper
+
+class Infeasible(Exception):
+    pass
 
 
-def rows(groups, n, signs=None):
-    data, idx, ptr = [], [], [0]
-    for i, g in enumerate(groups):
-        idx.extend(g)
-        data.extend([1.0 if signs is None else signs[i]] * len(g))
-        ptr.append(len(idx))
-    return csr_matrix((data, idx, ptr), shape=(len(groups), n))
+def minimum(c, ptr, idx, val, lhs, rhs, n):
+    """min c.x subject to lhs <= A x <= rhs, x >= 0: the value (None when
+    unbounded below), a solution and the row duals (d = c - A'y are the
+    reduced costs)."""
+    # without presolve, and with devex pricing, a neighbourhood's program
+    # takes a third less time (0.62 against 0.90 ms, 1 209 programs of a
+    # sample year) and the whole sample year's a quarter less; presolve
+    # comes in only when HiGHS cannot tell unbounded from infeasible
+    for presolve in (False, True):
+        res = _highs_wrapper(c, ptr, idx, val, lhs, rhs,
+                             np.zeros(n), np.full(n, CONST_INF),
+                             np.empty(0, dtype=np.uint8), {
+                                 "presolve": presolve,
+                                 "simplex_dual_edge_weight_strategy": 1,
+                                 "sense": HIGHS_OBJECTIVE_SENSE_MINIMIZE,
+                                 "highs_debug_level": MESSAGE_LEVEL_NONE,
+                                 "output_flag": False,
+                                 "log_to_console": False,
+                             })
+        status = res.get("status")
+        if status == MODEL_STATUS_OPTIMAL:
+            return res["fun"], res.get("x"), res.get("lambda")
+        if status == MODEL_STATUS_UNBOUNDED:
+            return None, None, None
+        if status == MODEL_STATUS_INFEASIBLE:
+            raise Infeasible(res.get("message", "infeasible"))
+        if status != MODEL_STATUS_UNBOUNDED_OR_INFEASIBLE:
+            raise RuntimeError("HiGHS status %s: %s" % (status, res.get("message")))
+    raise RuntimeError("HiGHS: unbounded or infeasible, with presolve or without")
 
 
-def main():
-    p = json.load(sys.stdin)
+def sparse(duals):
+    """The non-zero duals as [[row, dual], ...]."""
+    if duals is None:
+        return []
+    d = np.asarray(duals)
+    rows = np.flatnonzero(np.abs(d) > 1e-9)
+    return [[int(r), float(d[r])] for r in rows]
+
+
+def intervals(p):
     n = p["n"]
-    a_eq = rows([e[0] for e in p["eq"]], n) if p["eq"] else None
-    b_eq = np.array([e[1] for e in p["eq"]], dtype=float) if p["eq"] else None
-    ub_rows, ub_vals, ub_signs = [], [], []
-    for vars_, lo, hi in p["range"]:
-        if hi is not None:
-            ub_rows.append(vars_)
-            ub_vals.append(hi)
-            ub_signs.append(1.0)
-        if lo is not None and lo > 0:
-            ub_rows.append(vars_)  # -sum <= -lo
-            ub_vals.append(-lo)
-            ub_signs.append(-1.0)
-    a_ub = rows(ub_rows, n, ub_signs) if ub_rows else None
-    b_ub = np.array(ub_vals, dtype=float) if ub_rows else None
+    ptr = np.array(p["ptr"], dtype=np.int32)
+    idx = np.array(p["idx"], dtype=np.int32)
+    val = np.ones(len(idx))
+    lhs = np.array([-CONST_INF if v is None else v for v in p["lo"]], dtype=float)
+    rhs = np.array([CONST_INF if v is None else v for v in p["hi"]], dtype=float)
+    sense = p.get("sense", "both")
+    solutions = p.get("solutions", False)
     out = []
     for target in p["targets"]:
         c = np.zeros(n)
         c[target] = 1.0
-        interval = []
-        for sign in (1.0, -1.0):
-            r = linprog(sign * c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
-                        bounds=(0, None), method="highs")
-            if r.status == 3:  # unbounded
-                interval.append(None)
-            elif r.status != 0:
-                print(json.dumps({"error": r.message}))
-                return
+        answer = {}
+        if sense in ("min", "both"):
+            lo, x, y = minimum(c, ptr, idx, val, lhs, rhs, n)
+            answer["lo"] = lo
+            if solutions:
+                answer["lo_x"] = list(x)
+                answer["lo_duals"] = sparse(y)
+        if sense in ("max", "both"):
+            hi, x, y = minimum(-c, ptr, idx, val, lhs, rhs, n)
+            if hi is None:
+                answer["unbounded"] = True
             else:
-                interval.append(sign * r.fun)
-        out.append(interval)
-    print(json.dumps({"intervals": out}))
+                answer["hi"] = -hi
+                if solutions:
+                    answer["hi_x"] = list(x)
+                    answer["hi_duals"] = sparse(y)
+        out.append(answer)
+    return out
+
+
+def main():
+    for line in sys.stdin:
+        try:
+            answer = {"intervals": intervals(json.loads(line))}
+        except Infeasible as e:
+            answer = {"error": "infeasible: %s" % e}
+        except Exception as e:  # noqa: BLE001 -- reported to the caller, which fails
+            answer = {"error": "%s: %s" % (type(e).__name__, e)}
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
 
 
 main()
