@@ -26,6 +26,30 @@ func (s *Structure) relations(hier []Hierarchy) []relation {
 			leavesOf[d][g] = ls
 		}
 	}
+	// the cells by their coordinates as numbers (mixed radix over each
+	// dimension's codes), so that a cell's neighbours along a dimension
+	// are found without building their keys
+	ids := make([]map[string]uint64, len(s.Dims))
+	for d := range s.Dims {
+		ids[d] = map[string]uint64{}
+		for _, c := range s.Cells {
+			if _, ok := ids[d][c.Coords[d]]; !ok {
+				ids[d][c.Coords[d]] = uint64(len(ids[d]))
+			}
+		}
+	}
+	stride := make([]uint64, len(s.Dims))
+	for d, w := len(s.Dims)-1, uint64(1); d >= 0; d-- {
+		stride[d], w = w, w*uint64(len(ids[d]))
+	}
+	keys := make([]uint64, len(s.Cells))
+	byKey := make(map[uint64]int, len(s.Cells))
+	for i, c := range s.Cells {
+		for d, code := range c.Coords {
+			keys[i] += ids[d][code] * stride[d]
+		}
+		byKey[keys[i]] = i
+	}
 	var out []relation
 	for pi, p := range s.Cells {
 		for d := range s.Dims {
@@ -39,16 +63,16 @@ func (s *Structure) relations(hier []Hierarchy) []relation {
 				leaves []string
 			}
 			var cands []cand
-			coords := map[string]string{}
-			for k, dim := range s.Dims {
-				coords[dim] = p.Coords[k]
-			}
+			base := keys[pi] - ids[d][p.Coords[d]]*stride[d]
 			for code, ls := range leavesOf[d] {
 				if len(ls) >= len(want) || !subset(ls, want) {
 					continue
 				}
-				coords[s.Dims[d]] = code
-				if ci, ok := s.Lookup(coords); ok {
+				id, ok := ids[d][code]
+				if !ok {
+					continue
+				}
+				if ci, ok := byKey[base+id*stride[d]]; ok {
 					cands = append(cands, cand{ci, ls})
 				}
 			}
