@@ -24,7 +24,8 @@ import (
 // (certifier.check), so a numerical slip can cost a certificate, never
 // soundness.
 type program struct {
-	m, n         int
+	m, n         int // rows, and columns in the tableau
+	fixed        int // columns fixed at 0 after the tableau's (see newProgram)
 	slab         []float64
 	t            [][]float64 // m constraint rows, then the reduced costs; n columns
 	vals         []float64   // the basic variable's value, per row
@@ -39,18 +40,23 @@ type program struct {
 }
 
 // newProgram returns a program of m rows and n columns, every coefficient
-// zero, every variable at least 0 and unbounded above. Its memory is
-// reused from programs released before (a sample lake's pattern solves
-// some ten thousand programs; a sync.Pool, emptied at every collection,
-// kept few of their tableaux).
-func newProgram(m, n int) *program {
+// zero, every variable at least 0 and unbounded above, and after them
+// fixed columns n, n+1, … fixed at 0 that have no place in the tableau:
+// each may start as a row's basic variable (a published row's artificial,
+// whose column is then a unit one) and, fixed, never enters once it has
+// left, so its column is never read — a certificate program's published
+// rows are most of its rows, and the tableau is a third narrower without
+// them. Its memory is reused from programs released before (a sample
+// lake's pattern solves some ten thousand programs; a sync.Pool, emptied
+// at every collection, kept few of their tableaux).
+func newProgram(m, n, fixed int) *program {
 	var p *program
 	select {
 	case p = <-programs:
 	default:
 		p = &program{}
 	}
-	p.m, p.n = m, n
+	p.m, p.n, p.fixed = m, n, fixed
 	size := (m + 1) * n
 	if cap(p.slab) < size {
 		p.slab = make([]float64, size+size/4)
@@ -62,9 +68,10 @@ func newProgram(m, n int) *program {
 		p.t[i] = p.slab[i*n : (i+1)*n : (i+1)*n]
 	}
 	p.vals, p.basis = resize(p.vals, m), resize(p.basis, m)
-	p.lower, p.upper, p.x = resize(p.lower, n), resize(p.upper, n), resize(p.x, n)
-	p.basic, p.dead, p.cost = resize(p.basic, n), resize(p.dead, n), resize(p.cost, n)
-	for j := range p.upper {
+	all := n + fixed
+	p.lower, p.upper, p.x = resize(p.lower, all), resize(p.upper, all), resize(p.x, all)
+	p.basic, p.dead, p.cost = resize(p.basic, all), resize(p.dead, all), resize(p.cost, all)
+	for j := range n {
 		p.upper[j] = math.Inf(1)
 	}
 	return p
@@ -94,14 +101,14 @@ func (p *program) release() {
 
 // setBasic makes col row i's basic variable at val (within its bounds, or
 // for the dual method outside them): the caller has written 1 in that
-// column of row i and 0 in every other row.
+// column of row i and 0 in every other row, or col is a fixed column.
 func (p *program) setBasic(i, col int, val float64) {
 	p.basis[i], p.vals[i], p.basic[col] = col, val, true
 }
 
 // solution is every variable's value in the current basis.
 func (p *program) solution() []float64 {
-	x := make([]float64, p.n)
+	x := make([]float64, p.n+p.fixed)
 	for j := range x {
 		if !p.basic[j] {
 			x[j] = p.x[j]

@@ -109,29 +109,31 @@ func (pr certificateProgram) viaTwoPhase() (float64, error) {
 func (pr certificateProgram) viaBounded() (float64, error) {
 	n := len(pr.values)
 	m := len(pr.pub) + len(pr.supp) + 1
-	lp := newProgram(m, n+m)
+	// the published rows' artificials are fixed columns, out of the
+	// tableau, as certifier.extreme writes them
+	live := n + len(pr.supp) + 1
+	lp := newProgram(m, live, len(pr.pub))
 	defer lp.release()
 	for k, v := range pr.values {
 		lp.lower[k], lp.upper[k] = -v, math.Inf(1)
 	}
-	set := func(i int, s []int, sign, val float64, fixed bool) {
+	set := func(i int, s []int, sign, val float64, col int) {
 		for _, k := range s {
 			lp.t[i][k] = sign
 		}
-		lp.t[i][n+i] = 1
-		if fixed {
-			lp.upper[n+i] = 0
+		if col < live {
+			lp.t[i][col] = 1
 		}
-		lp.setBasic(i, n+i, val)
+		lp.setBasic(i, col, val)
 	}
 	for i, s := range pr.pub {
-		set(i, s, 1, 0, true)
+		set(i, s, 1, 0, live+i)
 	}
 	for i, s := range pr.supp {
-		set(len(pr.pub)+i, s, -1, pr.sum(s)-1, false)
+		set(len(pr.pub)+i, s, -1, pr.sum(s)-1, n+i)
 	}
-	set(m-1, pr.target, pr.dir, pr.level, false)
-	c := make([]float64, lp.n)
+	set(m-1, pr.target, pr.dir, pr.level, n+len(pr.supp))
+	c := make([]float64, lp.n+lp.fixed)
 	for _, k := range pr.target {
 		c[k] = -pr.dir
 	}
@@ -199,7 +201,7 @@ func TestBoundedSimplexAgreesWithTwoPhase(t *testing.T) {
 // limit flips without a pivot, and the answer holds it there.
 func TestBoundedSimplexBoundFlip(t *testing.T) {
 	// minimise -x0 + x1, x0 + x1 + s = 10, x0 <= 2, x1 <= 5
-	lp := newProgram(1, 3)
+	lp := newProgram(1, 3, 0)
 	defer lp.release()
 	lp.t[0][0], lp.t[0][1], lp.t[0][2] = 1, 1, 1
 	lp.upper[0], lp.upper[1] = 2, 5

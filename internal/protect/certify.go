@@ -273,28 +273,44 @@ func (ct *certifier) extreme(cell int, atoms []int32, dir float64) (certificate,
 	if 1-target.outside > 0 {
 		rows = append(rows, programRow{cell: int32(cell), vars: target.vars, val: s.Cells[cell].Value - 1})
 	}
+	// columns: each atom's change, each suppressed row's surplus and the
+	// cap's slack in the tableau; each published row's artificial fixed
+	// (out of it)
 	n := len(atoms)
 	m := len(rows) + 1
-	lp := newProgram(m, n+m)
+	pub := 0
+	for _, r := range rows {
+		if r.pub {
+			pub++
+		}
+	}
+	live := n + m - pub
+	lp := newProgram(m, live, pub)
 	defer lp.release()
 	for k, a := range atoms {
 		lp.lower[k], lp.upper[k] = -s.Atoms[a].Value, math.Inf(1)
 	}
+	surplus, artificial := n, live
 	for i, r := range rows {
 		if r.val < 0 {
 			return certificate{}, errNoCertificate // the truth breaks it: no suppressed cell is 0
 		}
 		sign := -1.0 // a suppressed cell: its fall is at most its value - 1
 		if r.pub {
-			sign = 1
-			lp.upper[n+i] = 0 // an artificial: the published cell keeps its value
+			sign = 1 // the published cell keeps its value
 		}
 		t := lp.t[i]
 		for _, k := range r.vars {
 			t[k] = sign
 		}
-		t[n+i] = 1
-		lp.setBasic(i, n+i, r.val)
+		if r.pub {
+			lp.setBasic(i, artificial, 0)
+			artificial++
+		} else {
+			t[surplus] = 1
+			lp.setBasic(i, surplus, r.val)
+			surplus++
+		}
 	}
 	// the cap: dir*(the target's change) + slack = level
 	cap := lp.t[m-1]
@@ -302,8 +318,8 @@ func (ct *certifier) extreme(cell int, atoms []int32, dir float64) (certificate,
 	for _, k := range target.vars {
 		cap[k], c[k] = dir, -dir
 	}
-	cap[n+m-1] = 1
-	lp.setBasic(m-1, n+m-1, ct.level)
+	cap[surplus] = 1
+	lp.setBasic(m-1, surplus, ct.level)
 	if err := lp.minimise(c); err != nil {
 		return certificate{}, err
 	}

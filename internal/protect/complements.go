@@ -79,25 +79,25 @@ func complementsFor(s *Structure, p *Pattern, cell int, level float64) ([]int, c
 func relaxedProgram(values []float64, rows []programRow, weights []float64, target []int32, level float64) ([]float64, []bool, error) {
 	n := len(values)
 	// columns: each atom's change; per published row the cell's rise and
-	// fall and the row's artificial, per suppressed row a surplus; the
-	// target's artificial
-	cols := n
+	// fall, per suppressed row a surplus; then, fixed (out of the
+	// tableau), each published row's artificial and the target's
+	cols, pub := n, 0
 	for _, r := range rows {
 		if r.pub {
-			cols += 3
+			cols += 2
+			pub++
 		} else {
 			cols++
 		}
 	}
-	cols++
 	m := len(rows) + 1
-	lp := newProgram(m, cols)
+	lp := newProgram(m, cols, pub+1)
 	defer lp.release()
 	for k, v := range values {
 		lp.lower[k], lp.upper[k] = -v, math.Inf(1)
 	}
 	cost := lp.cost
-	next := n
+	next, artificial := n, cols
 	for i, r := range rows {
 		t := lp.t[i]
 		sign := -1.0 // a suppressed cell: its surplus is how far it may still fall
@@ -109,25 +109,23 @@ func relaxedProgram(values []float64, rows []programRow, weights []float64, targ
 		}
 		if r.pub {
 			cost[next], cost[next+1] = weights[i], weights[i]
-			t[next], t[next+1], t[next+2] = -1, 1, 1
-			lp.upper[next+2] = 0
-			lp.setBasic(i, next+2, 0)
-			next += 3
+			t[next], t[next+1] = -1, 1
+			lp.setBasic(i, artificial, 0)
+			next += 2
+			artificial++
 		} else {
 			t[next] = 1
 			lp.setBasic(i, next, r.val)
 			next++
 		}
 	}
-	// the target rises by the level
+	// the target rises by the level: its artificial starts at the level
+	// and must reach 0
 	t := lp.t[m-1]
 	for _, k := range target {
 		t[k] = 1
 	}
-	art := cols - 1
-	t[art] = 1
-	lp.upper[art] = 0
-	lp.setBasic(m-1, art, level)
+	lp.setBasic(m-1, artificial, level)
 	if err := lp.dualMinimise(cost); err != nil {
 		return nil, nil, err
 	}
@@ -138,7 +136,7 @@ func relaxedProgram(values []float64, rows []programRow, weights []float64, targ
 	for i, r := range rows {
 		if r.pub {
 			changed[i] = x[next]+x[next+1] > tolerance
-			next += 3
+			next += 2
 		} else {
 			next++
 		}
