@@ -169,6 +169,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := h.lake.current(r.Context())
+	// Roll-ups the request's tables queued are built after the answer is
+	// written, off its path (rollup.go).
+	defer v.indexes.work.start()
 	sum := requestSum(base, req)
 	w.Header().Set("ETag", etag(v.lakeVersion(), sum))
 	w.Header().Set("X-Insyn-Lake-Version", v.lakeVersion())

@@ -59,7 +59,7 @@ func TestAccumulateByCell(t *testing.T) {
 					}
 					if !slices.ContainsFunc(fields, func(f string) bool {
 						for _, y := range p.years() {
-							if yx := x[y]; yx != nil && !yx.exact[slices.Index(yx.c.Measures, f)] {
+							if yx := x[y]; yx != nil && !yx.exact[slices.Index(yx.measures, f)] {
 								return true
 							}
 						}

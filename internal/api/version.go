@@ -81,26 +81,27 @@ func (p period) less(q period) bool {
 // newVersion prepares a snapshot of lake.OpenLazy for serving: the marks
 // of every cell the API may publish (its disclosure pattern, checked
 // against the rules); the cubes are read from st when first needed.
-func newVersion(snap *lake.Snapshot, st store.Store, rules Rules, log *slog.Logger) (*version, error) {
+func newVersion(snap *lake.Snapshot, st store.Store, rules Rules, rollupBytes int64, log *slog.Logger) (*version, error) {
 	disc, err := loadDisclosure(snap, rules)
 	if err != nil {
 		return nil, fmt.Errorf("api: disclosure control of lake version %s: %w", snap.Manifest.Version, err)
 	}
-	return assemble(snap, newCubeSet(st, snap.Manifest, log), newMemo(disc))
+	return assemble(snap, newCubeSet(st, snap.Manifest, log), newMemo(disc), newIndexes(rollupBytes))
 }
 
 // withSnapshot is v for a snapshot of the same aggregates (only the
-// manifest's raw files changed): cubes and marks are kept.
+// manifest's raw files changed): cubes, marks, indexes and roll-ups are
+// kept.
 func (v *version) withSnapshot(snap *lake.Snapshot) (*version, error) {
-	return assemble(snap, v.cubes, v.disc)
+	return assemble(snap, v.cubes, v.disc, v.indexes)
 }
 
-func assemble(snap *lake.Snapshot, cubes *cubeSet, disc Disclosure) (*version, error) {
+func assemble(snap *lake.Snapshot, cubes *cubeSet, disc Disclosure, idx *indexes) (*version, error) {
 	geo, err := dataset.LookupGeography(snap.Manifest.Geography)
 	if err != nil {
 		return nil, fmt.Errorf("api: lake version %s: %w", snap.Manifest.Version, err)
 	}
-	v := &version{snap: snap, cubes: cubes, disc: disc, geo: geo, reports: map[string]*lazy[*reportAnswer]{}, indexes: &indexes{by: map[string]*indexSlot{}}}
+	v := &version{snap: snap, cubes: cubes, disc: disc, geo: geo, reports: map[string]*lazy[*reportAnswer]{}, indexes: idx}
 	for _, def := range defsByGeography[geo.Name] {
 		ds := &datasetState{def: def, periods: newLazy(func() ([]period, error) { return cubes.periods(def.cube, def.quarterly) })}
 		if m := snap.Manifest.Datasets[def.cube]; m != nil {
