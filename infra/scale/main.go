@@ -147,7 +147,9 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		var before runtime.MemStats
 		runtime.ReadMemStats(&before)
 		t := time.Now()
-		if l, err = api.OpenLake(ctx, st, api.LakeOptions{Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		// The refresh interval of a deployed instance (INSYN_REFRESH_INTERVAL's
+		// default): with none, every request would read the manifest again.
+		if l, err = api.OpenLake(ctx, st, api.LakeOptions{Logger: slog.New(slog.DiscardHandler), RefreshInterval: api.DefaultRefreshInterval}); err != nil {
 			return err
 		}
 		opens = append(opens, time.Since(t))

@@ -136,7 +136,7 @@ func BenchmarkWorkload(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		l, err := OpenLake(context.Background(), st, LakeOptions{Logger: discardLogger()})
+		l, err := OpenLake(context.Background(), st, LakeOptions{Logger: discardLogger(), RefreshInterval: DefaultRefreshInterval})
 		if err != nil {
 			b.Fatal(err)
 		}

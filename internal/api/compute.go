@@ -25,10 +25,11 @@ func (p *plan) cells() []cellSpec {
 	out := make([]cellSpec, 0, n)
 	members := make([]int, 0, n*len(p.grouped)) // every cell's members, in one array
 	member := make([]int, len(p.grouped))
+	feasible := p.feasibility()
 	var walk func(pi, d int)
 	walk = func(pi, d int) {
 		if d == len(p.grouped) {
-			if p.feasible(member) {
+			if feasible(member) {
 				start := len(members)
 				members = append(members, member...)
 				out = append(out, cellSpec{period: pi, member: members[start:len(members):len(members)]})
@@ -94,6 +95,44 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// feasibility returns feasible for the plan's cells, worked out once for
+// each pair of their lagrum and insats members (a table has thousands
+// of cells and a few such pairs).
+func (p *plan) feasibility() func(member []int) bool {
+	if p.ds.def.compatible == nil {
+		return func([]int) bool { return true }
+	}
+	at := func(dim string) (gi, n int) {
+		gi = slices.IndexFunc(p.grouped, func(g groupedDim) bool { return g.def.name == dim })
+		if gi < 0 {
+			return -1, 1
+		}
+		return gi, len(p.grouped[gi].codes) + 1
+	}
+	li, nl := at("lagrum")
+	ii, ni := at("insats")
+	pos := func(gi int, member []int) int {
+		if gi < 0 {
+			return 0
+		}
+		return member[gi] + 1
+	}
+	ok := make([]bool, nl*ni)
+	member := make([]int, len(p.grouped))
+	for a := range nl {
+		for b := range ni {
+			if li >= 0 {
+				member[li] = a - 1
+			}
+			if ii >= 0 {
+				member[ii] = b - 1
+			}
+			ok[a*ni+b] = p.feasible(member)
+		}
+	}
+	return func(member []int) bool { return ok[pos(li, member)*ni+pos(ii, member)] }
 }
 
 // feasible reports whether a cell's lagrum and insats can meet.
@@ -174,17 +213,13 @@ func (v *version) compute(p *plan, specs []cellSpec, threshold int) (*tableAnswe
 	if !def.public {
 		marks = newCellMarks(v.disc, p)
 	}
-	// Each grouped code's coordinate, labelled once (members[gi][m+1];
-	// [0] is the total), and one array for every cell's coordinates.
+	// Each grouped code's coordinate (members[gi][m+1]; [0] is the
+	// total), and one array for every cell's coordinates.
 	members := make([][]coord, len(p.grouped))
 	for gi, g := range p.grouped {
-		dim := &ans.dims[gi]
-		members[gi] = append(members[gi], coord{dim: dim, total: true, label: totalLabel})
-		for _, c := range g.codes {
-			members[gi] = append(members[gi], coord{dim: dim, code: c, label: dim.codeLabel(c)})
-		}
+		members[gi] = g.def.membersOf(g.codes)
 	}
-	coords := make([]coord, 0, len(specs)*len(p.grouped))
+	coords := make([]*coord, 0, len(specs)*len(p.grouped))
 	ans.cells = make([]tableCell, 0, len(specs))
 	for _, cs := range specs {
 		x := get(cs.period, cs.member)
@@ -235,7 +270,7 @@ func (v *version) compute(p *plan, specs []cellSpec, threshold int) (*tableAnswe
 		}
 		start := len(coords)
 		for gi, m := range cs.member {
-			coords = append(coords, members[gi][m+1])
+			coords = append(coords, &members[gi][m+1])
 		}
 		ans.cells = append(ans.cells, tableCell{period: p.periods[cs.period], coords: coords[start:len(coords):len(coords)], fig: makeFigure(val, hidden)})
 	}

@@ -213,7 +213,7 @@ func tableCSV(t *tableAnswer, meta openMeta) *csvFile {
 
 // coordCode is a coordinate's code in the open-data files: totals are
 // totalCode.
-func coordCode(c coord) string {
+func coordCode(c *coord) string {
 	if c.total {
 		return totalCode
 	}

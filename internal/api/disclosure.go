@@ -287,8 +287,8 @@ func (p *plan) cellKeys(field string) *cellKeys {
 		if cs, ok := p.filter[g.def.name]; ok {
 			part.text[0] = codes(g.def.name, cs)
 		}
-		for m, c := range g.codes {
-			part.text[m+1] = "|" + g.def.name + "=" + c
+		for m, c := range g.def.membersOf(g.codes)[1:] {
+			part.text[m+1] = c.keyPart
 		}
 		names[g.def.name] = part
 	}

@@ -219,7 +219,7 @@ func newSchema() (graphql.Schema, error) {
 	cellObj := newDirectObject[*tableCell]("Cell", "A cell of a table.")
 	figureFields(cellObj, markEnum, func(c *tableCell) figure { return c.fig })
 	cellObj.str("period", "The period (\"2024\", \"2024-Q2\").", func(c *tableCell) string { return c.period.code() })
-	directList(cellObj, "coordinates", "One per grouped dimension, in groupBy order.", coordinateObj, func(c *tableCell) []coord { return c.coords })
+	directPtrList(cellObj, "coordinates", "One per grouped dimension, in groupBy order.", coordinateObj, func(c *tableCell) []*coord { return c.coords })
 	tableType := graphql.NewObject(graphql.ObjectConfig{
 		Name:        "Table",
 		Description: "The answer to a table query.",

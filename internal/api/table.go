@@ -47,18 +47,26 @@ type tableAnswer struct {
 // tableCell is a cell of a table answer.
 type tableCell struct {
 	period period
-	coords []coord
+	coords []*coord
 	fig    figure
 }
 
 // coord is a cell's member of one grouped dimension: a code, or the total.
 type coord struct {
-	dim   *dimDef
+	dim   *dimDef // its name
 	code  string
 	total bool
 	// label is the code's label, or totalLabel.
 	label string
+	// keyPart is "|dim=code", the code's part of a count's key (cellKeys).
+	keyPart string
+	// serial identifies a member of a dimension's own list (dimDef.members;
+	// 0 for others): its JSON is written once per list (memoized).
+	serial uint64
 }
+
+// memoKey implements memoized.
+func (c *coord) memoKey() uint64 { return c.serial }
 
 // totalLabel is the label of a dimension's total.
 const totalLabel = "Totalt"

@@ -124,20 +124,37 @@ func Format(v Value) string {
 }
 
 func groupThousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
+	if n >= 0 && n < int64(len(smallNumbers)) {
+		return smallNumbers[n]
+	}
+	return string(appendGrouped(nil, n))
+}
+
+// smallNumbers are the numbers below 1 000 as text, made once: most
+// figures of a table are, and a string each would be made per figure.
+var smallNumbers = func() []string {
+	out := make([]string, 1000)
+	for i := range out {
+		out[i] = strconv.Itoa(i)
+	}
+	return out
+}()
+
+// appendGrouped appends n with a space between groups of three digits.
+func appendGrouped(buf []byte, n int64) []byte {
+	var digits [20]byte
+	s := strconv.AppendInt(digits[:0], n, 10)
+	if s[0] == '-' {
+		buf = append(buf, '-')
+		s = s[1:]
+	}
+	for i, c := range s {
 		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(' ')
+			buf = append(buf, ' ')
 		}
-		b.WriteRune(r)
+		buf = append(buf, c)
 	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
+	return buf
 }
 
 // Deviation is a printed cell that insyn's sample data knowingly do not
