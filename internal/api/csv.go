@@ -70,7 +70,7 @@ func textField(s string) csvField { return csvField{text: s} }
 // read them as numbers.
 func figureField(f figure) csvField {
 	if !f.published() {
-		return textField(f.display)
+		return textField(f.display())
 	}
 	return csvField{number: f.value, isNum: true}
 }

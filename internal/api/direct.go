@@ -204,11 +204,11 @@ func pointers[E any](items []E) []*E {
 }
 
 // memoized is an element type whose JSON, for one selection, is the same
-// for every element of one memoKey (other than 0): a coordinate that is
-// a member of its dimension's own list. Lists write the JSON of a key
-// once per selection (a request) and copy it for the other elements: a
-// table of 5 510 cells has 309 coordinates.
-type memoized interface{ memoKey() uint64 }
+// for every element of one memoKey (list other than 0): a coordinate
+// that is a member of its dimension's own list (of n members). Lists
+// write the JSON of a key once per selection (a request) and copy it for
+// the other elements: a table of 5 510 cells has 309 coordinates.
+type memoized interface{ memoKey() (list, pos, n int) }
 
 // writeList appends items as a JSON list of objects with the selected
 // fields.
@@ -232,21 +232,19 @@ func writeElems[E any](buf []byte, n int, at func(i int) *E, sel *selection) ([]
 		start := len(buf)
 		e := at(i)
 		var ok bool
-		if key := uint64(0); memo {
-			if key = any(e).(memoized).memoKey(); key != 0 {
-				if b, found := sel.memo[key]; found {
-					buf = append(buf, b...)
+		if memo {
+			var known *span
+			if list, pos, n := any(e).(memoized).memoKey(); list > 0 {
+				if known = sel.memoOf(list, pos, n); known.end > 0 {
+					buf = append(buf, buf[known.start:known.end]...)
 					continue
 				}
 			}
 			if buf, ok = sel.write(buf, e); !ok {
 				return nil, false
 			}
-			if key != 0 {
-				if sel.memo == nil {
-					sel.memo = map[uint64][]byte{}
-				}
-				sel.memo[key] = slices.Clone(buf[start:])
+			if known != nil {
+				*known = span{start, len(buf)}
 			}
 		} else if buf, ok = sel.write(buf, e); !ok {
 			return nil, false
@@ -265,8 +263,26 @@ func writeElems[E any](buf []byte, n int, at func(i int) *E, sel *selection) ([]
 // the executor's map.
 type selection struct {
 	fields []selected
-	// memo holds the JSON of memoized elements by key (writeList).
-	memo map[uint64][]byte
+	// memo holds where the JSON of memoized elements was written, by
+	// list and position (writeElems). A selection writes into one
+	// buffer (a direct list field's, which its nested lists append to),
+	// so what was written stays at its place in it.
+	memo [][]span
+}
+
+// span is the bytes start..end-1 of a buffer; end 0: none.
+type span struct{ start, end int }
+
+// memoOf is where the memo keeps the JSON of the element at pos of list
+// (of n).
+func (s *selection) memoOf(list, pos, n int) *span {
+	if list >= len(s.memo) {
+		s.memo = append(s.memo, make([][]span, list+1-len(s.memo))...)
+	}
+	if s.memo[list] == nil {
+		s.memo[list] = make([]span, n)
+	}
+	return &s.memo[list][pos]
 }
 
 type selected struct {

@@ -49,6 +49,45 @@ type cubeIndex struct {
 	baseDim []int
 	// rollups are the roll-ups of the cube's own index (nil in a roll-up).
 	rollups *rollups
+	// lists holds, for a dimension's whole code list (dimDef.values), its
+	// codes' integers (listIDs); shared by the cube's index and its
+	// roll-ups, whose integers are the same.
+	lists *sync.Map
+}
+
+// listKey identifies a code list of one of the cube's dimensions.
+type listKey struct {
+	dim   int // the cube's
+	first *string
+	n     int
+}
+
+// listIDs returns the integers of codes in dimension d, -1 for a code
+// with no rows. The integers of a dimension's whole code list, which most
+// tables group by, are looked up once.
+func (x *cubeIndex) listIDs(d int, codes []string) []int32 {
+	var key listKey
+	if len(codes) > 0 {
+		key = listKey{x.baseDim[d], &codes[0], len(codes)}
+		if ids, ok := x.lists.Load(key); ok {
+			return ids.([]int32)
+		}
+	}
+	ids := make([]int32, len(codes))
+	for i, c := range codes {
+		ids[i] = -1
+		if id, ok := x.ids[d][c]; ok {
+			ids[i] = int32(id)
+		}
+	}
+	return ids
+}
+
+// keepIDs keeps the integers of a dimension's whole code list.
+func (x *cubeIndex) keepIDs(d int, codes []string, ids []int32) {
+	if len(codes) > 0 {
+		x.lists.Store(listKey{x.baseDim[d], &codes[0], len(codes)}, ids)
+	}
 }
 
 // rowRange is the rows lo..hi-1.
@@ -60,7 +99,7 @@ func newCubeIndex(c *cube.Cube, quarterly bool) (*cubeIndex, error) {
 		return nil, fmt.Errorf("cube %s has %d dimensions, more than an index can have", c.Name, len(c.Dims))
 	}
 	n := len(c.Rows)
-	x := &cubeIndex{cube: c.Name, dims: c.Dims, measures: c.Measures, periods: map[string][]rowRange{}, rows: n}
+	x := &cubeIndex{cube: c.Name, dims: c.Dims, measures: c.Measures, periods: map[string][]rowRange{}, rows: n, lists: &sync.Map{}}
 	for d := range c.Dims {
 		x.ids = append(x.ids, map[string]uint16{})
 		x.codes = append(x.codes, nil)
@@ -250,10 +289,14 @@ func (p *plan) bind(x *cubeIndex, fields []string, strides []int) (*rowPass, err
 		for i := range offset {
 			offset[i] = -1
 		}
-		for m, code := range g.codes {
-			if id, ok := x.ids[d][code]; ok {
+		ids := x.listIDs(d, g.codes)
+		for m, id := range ids {
+			if id >= 0 {
 				offset[id] = (m + 1) * strides[gi]
 			}
+		}
+		if len(g.codes) > 0 && len(g.codes) == len(g.def.values) && &g.codes[0] == &g.def.values[0] {
+			x.keepIDs(d, g.codes, ids)
 		}
 		rp.groups[gi] = rowGroup{x.col[d], offset, g.total, strides[gi]}
 	}

@@ -124,7 +124,7 @@ func statusCode(f figure) string {
 	if f.published() {
 		return ""
 	}
-	return f.display
+	return f.display()
 }
 
 func newJSONStat(meta openMeta, href string) *jsonStat {

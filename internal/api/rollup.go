@@ -266,7 +266,7 @@ const denseKeys = 1 << 20
 // period and combination of codes that has rows in x, in the order of
 // their first row. Measures that are not exact are left out (nil).
 func (x *cubeIndex) rollUp(set uint64) *cubeIndex {
-	out := &cubeIndex{cube: x.cube, measures: x.measures, exact: x.exact, periods: map[string][]rowRange{}, set: set}
+	out := &cubeIndex{cube: x.cube, measures: x.measures, exact: x.exact, periods: map[string][]rowRange{}, set: set, lists: x.lists}
 	var keep []int // x's dimensions kept
 	keys := uint64(1)
 	for d, b := range x.baseDim {

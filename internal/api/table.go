@@ -60,13 +60,15 @@ type coord struct {
 	label string
 	// keyPart is "|dim=code", the code's part of a count's key (cellKeys).
 	keyPart string
-	// serial identifies a member of a dimension's own list (dimDef.members;
-	// 0 for others): its JSON is written once per list (memoized).
-	serial uint64
+	// list, pos and n identify a member of a dimension's own list
+	// (dimDef.members): the dimension's number (list 0 for others), the
+	// member's position and the list's length. Its JSON is written once
+	// per list (memoized).
+	list, pos, n int
 }
 
 // memoKey implements memoized.
-func (c *coord) memoKey() uint64 { return c.serial }
+func (c *coord) memoKey() (list, pos, n int) { return c.list, c.pos, c.n }
 
 // totalLabel is the label of a dimension's total.
 const totalLabel = "Totalt"
@@ -81,13 +83,39 @@ const (
 
 // figure is one answered value: published with its value, or a mark.
 type figure struct {
-	value   float64 // as printed: rounded to whole units; only when published
-	mark    string
-	display string
+	value float64 // as printed: rounded to whole units; only when published
+	mark  string
 }
 
 // published reports whether the figure shows a number.
 func (f figure) published() bool { return f.mark == MarkPublished }
+
+// display is the figure as printed: "4 984", "*", "." or "i.u".
+func (f figure) display() string {
+	if f.published() {
+		return reports.Grouped(int64(f.value))
+	}
+	return markDisplay(f.mark)
+}
+
+// appendDisplay appends display() as a JSON string.
+func (f figure) appendDisplay(buf []byte) []byte {
+	if !f.published() {
+		return appendString(buf, markDisplay(f.mark))
+	}
+	return append(reports.AppendGrouped(append(buf, '"'), int64(f.value)), '"')
+}
+
+// markDisplay is how a mark other than MarkPublished is printed.
+func markDisplay(mark string) string {
+	switch mark {
+	case MarkSuppressed:
+		return reports.MarkSuppressed
+	case MarkNotComputable:
+		return reports.MarkNotComputable
+	}
+	return reports.MarkNoData
+}
 
 // makeFigure turns a computed value and whether disclosure control hides it
 // into what the client sees. A hidden figure shows "*" whatever its value
@@ -95,13 +123,13 @@ func (f figure) published() bool { return f.mark == MarkPublished }
 func makeFigure(v reports.Value, hidden bool) figure {
 	switch {
 	case v.Status == reports.StatusNoData:
-		return figure{mark: MarkNoData, display: reports.MarkNoData}
+		return figure{mark: MarkNoData}
 	case hidden:
-		return figure{mark: MarkSuppressed, display: reports.MarkSuppressed}
+		return figure{mark: MarkSuppressed}
 	case v.Status == reports.StatusNotComputable:
-		return figure{mark: MarkNotComputable, display: reports.MarkNotComputable}
+		return figure{mark: MarkNotComputable}
 	}
-	return figure{value: v.Rounded(), mark: MarkPublished, display: reports.Format(v)}
+	return figure{value: v.Rounded(), mark: MarkPublished}
 }
 
 // Footnotes for the marks, in the reports' style. One marker stands for
@@ -114,18 +142,25 @@ const (
 
 // markNotes returns the footnotes of the marks that occur.
 func markNotes(figs func(yield func(figure) bool)) []string {
-	seen := map[string]bool{}
+	var suppressed, notComputable, noData bool
 	for f := range figs {
-		seen[f.mark] = true
+		switch f.mark {
+		case MarkSuppressed:
+			suppressed = true
+		case MarkNotComputable:
+			notComputable = true
+		case MarkNoData:
+			noData = true
+		}
 	}
 	var out []string
-	if seen[MarkSuppressed] {
+	if suppressed {
 		out = append(out, noteSuppressed)
 	}
-	if seen[MarkNotComputable] {
+	if notComputable {
 		out = append(out, noteNotComputable)
 	}
-	if seen[MarkNoData] {
+	if noData {
 		out = append(out, noteNoData)
 	}
 	return out
@@ -201,7 +236,7 @@ func (v *version) planTable(req tableRequest) (*plan, error) {
 		}
 		// In code list order, once each: the filter is a set of categories.
 		var ordered []string
-		for _, c := range d.codes.CodeValues() {
+		for _, c := range d.values {
 			if slices.Contains(codes, c) {
 				ordered = append(ordered, c)
 			}
@@ -217,7 +252,7 @@ func (v *version) planTable(req tableRequest) (*plan, error) {
 		if slices.ContainsFunc(p.grouped, func(g groupedDim) bool { return g.def.name == name }) {
 			return nil, badInput(field, nil, "dimension %s is grouped by twice", name)
 		}
-		codes := d.codes.CodeValues()
+		codes := d.values
 		if f, ok := p.filter[name]; ok {
 			codes = f
 		}
@@ -291,7 +326,7 @@ func (p *plan) checkMeasure(req tableRequest) error {
 // insatsTotal is the insatser a cell at the insats total covers: the
 // filtered ones (narrowed by a lagrum filter), or all.
 func (p *plan) insatsTotal() []string {
-	codes := p.ds.def.dims[slices.IndexFunc(p.ds.def.dims, func(d dimDef) bool { return d.name == "insats" })].codes.CodeValues()
+	codes := p.ds.def.dims[slices.IndexFunc(p.ds.def.dims, func(d dimDef) bool { return d.name == "insats" })].values
 	if f, ok := p.filter["insats"]; ok {
 		codes = f
 	}

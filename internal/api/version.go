@@ -51,11 +51,32 @@ type period struct{ year, quarter int }
 
 // code is how the API names the period: "2024" or "2024-Q2".
 func (p period) code() string {
+	if i := p.year - firstCodedYear; i >= 0 && i < len(periodCodes) && p.quarter >= 0 && p.quarter <= 4 {
+		return periodCodes[i][p.quarter]
+	}
+	return p.makeCode()
+}
+
+func (p period) makeCode() string {
 	if p.quarter > 0 {
 		return fmt.Sprintf("%d-Q%d", p.year, p.quarter)
 	}
 	return strconv.Itoa(p.year)
 }
+
+// periodCodes are the codes of the years from firstCodedYear on and of
+// their quarters ([1]–[4]), made once: every cell of a table has one.
+var periodCodes = func() [][5]string {
+	out := make([][5]string, 200)
+	for i := range out {
+		for q := range 5 {
+			out[i][q] = period{year: firstCodedYear + i, quarter: q}.makeCode()
+		}
+	}
+	return out
+}()
+
+const firstCodedYear = 1950
 
 // label is how the reports print it: "2024" or "Kv 2 2024".
 func (p period) label() string {

@@ -120,14 +120,16 @@ func Format(v Value) string {
 	case StatusNoData:
 		return MarkNoData
 	}
-	return groupThousands(int64(v.Rounded()))
+	return Grouped(int64(v.Rounded()))
 }
 
-func groupThousands(n int64) string {
+// Grouped is n as the reports print it, with a space between groups of
+// three digits ("4 984").
+func Grouped(n int64) string {
 	if n >= 0 && n < int64(len(smallNumbers)) {
 		return smallNumbers[n]
 	}
-	return string(appendGrouped(nil, n))
+	return string(AppendGrouped(nil, n))
 }
 
 // smallNumbers are the numbers below 1 000 as text, made once: most
@@ -140,8 +142,8 @@ var smallNumbers = func() []string {
 	return out
 }()
 
-// appendGrouped appends n with a space between groups of three digits.
-func appendGrouped(buf []byte, n int64) []byte {
+// AppendGrouped appends n as Grouped writes it.
+func AppendGrouped(buf []byte, n int64) []byte {
 	var digits [20]byte
 	s := strconv.AppendInt(digits[:0], n, 10)
 	if s[0] == '-' {

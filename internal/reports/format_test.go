@@ -52,12 +52,15 @@ func TestFormat(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 10000 {
 		n := rng.Int64N(1<<uint(rng.IntN(62)+1)) - rng.Int64N(1000)
-		if got, want := groupThousands(n), plain(n); got != want {
+		if got, want := Grouped(n), plain(n); got != want {
 			t.Fatalf("%d: %q, want %q", n, got, want)
+		}
+		if got := string(AppendGrouped([]byte("x"), n)); got != "x"+plain(n) {
+			t.Fatalf("%d: AppendGrouped %q", n, got)
 		}
 	}
 	for _, n := range []int64{math.MaxInt64, math.MinInt64, -1000, 1000, -999} {
-		if got, want := groupThousands(n), plain(n); got != want {
+		if got, want := Grouped(n), plain(n); got != want {
 			t.Fatalf("%d: %q, want %q", n, got, want)
 		}
 	}
