@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -104,4 +105,78 @@ func TestCellKeys(t *testing.T) {
 		}
 	}
 	t.Logf("%d keys checked", checked)
+}
+
+// TestMarkFrames: the marks a table finds in the memo's frames are the
+// marks the engine gives its cells, for random tables of the sample lake
+// (seeded) and for tables that share frames: the same dimensions grouped
+// in another order, a grouped dimension filtered on all its codes and on
+// some (its total is then another cell), shares.
+func TestMarkFrames(t *testing.T) {
+	v := sampleLake(t, -1).cur.Load()
+	memo := v.disc.(*memoDisclosure)
+	engine := memo.d
+	rng := rand.New(rand.NewPCG(5, 9))
+	var reqs []tableRequest
+	for range 300 {
+		ds := v.datasets[rng.IntN(len(v.datasets))]
+		req, err := randomTable(rng, ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reqs = append(reqs, req)
+	}
+	namnd, _ := v.datasets[0].def.dim("namnd")
+	all := namnd.values
+	for _, g := range [][]string{{"namnd", "kon"}, {"kon", "namnd"}} {
+		for _, f := range [][]filterArg{nil, {{Dimension: "namnd", Codes: all}}, {{Dimension: "namnd", Codes: all[:3]}}} {
+			for _, m := range []Measure{Decisions, Share} {
+				req := tableRequest{Dataset: "insatser", Measure: m, Period: "2022/2024", GroupBy: g, Filter: f, Totals: true}
+				if m == Share {
+					req.ShareOf = "kon"
+				}
+				reqs = append(reqs, req)
+			}
+		}
+	}
+	framed := 0
+	// Twice: the first pass fills the frames, the second reads them.
+	for pass := range 2 {
+		for _, req := range reqs {
+			p, err := v.planTable(req)
+			if err != nil || p.ds.def.public {
+				continue // refused, or public: no marks
+			}
+			marks := newCellMarks(memo, p)
+			for _, cs := range p.cells() {
+				got, err := marks.hidden(cs)
+				want, wantErr := markOf(engine, cellRefs(p, cs))
+				if (err != nil) != (wantErr != nil) || (err == nil && got != want) {
+					t.Fatalf("pass %d, %+v, cell %+v: hidden %v (%v), the engine says %v (%v)", pass, req, cs, got, err, want, wantErr)
+				}
+				if f, _ := marks.frameOf(cs); pass == 1 && f != nil {
+					framed++
+				}
+			}
+		}
+	}
+	if framed == 0 {
+		t.Fatal("no cell's mark was found in a frame")
+	}
+	t.Logf("%d marks found in frames", framed)
+}
+
+// cellRefs are the counts the figure of cell cs rests on: its own, and a
+// share's denominator.
+func cellRefs(p *plan, cs cellSpec) []reports.CountRef {
+	ref := func(cs cellSpec) reports.CountRef {
+		return reports.CountRef{Cube: p.ds.def.cube, Field: p.count, Where: p.where(cs)}
+	}
+	refs := []reports.CountRef{ref(cs)}
+	if p.measure == Share {
+		den := slices.Clone(cs.member)
+		den[p.shareOf] = -1
+		refs = append(refs, ref(cellSpec{period: cs.period, member: den}))
+	}
+	return refs
 }
