@@ -21,32 +21,53 @@ type cellSpec struct {
 // grouped dimensions in order, codes in code list order, the total last.
 // Combinations no row can have (an SoL insats under LSS) are left out.
 func (p *plan) cells() []cellSpec {
-	n := p.size()
+	n, k := p.size(), len(p.grouped)
 	out := make([]cellSpec, 0, n)
-	members := make([]int, 0, n*len(p.grouped)) // every cell's members, in one array
-	member := make([]int, len(p.grouped))
+	members := make([]int, 0, n*k) // every cell's members, in one array
 	feasible := p.feasibility()
-	var walk func(pi, d int)
-	walk = func(pi, d int) {
-		if d == len(p.grouped) {
+	// Each dimension's members in turn, an odometer over them: its codes
+	// 0…len-1, then its total (-1) if wanted.
+	last := make([]int, k) // the last member before the total
+	for gi, g := range p.grouped {
+		last[gi] = len(g.codes) - 1
+		if len(g.codes)+b2i(g.totalWanted) == 0 {
+			return out // a dimension with no member: no cell
+		}
+	}
+	first := func(gi int) int {
+		if last[gi] < 0 {
+			return -1 // only the total
+		}
+		return 0
+	}
+	member := make([]int, k)
+	for pi := range p.periods {
+		for gi := range member {
+			member[gi] = first(gi)
+		}
+		for {
 			if feasible(member) {
 				start := len(members)
 				members = append(members, member...)
 				out = append(out, cellSpec{period: pi, member: members[start:len(members):len(members)]})
 			}
-			return
+			gi := k - 1
+			for ; gi >= 0; gi-- {
+				m := member[gi]
+				if m >= 0 && m < last[gi] {
+					member[gi]++
+					break
+				}
+				if m >= 0 && p.grouped[gi].totalWanted {
+					member[gi] = -1
+					break
+				}
+				member[gi] = first(gi)
+			}
+			if gi < 0 {
+				break
+			}
 		}
-		for i := range p.grouped[d].codes {
-			member[d] = i
-			walk(pi, d+1)
-		}
-		if p.grouped[d].totalWanted {
-			member[d] = -1
-			walk(pi, d+1)
-		}
-	}
-	for pi := range p.periods {
-		walk(pi, 0)
 	}
 	return out
 }
