@@ -148,8 +148,9 @@ func (o *directObject[T]) enum(name, desc string, e *graphql.Enum, get func(T) s
 // directPtrList adds to o a field of type [E!]! whose elements are of
 // the direct object type elem.
 func directPtrList[T, E any](o *directObject[T], name, desc string, elem *directObject[*E], get func(T) []*E) {
+	key := memoKeyFor[E]()
 	o.add(name, desc, listOf(elem.object()), func(v T) any { return get(v) },
-		func(buf []byte, v T, sub *selection) ([]byte, bool) { return writePtrList(buf, get(v), sub) }, elem.directType)
+		func(buf []byte, v T, sub *selection) ([]byte, bool) { return writePtrList(buf, get(v), sub, key) }, elem.directType)
 }
 
 // directOptList adds to o a field of type [E]! whose nil elements are
@@ -212,17 +213,25 @@ func pointers[E any](items []E) []*E {
 	return out
 }
 
-// memoized is an element type whose JSON, for one selection, is the same
-// for every element of one memoKey (list other than 0): a coordinate
-// that is a member of its dimension's own list (of n members). Lists
-// write the JSON of a key once per selection (a request) and copy it for
-// the other elements: a table of 5 510 cells has 309 coordinates.
-type memoized interface{ memoKey() (list, pos, n int) }
+// memoKeyOf gives the memo key of an element whose JSON, for one
+// selection, is the same for every element of the key (list other than
+// 0): a coordinate that is a member of its dimension's own list (of n
+// members). Lists write the JSON of a key once per selection (a request)
+// and copy it for the other elements: a table of 5 510 cells has 309
+// coordinates. A list of another element type has none (memoKeyFor).
+func memoKeyOf(c *coord) (list, pos, n int) { return c.list, c.pos, c.n }
+
+// memoKeyFor returns memoKeyOf when E is coord, else nil; it is asked
+// once per list, not per element.
+func memoKeyFor[E any]() func(*E) (list, pos, n int) {
+	key, _ := any(memoKeyOf).(func(*E) (list, pos, n int))
+	return key
+}
 
 // writeList appends items as a JSON list of objects with the selected
 // fields.
 func writeList[E any](buf []byte, items []E, sel *selection) ([]byte, bool) {
-	w := newElemWriter[E](sel, len(items))
+	w := elemWriter[E]{sel: sel, n: len(items), key: memoKeyFor[E]()}
 	buf = append(buf, '[')
 	for i := range items {
 		var ok bool
@@ -233,9 +242,10 @@ func writeList[E any](buf []byte, items []E, sel *selection) ([]byte, bool) {
 	return append(buf, ']'), true
 }
 
-// writePtrList is writeList for a list of pointers.
-func writePtrList[E any](buf []byte, items []*E, sel *selection) ([]byte, bool) {
-	w := newElemWriter[E](sel, len(items))
+// writePtrList is writeList for a list of pointers; key is
+// memoKeyFor[E]().
+func writePtrList[E any](buf []byte, items []*E, sel *selection, key func(*E) (list, pos, n int)) ([]byte, bool) {
+	w := elemWriter[E]{sel: sel, n: len(items), key: key}
 	buf = append(buf, '[')
 	for i, e := range items {
 		var ok bool
@@ -248,14 +258,9 @@ func writePtrList[E any](buf []byte, items []*E, sel *selection) ([]byte, bool) 
 
 // elemWriter writes the n elements of a list.
 type elemWriter[E any] struct {
-	sel  *selection
-	n    int
-	memo bool // E is memoized
-}
-
-func newElemWriter[E any](sel *selection, n int) elemWriter[E] {
-	_, memo := any((*E)(nil)).(memoized)
-	return elemWriter[E]{sel, n, memo}
+	sel *selection
+	n   int
+	key func(*E) (list, pos, n int) // nil: none is memoized
 }
 
 // write appends element i, e, with the comma before it.
@@ -265,8 +270,8 @@ func (w elemWriter[E]) write(buf []byte, i int, e *E) ([]byte, bool) {
 	}
 	start := len(buf)
 	var known *span
-	if w.memo {
-		if list, pos, n := any(e).(memoized).memoKey(); list > 0 {
+	if w.key != nil {
+		if list, pos, n := w.key(e); list > 0 {
 			if known = w.sel.memoOf(list, pos, n); known.end > 0 {
 				return append(buf, buf[known.start:known.end]...), true
 			}
@@ -292,8 +297,8 @@ func (w elemWriter[E]) write(buf []byte, i int, e *E) ([]byte, bool) {
 // the executor's map.
 type selection struct {
 	fields []selected
-	// memo holds where the JSON of memoized elements was written, by
-	// list and position (writeElems). A selection writes into one
+	// memo holds where the JSON of memoized elements was written (by
+	// list and position: memoKeyOf). A selection writes into one
 	// buffer (a direct list field's, which its nested lists append to),
 	// so what was written stays at its place in it.
 	memo [][]span

@@ -272,3 +272,13 @@ func (g *queryGen) directive() string {
 	g.useVar(v, "Boolean!", v == "yes")
 	return " @" + name + "(if: $" + v + ")"
 }
+
+// TestMemoKeyFor: coordinates are memoized, other elements not.
+func TestMemoKeyFor(t *testing.T) {
+	if memoKeyFor[coord]() == nil {
+		t.Error("coordinates are not memoized")
+	}
+	if memoKeyFor[tableCell]() != nil || memoKeyFor[reportCell]() != nil {
+		t.Error("cells are memoized")
+	}
+}

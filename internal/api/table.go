@@ -63,12 +63,9 @@ type coord struct {
 	// list, pos and n identify a member of a dimension's own list
 	// (dimDef.members): the dimension's number (list 0 for others), the
 	// member's position and the list's length. Its JSON is written once
-	// per list (memoized).
+	// per list (memoKeyOf).
 	list, pos, n int
 }
-
-// memoKey implements memoized.
-func (c *coord) memoKey() (list, pos, n int) { return c.list, c.pos, c.n }
 
 // totalLabel is the label of a dimension's total.
 const totalLabel = "Totalt"
