@@ -24,6 +24,19 @@ func (p *plan) cells() []cellSpec {
 	n, k := p.size(), len(p.grouped)
 	out := make([]cellSpec, 0, n)
 	members := make([]int, 0, n*k) // every cell's members, in one array
+	p.eachCell(func(pi int, member []int) bool {
+		start := len(members)
+		members = append(members, member...)
+		out = append(out, cellSpec{period: pi, member: members[start:len(members):len(members)]})
+		return true
+	})
+	return out
+}
+
+// eachCell gives the cells of cells in turn: a period and each grouped
+// dimension's member (the same slice, changed for the next cell).
+func (p *plan) eachCell(yield func(period int, member []int) bool) {
+	k := len(p.grouped)
 	feasible := p.feasibility()
 	// Each dimension's members in turn, an odometer over them: its codes
 	// 0…len-1, then its total (-1) if wanted.
@@ -31,7 +44,7 @@ func (p *plan) cells() []cellSpec {
 	for gi, g := range p.grouped {
 		last[gi] = len(g.codes) - 1
 		if len(g.codes)+b2i(g.totalWanted) == 0 {
-			return out // a dimension with no member: no cell
+			return // a dimension with no member: no cell
 		}
 	}
 	first := func(gi int) int {
@@ -46,10 +59,8 @@ func (p *plan) cells() []cellSpec {
 			member[gi] = first(gi)
 		}
 		for {
-			if feasible(member) {
-				start := len(members)
-				members = append(members, member...)
-				out = append(out, cellSpec{period: pi, member: members[start:len(members):len(members)]})
+			if feasible(member) && !yield(pi, member) {
+				return
 			}
 			gi := k - 1
 			for ; gi >= 0; gi-- {
@@ -69,7 +80,6 @@ func (p *plan) cells() []cellSpec {
 			}
 		}
 	}
-	return out
 }
 
 // size is the number of cells cells enumerates, worked out without
@@ -213,8 +223,8 @@ func (p *plan) fieldsOf() []string {
 	return []string{p.count}
 }
 
-// compute computes and marks every cell of the plan.
-func (v *version) compute(p *plan, specs []cellSpec, threshold int) (*tableAnswer, error) {
+// compute computes and marks every cell of the plan (plan.eachCell).
+func (v *version) compute(p *plan, threshold int) (*tableAnswer, error) {
 	def := p.ds.def
 	x, err := v.index(def, p.years())
 	if err != nil {
@@ -224,9 +234,12 @@ func (v *version) compute(p *plan, specs []cellSpec, threshold int) (*tableAnswe
 	if err != nil {
 		return nil, err
 	}
-	ans := &tableAnswer{ds: p.ds, measure: p.measure, periods: p.periods, source: p.ds.source, lakeVersion: v.lakeVersion()}
+	ans := &tableAnswer{ds: p.ds, measure: p.measure, periods: p.periods, source: p.ds.source, lakeVersion: v.lakeVersion(), plan: p}
+	ans.laidOut = newLazy(ans.layOut)
 	for _, g := range p.grouped {
 		ans.dims = append(ans.dims, g.def)
+		// Each grouped code's coordinate ([m+1]; [0] is the total).
+		ans.members = append(ans.members, g.def.membersOf(g.codes))
 	}
 	get := s.get
 	population := map[string]float64{}
@@ -234,15 +247,10 @@ func (v *version) compute(p *plan, specs []cellSpec, threshold int) (*tableAnswe
 	if !def.public {
 		marks = newCellMarks(v.disc, p)
 	}
-	// Each grouped code's coordinate (members[gi][m+1]; [0] is the
-	// total), and one array for every cell's coordinates.
-	members := make([][]coord, len(p.grouped))
-	for gi, g := range p.grouped {
-		members[gi] = g.def.membersOf(g.codes)
-	}
-	coords := make([]*coord, 0, len(specs)*len(p.grouped))
-	ans.cells = make([]tableCell, 0, len(specs))
-	for _, cs := range specs {
+	ans.figs = make([]figure, 0, p.size())
+	var failed error
+	p.eachCell(func(pi int, member []int) bool {
+		cs := cellSpec{period: pi, member: member}
 		x := get(cs.period, cs.member)
 		val := reports.Value{Kind: reports.KindCount, Value: x[0], Basis: x[0]}
 		hidden := false
@@ -273,7 +281,8 @@ func (v *version) compute(p *plan, specs []cellSpec, threshold int) (*tableAnswe
 		case RatePer10000:
 			pop, err := v.population(p, cs, population)
 			if err != nil {
-				return nil, err
+				failed = err
+				return false
 			}
 			val = reports.Value{Kind: reports.KindRate, Basis: x[0]}
 			if pop == 0 {
@@ -285,27 +294,22 @@ func (v *version) compute(p *plan, specs []cellSpec, threshold int) (*tableAnswe
 		if marks != nil {
 			h, err := marks.hidden(cs)
 			if err != nil {
-				return nil, notPublished(p, cs, err)
+				failed = notPublished(p, cs, err)
+				return false
 			}
 			hidden = hidden || h
 		}
-		start := len(coords)
-		for gi, m := range cs.member {
-			coords = append(coords, &members[gi][m+1])
-		}
-		ans.cells = append(ans.cells, tableCell{period: p.periods[cs.period], coords: coords[start:len(coords):len(coords)], fig: makeFigure(val, hidden)})
+		ans.figs = append(ans.figs, makeFigure(val, hidden))
+		return true
+	})
+	if failed != nil {
+		return nil, failed
 	}
 	ans.footnotes = slices.Clone(def.notes)
 	if v.geo.IsDefault() && p.touches("namnd") && p.periods[0].year <= 2023 {
 		ans.footnotes = append(ans.footnotes, districtNote)
 	}
-	ans.footnotes = append(ans.footnotes, markNotes(func(yield func(figure) bool) {
-		for _, c := range ans.cells {
-			if !yield(c.fig) {
-				return
-			}
-		}
-	})...)
+	ans.footnotes = append(ans.footnotes, markNotes(slices.Values(ans.figs))...)
 	if p.measure == RatePer10000 {
 		if pop, ok := v.dataset("befolkning"); ok {
 			ans.source += "; " + strings.TrimPrefix(pop.source, "Källa: ")

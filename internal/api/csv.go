@@ -199,7 +199,7 @@ func tableCSV(t *tableAnswer, meta openMeta) *csvFile {
 		c.header = append(c.header, d.name, d.name+csvLabelSuffix)
 	}
 	c.header = append(c.header, csvValue, csvStatus)
-	for _, cell := range t.cells {
+	for _, cell := range t.cells() {
 		fields := []csvField{textField(cell.period.code()), textField(cell.period.label())}
 		for _, co := range cell.coords {
 			fields = append(fields, textField(coordCode(co)), textField(co.label))

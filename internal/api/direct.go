@@ -187,7 +187,7 @@ func directOptList[T, E any](o *directObject[T], name, desc string, elem *direct
 // directListField is a field of type [E!]! of a type the executor
 // resolves (a table's cells, a seed table's rows) whose list is written
 // past the executor when the request allows it (request.splices).
-func directListField[T, E any](desc string, elem *directObject[*E], get func(r *request, src T) ([]E, error)) *graphql.Field {
+func directListField[T, E any](desc string, elem *directObject[*E], get func(r *request, src T) (listSource[E], error)) *graphql.Field {
 	return &graphql.Field{Type: listOf(elem.object()), Description: desc, Resolve: resolve(func(r *request, p graphql.ResolveParams) (any, error) {
 		items, err := get(r, p.Source.(T))
 		if err != nil {
@@ -195,14 +195,51 @@ func directListField[T, E any](desc string, elem *directObject[*E], get func(r *
 		}
 		if r.splices != nil {
 			if sel, ok := compileSelection(p.Info, p.Info.FieldASTs, elem.directType); ok {
-				if body, ok := writeList(nil, items, sel); ok {
+				if body, ok := writeSource(nil, items, sel); ok {
 					r.splices.add(p.Info.Path.AsArray(), body)
 					return []*E{}, nil
 				}
 			}
 		}
-		return pointers(items), nil
+		return pointers(items.all()), nil
 	})}
+}
+
+// listSource is the elements of a direct list: n of them, given one at a
+// time by each (which may give the same *E every time, changed: a table
+// makes its cells as they are written), or all at once for the executor.
+type listSource[E any] struct {
+	n    int
+	each func(yield func(*E) bool)
+	all  func() []E
+}
+
+// sliceSource is a list's elements held in a slice.
+func sliceSource[E any](items []E) listSource[E] {
+	return listSource[E]{n: len(items), each: func(yield func(*E) bool) {
+		for i := range items {
+			if !yield(&items[i]) {
+				return
+			}
+		}
+	}, all: func() []E { return items }}
+}
+
+// writeSource appends a listSource's elements as a JSON list of objects
+// with the selected fields.
+func writeSource[E any](buf []byte, items listSource[E], sel *selection) ([]byte, bool) {
+	w := elemWriter[E]{sel: sel, n: items.n, key: memoKeyFor[E]()}
+	buf = append(buf, '[')
+	i, ok := 0, true
+	items.each(func(e *E) bool {
+		buf, ok = w.write(buf, i, e)
+		i++
+		return ok
+	})
+	if !ok {
+		return nil, false
+	}
+	return append(buf, ']'), true
 }
 
 func pointers[E any](items []E) []*E {
@@ -228,22 +265,8 @@ func memoKeyFor[E any]() func(*E) (list, pos, n int) {
 	return key
 }
 
-// writeList appends items as a JSON list of objects with the selected
-// fields.
-func writeList[E any](buf []byte, items []E, sel *selection) ([]byte, bool) {
-	w := elemWriter[E]{sel: sel, n: len(items), key: memoKeyFor[E]()}
-	buf = append(buf, '[')
-	for i := range items {
-		var ok bool
-		if buf, ok = w.write(buf, i, &items[i]); !ok {
-			return nil, false
-		}
-	}
-	return append(buf, ']'), true
-}
-
-// writePtrList is writeList for a list of pointers; key is
-// memoKeyFor[E]().
+// writePtrList appends items as a JSON list of objects with the selected
+// fields; key is memoKeyFor[E]().
 func writePtrList[E any](buf []byte, items []*E, sel *selection, key func(*E) (list, pos, n int)) ([]byte, bool) {
 	w := elemWriter[E]{sel: sel, n: len(items), key: key}
 	buf = append(buf, '[')

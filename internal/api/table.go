@@ -31,17 +31,60 @@ type filterArg struct {
 // tableAnswer is a computed table: one cell per period and combination of
 // the grouped dimensions' codes (and totals).
 type tableAnswer struct {
-	ds          *datasetState
-	measure     Measure
-	periods     []period
-	dims        []dimDef
-	cells       []tableCell
-	source      string
+	ds      *datasetState
+	measure Measure
+	periods []period
+	dims    []dimDef
+	// The cells: each one's figure, in the order of the plan's cells
+	// (plan.eachCell), and the grouped dimensions' coordinates
+	// (members[gi][m+1], [0] the total). A cell's period and coordinates
+	// are made as it is written (eachCell): a table of thousands of
+	// cells is not laid out a second time to be written.
+	plan    *plan
+	members [][]coord
+	figs    []figure
+	// laidOut is every cell, made when first asked for (cells).
+	laidOut *lazy[[]tableCell]
+	source  string
 	footnotes   []string
 	lakeVersion string
 	// req is the request, its filter codes as codes (for the URLs of the
 	// table's open-data files).
 	req tableRequest
+}
+
+// eachCell gives the table's cells in order, each in the same tableCell
+// (changed for the next: a caller keeps none of them).
+func (t *tableAnswer) eachCell(yield func(*tableCell) bool) {
+	c := tableCell{coords: make([]*coord, len(t.members))}
+	i := 0
+	t.plan.eachCell(func(pi int, member []int) bool {
+		c.period = t.periods[pi]
+		for gi, m := range member {
+			c.coords[gi] = &t.members[gi][m+1]
+		}
+		c.fig = t.figs[i]
+		i++
+		return yield(&c)
+	})
+}
+
+// cells lays out every cell of the table, once.
+func (t *tableAnswer) cells() []tableCell {
+	out, _ := t.laidOut.get()
+	return out
+}
+
+// layOut makes every cell of the table, each with its own coordinates.
+func (t *tableAnswer) layOut() ([]tableCell, error) {
+	out := make([]tableCell, 0, len(t.figs))
+	coords := make([]*coord, 0, len(t.figs)*len(t.members))
+	for c := range t.eachCell {
+		start := len(coords)
+		coords = append(coords, c.coords...)
+		out = append(out, tableCell{period: c.period, coords: coords[start:len(coords):len(coords)], fig: c.fig})
+	}
+	return out, nil
 }
 
 // tableCell is a cell of a table answer.
