@@ -44,8 +44,8 @@ type tableAnswer struct {
 	members [][]coord
 	figs    []figure
 	// laidOut is every cell, made when first asked for (cells).
-	laidOut *lazy[[]tableCell]
-	source  string
+	laidOut     *lazy[[]tableCell]
+	source      string
 	footnotes   []string
 	lakeVersion string
 	// req is the request, its filter codes as codes (for the URLs of the
