@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"sort"
 	"strconv"
 	"sync"
 
@@ -49,6 +50,10 @@ type cubeIndex struct {
 	baseDim []int
 	// rollups are the roll-ups of the cube's own index (nil in a roll-up).
 	rollups *rollups
+	// rowsOf holds, in a roll-up, per dimension (nil for one of a single
+	// code) and code integer, the code's rows as ascending ranges: a
+	// table filtered on a few codes sums their rows only (rowsFor).
+	rowsOf [][][]rowRange
 	// lists holds, for a dimension's whole code list (dimDef.values), its
 	// codes' integers (listIDs); shared by the cube's index and its
 	// roll-ups, whose integers are the same.
@@ -240,10 +245,63 @@ type rowPass struct {
 	groups []rowGroup
 }
 
-// rowCond is a filter on one dimension: which code integers pass.
+// rowCond is a filter on one dimension: which code integers pass, and
+// those codes' rows where the index lists them (cubeIndex.rowsOf).
 type rowCond struct {
-	col  []uint16
-	pass []bool
+	col    []uint16
+	pass   []bool
+	rowsOf [][]rowRange
+}
+
+// rowsFor returns the rows of the period within rs that the most
+// selective filter with listed rows passes, when they are fewer than
+// half of rs's; else rs. Only for sums by cell: the rows are not in the
+// cube's order.
+func (rp *rowPass) rowsFor(rs []rowRange) []rowRange {
+	if len(rs) != 1 {
+		return rs // not a roll-up's period
+	}
+	n := 0
+	for _, r := range rs {
+		n += r.hi - r.lo
+	}
+	best, fewest := -1, n/2
+	for i, k := range rp.conds {
+		if k.rowsOf == nil {
+			continue
+		}
+		m := 0
+		for id, pass := range k.pass {
+			if pass {
+				for _, r := range clip(k.rowsOf[id], rs[0]) {
+					m += r.hi - r.lo
+				}
+			}
+		}
+		if m < fewest {
+			best, fewest = i, m
+		}
+	}
+	if best < 0 {
+		return rs
+	}
+	var out []rowRange
+	k := rp.conds[best]
+	for id, pass := range k.pass {
+		if pass {
+			out = append(out, clip(k.rowsOf[id], rs[0])...)
+		}
+	}
+	return out
+}
+
+// clip returns the ranges of rows (ascending) within the range within
+// (a roll-up's period: one range).
+func clip(rows []rowRange, within rowRange) []rowRange {
+	lo, hi := within.lo, within.hi
+	i := sort.Search(len(rows), func(i int) bool { return rows[i].hi > lo })
+	j := sort.Search(len(rows), func(j int) bool { return rows[j].lo >= hi })
+	return rows[i:j]
 }
 
 // rowGroup is a grouped dimension: it maps code integers to how far into
@@ -278,7 +336,11 @@ func (p *plan) bind(x *cubeIndex, fields []string, strides []int) (*rowPass, err
 				pass[id] = true
 			}
 		}
-		rp.conds = append(rp.conds, rowCond{x.col[d], pass})
+		k := rowCond{col: x.col[d], pass: pass}
+		if x.rowsOf != nil {
+			k.rowsOf = x.rowsOf[d]
+		}
+		rp.conds = append(rp.conds, k)
 	}
 	for gi, g := range p.grouped {
 		d := slices.Index(x.dims, g.def.name)
@@ -350,7 +412,11 @@ func (p *plan) accumulateRows(xs yearIndexes, fields []string, byCell bool) (*su
 			continue // no rows in the year
 		}
 		cols, conds, groups := rp.cols, rp.conds, rp.groups
-		for _, rr := range xs[pr.year].periods[pr.code()] {
+		ranges := xs[pr.year].periods[pr.code()]
+		if byCell {
+			ranges = rp.rowsFor(ranges)
+		}
+		for _, rr := range ranges {
 		rows:
 			for r := rr.lo; r < rr.hi; r++ {
 				for _, k := range conds {

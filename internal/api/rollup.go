@@ -248,11 +248,16 @@ func (r *rollups) build(set uint64) {
 	r.state.Store(next)
 }
 
-// bytes is about the memory of a roll-up's columns.
+// bytes is about the memory of a roll-up's columns and row lists.
 func (x *cubeIndex) bytes() int64 {
 	n := int64(2*len(x.col)) * int64(x.rows)
 	for _, v := range x.val {
 		n += int64(8 * len(v))
+	}
+	for _, lists := range x.rowsOf {
+		for _, rs := range lists {
+			n += int64(16*len(rs)) + 24
+		}
 	}
 	return n + 64*int64(len(x.dims)+len(x.measures)+len(x.periods))
 }
@@ -349,5 +354,31 @@ func (x *cubeIndex) rollUp(set uint64) *cubeIndex {
 		out.val = append(out.val, v)
 	}
 	out.rows = rows
+	out.listRows()
 	return out
+}
+
+// listRows lists, per dimension of more than one code, each code's rows
+// (rowsOf).
+func (x *cubeIndex) listRows() {
+	x.rowsOf = make([][][]rowRange, len(x.dims))
+	for d, col := range x.col {
+		if len(x.codes[d]) < 2 {
+			continue
+		}
+		lists := make([][]rowRange, len(x.codes[d]))
+		for r, id := range col {
+			rs := lists[id]
+			if k := len(rs) - 1; k >= 0 && rs[k].hi == r {
+				rs[k].hi = r + 1
+			} else {
+				rs = append(rs, rowRange{r, r + 1})
+			}
+			lists[id] = rs
+		}
+		for id := range lists {
+			lists[id] = slices.Clip(lists[id])
+		}
+		x.rowsOf[d] = lists
+	}
 }
