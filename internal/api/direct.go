@@ -343,7 +343,9 @@ func (s *selection) memoOf(list, pos, n int) *span {
 }
 
 type selected struct {
-	key []byte // `"responseName":`
+	// key is what comes before the value: `{` or `,` and
+	// `"responseName":`.
+	key []byte
 	// typename is the JSON of __typename's value; for other fields w
 	// writes the value, sub is an object-valued field's selection.
 	typename []byte
@@ -353,12 +355,11 @@ type selected struct {
 
 // write appends the object src as JSON.
 func (s *selection) write(buf []byte, src any) ([]byte, bool) {
-	buf = append(buf, '{')
+	if len(s.fields) == 0 {
+		return append(buf, "{}"...), true
+	}
 	for i := range s.fields {
 		f := &s.fields[i]
-		if i > 0 {
-			buf = append(buf, ',')
-		}
 		buf = append(buf, f.key...)
 		if f.typename != nil {
 			buf = append(buf, f.typename...)
@@ -428,7 +429,11 @@ func compileSelection(info graphql.ResolveInfo, fields []*ast.Field, t *directTy
 	sel := &selection{fields: make([]selected, 0, len(order))}
 	for _, name := range order {
 		asts := byName[name]
-		f := selected{key: append(appendString(nil, name), ':')}
+		punct := byte(',')
+		if len(sel.fields) == 0 {
+			punct = '{'
+		}
+		f := selected{key: append(appendString([]byte{punct}, name), ':')}
 		switch field := asts[0].Name.Value; field {
 		case graphql.TypeNameMetaFieldDef.Name:
 			f.typename = appendString(nil, t.obj.Name())
