@@ -144,17 +144,22 @@ var smallNumbers = func() []string {
 
 // AppendGrouped appends n as Grouped writes it.
 func AppendGrouped(buf []byte, n int64) []byte {
+	if n >= 0 && n < int64(len(smallNumbers)) {
+		return append(buf, smallNumbers[n]...)
+	}
 	var digits [20]byte
 	s := strconv.AppendInt(digits[:0], n, 10)
 	if s[0] == '-' {
 		buf = append(buf, '-')
 		s = s[1:]
 	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			buf = append(buf, ' ')
-		}
-		buf = append(buf, c)
+	head := len(s) % 3
+	if head == 0 {
+		head = 3
+	}
+	buf = append(buf, s[:head]...)
+	for i := head; i < len(s); i += 3 {
+		buf = append(buf, ' ', s[i], s[i+1], s[i+2])
 	}
 	return buf
 }
