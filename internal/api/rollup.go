@@ -34,11 +34,12 @@ import (
 // pays nothing for them, and until a roll-up is ready its tables are
 // summed from the next larger one, or from the cube's own index.
 //
-// What is kept: a roll-up with more than half the rows of the index it was
-// built from saves too little and is dropped (the larger one answers its
-// tables), as is one that does not fit the version's memory budget
-// (LakeOptions.RollupBytes). A table uses the roll-up with the fewest rows
-// that keeps every dimension it groups or filters by.
+// What is kept: a roll-up with more than three quarters of the rows of
+// the index it was built from saves too little and is dropped (the larger
+// one answers its tables: a roll-up onto insats alone has the rows of one
+// onto lagrum and insats), as is one that does not fit the version's
+// memory budget (LakeOptions.RollupBytes). A table uses the roll-up with
+// the fewest rows that keeps every dimension it groups or filters by.
 
 // DefaultRollupBytes is the memory the roll-ups of a lake version may take
 // (LakeOptions.RollupBytes). Those the benchmark's query mix uses take
@@ -236,7 +237,7 @@ func (r *rollups) build(set uint64) {
 		return
 	}
 	x := from.rollUp(set)
-	if 2*x.rows > from.rows || !r.work.reserve(x.bytes()) {
+	if 4*x.rows > 3*from.rows || !r.work.reserve(x.bytes()) {
 		return
 	}
 	r.mu.Lock()
