@@ -261,7 +261,7 @@ func (m *memoDisclosure) framesOf(k *cellKeys, p *plan) ([]*markFrame, [][]int, 
 				key = append(key, part.text[pi]...)
 			} else {
 				g := p.grouped[part.group]
-				key = fmt.Appendf(key, "|%s=\x00%d", g.def.name, g.def.members[0].list)
+				key = strconv.AppendInt(append(append(append(key, '|'), g.def.name...), "=\x00"...), int64(g.def.members[0].list), 10)
 			}
 		}
 		frames[pi] = m.frame(string(key), radix, size)

@@ -54,30 +54,44 @@ type cubeIndex struct {
 	// code) and code integer, the code's rows as ascending ranges: a
 	// table filtered on a few codes sums their rows only (rowsFor).
 	rowsOf [][][]rowRange
-	// lists holds, for a dimension's whole code list (dimDef.values), its
-	// codes' integers (listIDs); shared by the cube's index and its
-	// roll-ups, whose integers are the same.
-	lists *sync.Map
+	// lists are, per dimension of the cube (by the cube's number), the
+	// dataset's whole code list (dimDef.values; nil if none) and its
+	// codes' integers, looked up once (listIDs); shared by the cube's
+	// index and its roll-ups, whose integers are the same.
+	lists []codeList
 }
 
-// listKey identifies a code list of one of the cube's dimensions.
-type listKey struct {
-	dim   int // the cube's
-	first *string
-	n     int
+// codeList is a dimension's whole code list and its codes' integers.
+type codeList struct {
+	codes []string
+	ids   []int32
+}
+
+// keepLists looks up the integers of the whole code lists of dims (the
+// dataset's dimensions).
+func (x *cubeIndex) keepLists(dims []dimDef) {
+	x.lists = make([]codeList, len(x.dims))
+	for _, dim := range dims {
+		if d := slices.Index(x.dims, dim.name); d >= 0 {
+			x.lists[d] = codeList{dim.values, x.lookUp(d, dim.values)}
+		}
+	}
 }
 
 // listIDs returns the integers of codes in dimension d, -1 for a code
-// with no rows. The integers of a dimension's whole code list, which most
-// tables group by, are looked up once.
+// with no rows: those of a whole code list as looked up once.
 func (x *cubeIndex) listIDs(d int, codes []string) []int32 {
-	var key listKey
-	if len(codes) > 0 {
-		key = listKey{x.baseDim[d], &codes[0], len(codes)}
-		if ids, ok := x.lists.Load(key); ok {
-			return ids.([]int32)
+	if x.lists != nil {
+		if l := x.lists[x.baseDim[d]]; len(codes) > 0 && len(codes) == len(l.codes) && &codes[0] == &l.codes[0] {
+			return l.ids
 		}
 	}
+	return x.lookUp(d, codes)
+}
+
+// lookUp returns the integers of codes in dimension d, -1 for a code
+// with no rows.
+func (x *cubeIndex) lookUp(d int, codes []string) []int32 {
 	ids := make([]int32, len(codes))
 	for i, c := range codes {
 		ids[i] = -1
@@ -86,13 +100,6 @@ func (x *cubeIndex) listIDs(d int, codes []string) []int32 {
 		}
 	}
 	return ids
-}
-
-// keepIDs keeps the integers of a dimension's whole code list.
-func (x *cubeIndex) keepIDs(d int, codes []string, ids []int32) {
-	if len(codes) > 0 {
-		x.lists.Store(listKey{x.baseDim[d], &codes[0], len(codes)}, ids)
-	}
 }
 
 // rowRange is the rows lo..hi-1.
@@ -104,7 +111,7 @@ func newCubeIndex(c *cube.Cube, quarterly bool) (*cubeIndex, error) {
 		return nil, fmt.Errorf("cube %s has %d dimensions, more than an index can have", c.Name, len(c.Dims))
 	}
 	n := len(c.Rows)
-	x := &cubeIndex{cube: c.Name, dims: c.Dims, measures: c.Measures, periods: map[string][]rowRange{}, rows: n, lists: &sync.Map{}}
+	x := &cubeIndex{cube: c.Name, dims: c.Dims, measures: c.Measures, periods: map[string][]rowRange{}, rows: n}
 	for d := range c.Dims {
 		x.ids = append(x.ids, map[string]uint16{})
 		x.codes = append(x.codes, nil)
@@ -351,14 +358,10 @@ func (p *plan) bind(x *cubeIndex, fields []string, strides []int) (*rowPass, err
 		for i := range offset {
 			offset[i] = -1
 		}
-		ids := x.listIDs(d, g.codes)
-		for m, id := range ids {
+		for m, id := range x.listIDs(d, g.codes) {
 			if id >= 0 {
 				offset[id] = (m + 1) * strides[gi]
 			}
-		}
-		if len(g.codes) > 0 && len(g.codes) == len(g.def.values) && &g.codes[0] == &g.def.values[0] {
-			x.keepIDs(d, g.codes, ids)
 		}
 		rp.groups[gi] = rowGroup{x.col[d], offset, g.total, strides[gi]}
 	}
@@ -526,6 +529,7 @@ func (v *version) index(def *datasetDef, years []int) (yearIndexes, error) {
 		v.indexes.mu.Unlock()
 		slot.once.Do(func() {
 			if slot.x, slot.err = newCubeIndex(c, def.quarterly); slot.err == nil {
+				slot.x.keepLists(def.dims)
 				slot.x.rollups = newRollups(slot.x, def.quarterly, v.indexes.work)
 			}
 		})
