@@ -213,10 +213,11 @@ const (
 )
 
 // maxFrameCells bounds a frame, and maxFramesCells all frames of a memo
-// (about 4 bytes each).
+// (4 bytes each: 8 MiB in all). A table by kommun × insats has a frame of
+// 5 820 cells per period; one by kommun × åldersgrupp × insats 76 000.
 const (
-	maxFrameCells  = 1 << 20
-	maxFramesCells = 8 << 20
+	maxFrameCells  = 1 << 18
+	maxFramesCells = 2 << 20
 )
 
 // framesOf returns the frames of the plan's periods, the positions of its
