@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"math/rand/v2"
+	"strconv"
 	"slices"
 	"testing"
 
@@ -179,4 +180,23 @@ func cellRefs(p *plan, cs cellSpec) []reports.CountRef {
 		refs = append(refs, ref(cellSpec{period: cs.period, member: den}))
 	}
 	return refs
+}
+
+// TestMarkFramesBounded: the memo makes frames until they hold
+// maxFramesCells cells, then none (tables look their marks up by key).
+func TestMarkFramesBounded(t *testing.T) {
+	m := newMemo(&fakeDisclosure{})
+	size := maxFrameCells
+	made := 0
+	for i := 0; i < 2*maxFramesCells/size; i++ {
+		if m.frame(strconv.Itoa(i), []int{size}, size) != nil {
+			made++
+		}
+	}
+	if made != maxFramesCells/size || m.framesCells > maxFramesCells {
+		t.Fatalf("%d frames of %d cells made, %d cells in all; the bound is %d", made, size, m.framesCells, maxFramesCells)
+	}
+	if m.frame("0", []int{size}, size) == nil {
+		t.Fatal("a frame made before is not found")
+	}
 }
