@@ -3,8 +3,8 @@ package api
 import (
 	"errors"
 	"math/rand/v2"
-	"strconv"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/stockholm/insyn/internal/cube"
