@@ -45,7 +45,7 @@ import (
 // (LakeOptions.RollupBytes). On the national benchmark lake those of the
 // years the benchmark's query mix reads take 3.9 MiB, those of every year
 // of every dataset 4.7 MiB (205 roll-ups; one of kommun × insats of a year
-// is 5 325 rows, 300 KiB with its row lists); the rest is for the roll-ups
+// is 5 325 rows, 250 KiB with its row lists); the rest is for the roll-ups
 // tables of more dimensions ask for.
 const DefaultRollupBytes = 32 << 20
 
