@@ -362,9 +362,15 @@ func (x *cubeIndex) rollUp(set uint64) *cubeIndex {
 }
 
 // listRows lists, per dimension of more than one code, each code's rows
-// (rowsOf).
+// (rowsOf), in ranges that do not cross from one period into the next.
 func (x *cubeIndex) listRows() {
 	x.rowsOf = make([][][]rowRange, len(x.dims))
+	starts := make([]bool, x.rows) // the first row of each period
+	for _, rs := range x.periods {
+		for _, r := range rs {
+			starts[r.lo] = true
+		}
+	}
 	for d, col := range x.col {
 		if len(x.codes[d]) < 2 {
 			continue
@@ -372,7 +378,7 @@ func (x *cubeIndex) listRows() {
 		lists := make([][]rowRange, len(x.codes[d]))
 		for r, id := range col {
 			rs := lists[id]
-			if k := len(rs) - 1; k >= 0 && rs[k].hi == r {
+			if k := len(rs) - 1; k >= 0 && rs[k].hi == r && !starts[r] {
 				rs[k].hi = r + 1
 			} else {
 				rs = append(rs, rowRange{r, r + 1})

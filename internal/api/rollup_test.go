@@ -306,3 +306,38 @@ func TestRollUp(t *testing.T) {
 		t.Fatalf("periods %v", r.periods)
 	}
 }
+
+// TestRollupRowsWithinPeriods: a code's rows in a roll-up are listed
+// period by period, so a table filtered on it sums each period's rows
+// only, also where the last row of one period and the first of the next
+// have the code.
+func TestRollupRowsWithinPeriods(t *testing.T) {
+	c := &cube.Cube{Name: "t", Dims: []string{"ar", "kvartal", "a", "b"}, Measures: []string{"n"}, Rows: []cube.Row{
+		{Coords: []string{"2024", "1", "x", "p"}, Values: []float64{1}},
+		{Coords: []string{"2024", "1", "y", "p"}, Values: []float64{2}},
+		{Coords: []string{"2024", "2", "y", "p"}, Values: []float64{4}},
+		{Coords: []string{"2024", "2", "x", "p"}, Values: []float64{8}},
+		{Coords: []string{"2024", "2", "x", "q"}, Values: []float64{16}},
+	}}
+	x, err := newCubeIndex(c, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := x.rollUp(1<<0 | 1<<1 | 1<<2) // ar, kvartal, a
+	y := r.ids[2]["y"]
+	for _, pc := range []string{"2024-Q1", "2024-Q2"} {
+		rs := r.periods[pc]
+		sum := 0.0
+		for _, rr := range clip(r.rowsOf[2][y], rs[0]) {
+			for row := rr.lo; row < rr.hi; row++ {
+				if r.col[1] != nil && r.codes[1][r.col[1][row]] != pc[len(pc)-1:] {
+					t.Fatalf("%s: row %d of the code's rows is of quarter %s", pc, row, r.codes[1][r.col[1][row]])
+				}
+				sum += r.val[0][row]
+			}
+		}
+		if want := map[string]float64{"2024-Q1": 2, "2024-Q2": 4}[pc]; sum != want {
+			t.Errorf("%s: the rows of y sum to %v, want %v", pc, sum, want)
+		}
+	}
+}
