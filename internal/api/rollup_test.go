@@ -134,6 +134,25 @@ func TestRollupsAsScan(t *testing.T) {
 		t.Fatalf("%d of %d random tables summed from roll-ups", rolled, planned)
 	}
 	t.Logf("%d of %d random tables summed from roll-ups", rolled, planned)
+	// Every roll-up's row lists stay within its periods.
+	for key, slot := range v.indexes.by {
+		if slot.x == nil {
+			continue
+		}
+		for _, r := range slot.x.rollups.state.Load().ready {
+			for d, lists := range r.rowsOf {
+				for _, rs := range lists {
+					for _, rr := range rs {
+						if !slices.ContainsFunc(slices.Collect(maps.Values(r.periods)), func(ps []rowRange) bool {
+							return ps[0].lo <= rr.lo && rr.hi <= ps[0].hi
+						}) {
+							t.Fatalf("%s, roll-up onto %v: rows %d..%d of a code of %s cross a period's end", key, r.dims, rr.lo, rr.hi-1, r.dims[d])
+						}
+					}
+				}
+			}
+		}
+	}
 }
 
 // TestRollupAnswers: whole answers of a handler that has built its
