@@ -62,7 +62,7 @@ func main() {
 	flag.IntVar(&o.warm, "warm", 200, "repeated requests per query through the handler (answer cache on)")
 	flag.IntVar(&o.computed, "computed", 30, "requests per query through a handler without the answer cache")
 	flag.IntVar(&o.duck, "duck", 30, "repeated runs per query in one DuckDB connection")
-	flag.IntVar(&o.cold, "cold", 5, "new processes per query, for insyn and for DuckDB")
+	flag.IntVar(&o.cold, "cold", 5, "new processes per query, for insyn and for DuckDB (0: none, and no load run: warm queries only)")
 	flag.DurationVar(&o.loadFor, "load", 20*time.Second, "length of the load run (0: none)")
 	flag.IntVar(&o.conc, "c", 8, "concurrency of the load run")
 	flag.StringVar(&o.memLimit, "memlimit", "400MiB", "GOMEMLIMIT of the second load run")
@@ -91,10 +91,13 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	for _, f := range []struct {
 		name string
 		n    int
-	}{{"warm", o.warm}, {"computed", o.computed}, {"duck", o.duck}, {"cold", o.cold}, {"ingest-runs", o.ingestRuns}, {"c", o.conc}} {
+	}{{"warm", o.warm}, {"computed", o.computed}, {"duck", o.duck}, {"ingest-runs", o.ingestRuns}, {"c", o.conc}} {
 		if f.n < 1 {
 			return fmt.Errorf("-%s %d: give 1 or more", f.name, f.n)
 		}
+	}
+	if o.cold < 0 {
+		return fmt.Errorf("-cold %d: give 0 or more", o.cold)
 	}
 	root, err := os.Getwd()
 	if err != nil {
@@ -144,7 +147,9 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		var before runtime.MemStats
 		runtime.ReadMemStats(&before)
 		t := time.Now()
-		if l, err = api.OpenLake(ctx, st, api.LakeOptions{Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		// The refresh interval of a deployed instance (INSYN_REFRESH_INTERVAL's
+		// default): with none, every request would read the manifest again.
+		if l, err = api.OpenLake(ctx, st, api.LakeOptions{Logger: slog.New(slog.DiscardHandler), RefreshInterval: api.DefaultRefreshInterval}); err != nil {
 			return err
 		}
 		opens = append(opens, time.Since(t))
@@ -221,6 +226,11 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if o.cold == 0 {
+		// Warm queries only: no process is built or started.
+		writeQueries(p, o, res, version)
+		return finish(o, p, &out)
+	}
 	log.Info("DuckDB: a new process per query", "runs", o.cold)
 	for i, r := range res {
 		for range o.cold {
@@ -273,6 +283,41 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		}
 	}
 
+	writeQueries(p, o, res, version)
+	p("| measure | figure |\n|---|---|\n")
+	p("| open the lake in-process (manifest, stored pattern) / then read every dataset (files, cubes) | %s / %s (medians of %d); heap of the version with every dataset %.0f MiB |\n",
+		ms(median(opens)), secs(median(reads)), len(opens), float64(heap)/(1<<20))
+	p("| peak resident memory of the API process (VmHWM), highest of the cold starts (goal < 512 MiB) | %.0f MiB |\n", float64(peak)/(1<<20))
+	for _, l := range loads {
+		with := "default settings"
+		if len(l.env) > 0 {
+			with = "`" + strings.Join(l.env, " ") + "`"
+		}
+		p("| load: the mix in turn, %d concurrent clients (asking for gzip, as browsers do) for %s, API as its own process, %s (`go run ./infra/load`) | %d requests, %.0f req/s, p50 %s, p99 %s, %d errors; peak resident memory **%.0f MiB** |\n",
+			o.conc, o.loadFor, with, l.res.Requests, l.res.Throughput(), ms(l.res.P50), ms(l.res.P99), l.res.Errors, float64(l.peak)/(1<<20))
+	}
+	if o.pattern || o.ingest {
+		log.Info("disclosure pattern and ingest")
+		if err := patternAndIngest(ctx, o, lakeDir, p, log); err != nil {
+			return err
+		}
+	}
+	return finish(o, p, &out)
+}
+
+// finish ends the table with the load average, prints it and writes it
+// to the -o file.
+func finish(o options, p func(string, ...any), out *strings.Builder) error {
+	p("\nEnd of run: load average %s.\n", loadAvg())
+	fmt.Print(out.String())
+	if o.output != "" {
+		return os.WriteFile(o.output, []byte(out.String()), 0o644)
+	}
+	return nil
+}
+
+// writeQueries writes the table of the queries' figures.
+func writeQueries(p func(string, ...any), o options, res []*result, version string) {
 	p("| query | cells | insyn warm, repeated p50 / p99 | insyn warm, computed p50 / p99 | first on a warm instance | DuckDB warm p50 / p99 | warm ratio (DuckDB p50 ÷ insyn p50) repeated / computed | insyn cold | DuckDB cold | cold ratio | cells checked against DuckDB |\n")
 	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range res {
@@ -293,31 +338,6 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		"DuckDB %s: `node` start to the query's rows). \"Computed\" is a handler without the answer cache: "+
 		"a table is computed from the cubes each time; a seed table is computed once per lake version either way.\n\n",
 		o.warm, o.computed, o.duck, o.cold, version)
-
-	p("| measure | figure |\n|---|---|\n")
-	p("| open the lake in-process (manifest, stored pattern) / then read every dataset (files, cubes) | %s / %s (medians of %d); heap of the version with every dataset %.0f MiB |\n",
-		ms(median(opens)), secs(median(reads)), len(opens), float64(heap)/(1<<20))
-	p("| peak resident memory of the API process (VmHWM), highest of the cold starts (goal < 512 MiB) | %.0f MiB |\n", float64(peak)/(1<<20))
-	for _, l := range loads {
-		with := "default settings"
-		if len(l.env) > 0 {
-			with = "`" + strings.Join(l.env, " ") + "`"
-		}
-		p("| load: the mix in turn, %d concurrent clients (asking for gzip, as browsers do) for %s, API as its own process, %s (`go run ./infra/load`) | %d requests, %.0f req/s, p50 %s, p99 %s, %d errors; peak resident memory **%.0f MiB** |\n",
-			o.conc, o.loadFor, with, l.res.Requests, l.res.Throughput(), ms(l.res.P50), ms(l.res.P99), l.res.Errors, float64(l.peak)/(1<<20))
-	}
-	if o.pattern || o.ingest {
-		log.Info("disclosure pattern and ingest")
-		if err := patternAndIngest(ctx, o, lakeDir, p, log); err != nil {
-			return err
-		}
-	}
-	p("\nEnd of run: load average %s.\n", loadAvg())
-	fmt.Print(out.String())
-	if o.output != "" {
-		return os.WriteFile(o.output, []byte(out.String()), 0o644)
-	}
-	return nil
 }
 
 // serve answers one POST in-process and fails unless it is a 200.

@@ -6,14 +6,18 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stockholm/insyn"
 	"github.com/stockholm/insyn/internal/reports"
+	"github.com/stockholm/insyn/internal/store/dirstore"
 	"github.com/stockholm/insyn/internal/store/fsstore"
+	"github.com/stockholm/insyn/internal/workload"
 )
 
 // benchRequest measures a warm POST through the handler in-process, b.N
@@ -115,4 +119,37 @@ func BenchmarkOpenLake(b *testing.B) {
 		runtime.KeepAlive(l)
 	}
 	b.ReportMetric(float64(heap)/(1<<20), "heap-MB")
+}
+
+// BenchmarkWorkload is the warm latency of the query mix of
+// internal/workload, computed for every request (no answer cache), on the
+// lake in the directory INSYN_BENCH_LAKE names (the national benchmark lake is
+// made by go run ./testdata/gen -national -out .tools/national), else on
+// the sample lake. Each query is answered once before timing, so the
+// years it needs are read and indexed, and their roll-ups built.
+//
+//	INSYN_BENCH_LAKE=$PWD/.tools/national go test ./internal/api -run '^$' -bench Workload
+func BenchmarkWorkload(b *testing.B) {
+	h := computingHandler(b)
+	if dir := os.Getenv("INSYN_BENCH_LAKE"); dir != "" {
+		st, err := dirstore.New(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		l, err := OpenLake(context.Background(), st, LakeOptions{Logger: discardLogger(), RefreshInterval: DefaultRefreshInterval})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if h, err = NewHandler(l, HandlerOptions{AnswerCacheBytes: -1, Logger: discardLogger()}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// What a warm instance has: the years read, their roll-ups built.
+	for _, q := range workload.Mix() {
+		post(b, h, q.GraphQL, q.Variables)
+	}
+	h.lake.cur.Load().indexes.work.wait()
+	for _, q := range workload.Mix() {
+		b.Run(strings.ReplaceAll(q.Name, " ", "_"), func(b *testing.B) { benchRequest(b, h, q.GraphQL, q.Variables) })
+	}
 }

@@ -21,33 +21,65 @@ type cellSpec struct {
 // grouped dimensions in order, codes in code list order, the total last.
 // Combinations no row can have (an SoL insats under LSS) are left out.
 func (p *plan) cells() []cellSpec {
-	n := p.size()
+	n, k := p.size(), len(p.grouped)
 	out := make([]cellSpec, 0, n)
-	members := make([]int, 0, n*len(p.grouped)) // every cell's members, in one array
-	member := make([]int, len(p.grouped))
-	var walk func(pi, d int)
-	walk = func(pi, d int) {
-		if d == len(p.grouped) {
-			if p.feasible(member) {
-				start := len(members)
-				members = append(members, member...)
-				out = append(out, cellSpec{period: pi, member: members[start:len(members):len(members)]})
-			}
-			return
-		}
-		for i := range p.grouped[d].codes {
-			member[d] = i
-			walk(pi, d+1)
-		}
-		if p.grouped[d].totalWanted {
-			member[d] = -1
-			walk(pi, d+1)
-		}
-	}
-	for pi := range p.periods {
-		walk(pi, 0)
-	}
+	members := make([]int, 0, n*k) // every cell's members, in one array
+	p.eachCell(func(pi int, member []int) bool {
+		start := len(members)
+		members = append(members, member...)
+		out = append(out, cellSpec{period: pi, member: members[start:len(members):len(members)]})
+		return true
+	})
 	return out
+}
+
+// eachCell gives the cells of cells in turn: a period and each grouped
+// dimension's member (the same slice, changed for the next cell).
+func (p *plan) eachCell(yield func(period int, member []int) bool) {
+	k := len(p.grouped)
+	feasible := p.feasibility()
+	// Each dimension's members in turn, an odometer over them: its codes
+	// 0…len-1, then its total (-1) if wanted.
+	last := make([]int, k) // the last member before the total
+	for gi, g := range p.grouped {
+		last[gi] = len(g.codes) - 1
+		if len(g.codes)+b2i(g.totalWanted) == 0 {
+			return // a dimension with no member: no cell
+		}
+	}
+	first := func(gi int) int {
+		if last[gi] < 0 {
+			return -1 // only the total
+		}
+		return 0
+	}
+	member := make([]int, k)
+	for pi := range p.periods {
+		for gi := range member {
+			member[gi] = first(gi)
+		}
+		for {
+			if feasible(member) && !yield(pi, member) {
+				return
+			}
+			gi := k - 1
+			for ; gi >= 0; gi-- {
+				m := member[gi]
+				if m >= 0 && m < last[gi] {
+					member[gi]++
+					break
+				}
+				if m >= 0 && p.grouped[gi].totalWanted {
+					member[gi] = -1
+					break
+				}
+				member[gi] = first(gi)
+			}
+			if gi < 0 {
+				break
+			}
+		}
+	}
 }
 
 // size is the number of cells cells enumerates, worked out without
@@ -94,6 +126,44 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// feasibility returns feasible for the plan's cells, worked out once for
+// each pair of their lagrum and insats members (a table has thousands
+// of cells and a few such pairs).
+func (p *plan) feasibility() func(member []int) bool {
+	if p.ds.def.compatible == nil {
+		return func([]int) bool { return true }
+	}
+	at := func(dim string) (gi, n int) {
+		gi = slices.IndexFunc(p.grouped, func(g groupedDim) bool { return g.def.name == dim })
+		if gi < 0 {
+			return -1, 1
+		}
+		return gi, len(p.grouped[gi].codes) + 1
+	}
+	li, nl := at("lagrum")
+	ii, ni := at("insats")
+	pos := func(gi int, member []int) int {
+		if gi < 0 {
+			return 0
+		}
+		return member[gi] + 1
+	}
+	ok := make([]bool, nl*ni)
+	member := make([]int, len(p.grouped))
+	for a := range nl {
+		for b := range ni {
+			if li >= 0 {
+				member[li] = a - 1
+			}
+			if ii >= 0 {
+				member[ii] = b - 1
+			}
+			ok[a*ni+b] = p.feasible(member)
+		}
+	}
+	return func(member []int) bool { return ok[pos(li, member)*ni+pos(ii, member)] }
 }
 
 // feasible reports whether a cell's lagrum and insats can meet.
@@ -153,8 +223,8 @@ func (p *plan) fieldsOf() []string {
 	return []string{p.count}
 }
 
-// compute computes and marks every cell of the plan.
-func (v *version) compute(p *plan, specs []cellSpec, threshold int) (*tableAnswer, error) {
+// compute computes and marks every cell of the plan (plan.eachCell).
+func (v *version) compute(p *plan, threshold int) (*tableAnswer, error) {
 	def := p.ds.def
 	x, err := v.index(def, p.years())
 	if err != nil {
@@ -164,9 +234,12 @@ func (v *version) compute(p *plan, specs []cellSpec, threshold int) (*tableAnswe
 	if err != nil {
 		return nil, err
 	}
-	ans := &tableAnswer{ds: p.ds, measure: p.measure, periods: p.periods, source: p.ds.source, lakeVersion: v.lakeVersion()}
+	ans := &tableAnswer{ds: p.ds, measure: p.measure, periods: p.periods, source: p.ds.source, lakeVersion: v.lakeVersion(), plan: p}
+	ans.laidOut = newLazy(ans.layOut)
 	for _, g := range p.grouped {
 		ans.dims = append(ans.dims, g.def)
+		// Each grouped code's coordinate ([m+1]; [0] is the total).
+		ans.members = append(ans.members, g.def.membersOf(g.codes))
 	}
 	get := s.get
 	population := map[string]float64{}
@@ -174,19 +247,10 @@ func (v *version) compute(p *plan, specs []cellSpec, threshold int) (*tableAnswe
 	if !def.public {
 		marks = newCellMarks(v.disc, p)
 	}
-	// Each grouped code's coordinate, labelled once (members[gi][m+1];
-	// [0] is the total), and one array for every cell's coordinates.
-	members := make([][]coord, len(p.grouped))
-	for gi, g := range p.grouped {
-		dim := &ans.dims[gi]
-		members[gi] = append(members[gi], coord{dim: dim, total: true, label: totalLabel})
-		for _, c := range g.codes {
-			members[gi] = append(members[gi], coord{dim: dim, code: c, label: dim.codeLabel(c)})
-		}
-	}
-	coords := make([]coord, 0, len(specs)*len(p.grouped))
-	ans.cells = make([]tableCell, 0, len(specs))
-	for _, cs := range specs {
+	ans.figs = make([]figure, 0, p.size())
+	var failed error
+	p.eachCell(func(pi int, member []int) bool {
+		cs := cellSpec{period: pi, member: member}
 		x := get(cs.period, cs.member)
 		val := reports.Value{Kind: reports.KindCount, Value: x[0], Basis: x[0]}
 		hidden := false
@@ -217,7 +281,8 @@ func (v *version) compute(p *plan, specs []cellSpec, threshold int) (*tableAnswe
 		case RatePer10000:
 			pop, err := v.population(p, cs, population)
 			if err != nil {
-				return nil, err
+				failed = err
+				return false
 			}
 			val = reports.Value{Kind: reports.KindRate, Basis: x[0]}
 			if pop == 0 {
@@ -229,27 +294,22 @@ func (v *version) compute(p *plan, specs []cellSpec, threshold int) (*tableAnswe
 		if marks != nil {
 			h, err := marks.hidden(cs)
 			if err != nil {
-				return nil, notPublished(p, cs, err)
+				failed = notPublished(p, cs, err)
+				return false
 			}
 			hidden = hidden || h
 		}
-		start := len(coords)
-		for gi, m := range cs.member {
-			coords = append(coords, members[gi][m+1])
-		}
-		ans.cells = append(ans.cells, tableCell{period: p.periods[cs.period], coords: coords[start:len(coords):len(coords)], fig: makeFigure(val, hidden)})
+		ans.figs = append(ans.figs, makeFigure(val, hidden))
+		return true
+	})
+	if failed != nil {
+		return nil, failed
 	}
 	ans.footnotes = slices.Clone(def.notes)
 	if v.geo.IsDefault() && p.touches("namnd") && p.periods[0].year <= 2023 {
 		ans.footnotes = append(ans.footnotes, districtNote)
 	}
-	ans.footnotes = append(ans.footnotes, markNotes(func(yield func(figure) bool) {
-		for _, c := range ans.cells {
-			if !yield(c.fig) {
-				return
-			}
-		}
-	})...)
+	ans.footnotes = append(ans.footnotes, markNotes(slices.Values(ans.figs))...)
 	if p.measure == RatePer10000 {
 		if pop, ok := v.dataset("befolkning"); ok {
 			ans.source += "; " + strings.TrimPrefix(pop.source, "Källa: ")

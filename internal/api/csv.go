@@ -70,7 +70,7 @@ func textField(s string) csvField { return csvField{text: s} }
 // read them as numbers.
 func figureField(f figure) csvField {
 	if !f.published() {
-		return textField(f.display)
+		return textField(f.display())
 	}
 	return csvField{number: f.value, isNum: true}
 }
@@ -199,7 +199,7 @@ func tableCSV(t *tableAnswer, meta openMeta) *csvFile {
 		c.header = append(c.header, d.name, d.name+csvLabelSuffix)
 	}
 	c.header = append(c.header, csvValue, csvStatus)
-	for _, cell := range t.cells {
+	for _, cell := range t.cells() {
 		fields := []csvField{textField(cell.period.code()), textField(cell.period.label())}
 		for _, co := range cell.coords {
 			fields = append(fields, textField(coordCode(co)), textField(co.label))
@@ -213,7 +213,7 @@ func tableCSV(t *tableAnswer, meta openMeta) *csvFile {
 
 // coordCode is a coordinate's code in the open-data files: totals are
 // totalCode.
-func coordCode(c coord) string {
+func coordCode(c *coord) string {
 	if c.total {
 		return totalCode
 	}

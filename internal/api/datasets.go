@@ -102,14 +102,69 @@ type dimDef struct {
 	// labels are the codes' labels by code (CodeList.Label searches the
 	// list: a national lake's nämnd has 290 codes).
 	labels map[string]string
+	// values are the codes, in code-list order (CodeValues, made once;
+	// never changed).
+	values []string
+	// members are the cells' coordinates of the total ([0]) and of each
+	// code in code-list order, made once (a table of every code uses
+	// them as they are).
+	members []coord
 }
 
+// dimSerial numbers the dimensions made (for coord.list).
+var dimSerial int
+
 func newDim(name, label string, codes dataset.CodeList) dimDef {
-	d := dimDef{name: name, label: label, codes: codes, labels: map[string]string{}}
+	d := dimDef{name: name, label: label, codes: codes, labels: map[string]string{}, values: codes.CodeValues()}
 	for _, c := range codes.Codes {
 		d.labels[c.Code] = c.Label
 	}
+	named := &dimDef{name: name, label: label}
+	dimSerial++
+	add := func(c coord) {
+		c.dim, c.list, c.pos = named, dimSerial, len(d.members)
+		d.members = append(d.members, c)
+	}
+	add(coord{total: true, label: totalLabel})
+	for _, c := range codes.Codes {
+		add(coord{code: c.Code, label: c.Label, keyPart: "|" + name + "=" + c.Code})
+	}
+	for i := range d.members {
+		d.members[i].n = len(d.members)
+	}
 	return d
+}
+
+// membersOf returns the coordinates of the total and of codes (in
+// code-list order, as a plan has them): the dimension's own when codes
+// are all of its codes, else made for them.
+func (d *dimDef) membersOf(codes []string) []coord {
+	if len(codes) == len(d.members)-1 {
+		return d.members
+	}
+	// A plan's codes are in code-list order: one walk finds them.
+	out := make([]coord, 0, len(codes)+1)
+	out = append(out, d.members[0])
+	j := 1
+	for _, c := range codes {
+		for j < len(d.members) && d.members[j].code != c {
+			j++
+		}
+		if j == len(d.members) {
+			return d.madeFor(codes)
+		}
+		out = append(out, d.members[j])
+	}
+	return out
+}
+
+// madeFor makes the coordinates of the total and of codes in any order.
+func (d *dimDef) madeFor(codes []string) []coord {
+	out := []coord{d.members[0]}
+	for _, c := range codes {
+		out = append(out, coord{dim: d.members[0].dim, code: c, label: d.codeLabel(c), keyPart: "|" + d.name + "=" + c})
+	}
+	return out
 }
 
 // codeLabel is the label of code (code itself when unknown, as

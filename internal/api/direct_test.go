@@ -28,7 +28,8 @@ func answerBoth(t *testing.T, h *Handler, q string, vars map[string]any, limit i
 		return &request{v: v, budget: &budget{limit: limit}, rules: h.lake.rules, log: discardLogger(), base: "https://api.example/prod", splices: s}
 	}
 	s := &splices{}
-	status, direct, _ := h.execute(ctx, doc, gqlRequest{Query: q, Variables: vars}, rq(s))
+	status, b, _ := h.execute(ctx, doc, gqlRequest{Query: q, Variables: vars}, rq(s))
+	direct = b.bytes()
 	res := graphql.Execute(graphql.ExecuteParams{Schema: h.schema, AST: doc, Args: vars, Context: context.WithValue(ctx, requestKey{}, rq(nil))})
 	h.explainEnums(res.Errors)
 	refStatus, executor := encodeJSON(http.StatusOK, gqlResponse{Data: res.Data, Errors: res.Errors})
@@ -270,4 +271,14 @@ func (g *queryGen) directive() string {
 	v := []string{"yes", "no"}[g.rng.IntN(2)]
 	g.useVar(v, "Boolean!", v == "yes")
 	return " @" + name + "(if: $" + v + ")"
+}
+
+// TestMemoKeyFor: coordinates are memoized, other elements not.
+func TestMemoKeyFor(t *testing.T) {
+	if memoKeyFor[coord]() == nil {
+		t.Error("coordinates are not memoized")
+	}
+	if memoKeyFor[tableCell]() != nil || memoKeyFor[reportCell]() != nil {
+		t.Error("cells are memoized")
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/stockholm/insyn/internal/dataset"
 	"github.com/stockholm/insyn/internal/lake"
@@ -108,12 +109,23 @@ type cellMarks struct {
 	keys  *cellKeys
 	buf   []byte
 	den   []int
+	// frames are the memo's frames of the plan's periods (nil where
+	// there is none), and at[gi][m+1] the position of member m of grouped
+	// dimension gi (and of its total) in its dimension's list, -1 where
+	// the frame cannot hold the cell (markFrame).
+	frames  []*markFrame
+	at      [][]int
+	grouped []int // the grouped dimensions in key order (cellKeys.parts)
 }
 
 func newCellMarks(d Disclosure, p *plan) *cellMarks {
 	count, _ := markedCount(reports.CountRef{Cube: p.ds.def.cube, Field: p.count})
 	memo, _ := d.(*memoDisclosure)
-	return &cellMarks{d: d, memo: memo, p: p, count: count, keys: p.cellKeys(count.Field)}
+	c := &cellMarks{d: d, memo: memo, p: p, count: count, keys: p.cellKeys(count.Field)}
+	if memo != nil {
+		c.frames, c.at, c.grouped = memo.framesOf(c.keys, p)
+	}
+	return c
 }
 
 // hidden reports whether disclosure control hides the figure of cell cs.
@@ -142,9 +154,136 @@ func (c *cellMarks) hides(cs cellSpec) (bool, error) {
 		m, _, err := c.d.Mark(ref())
 		return suppressed(m), err
 	}
+	f, i := c.frameOf(cs)
+	if f != nil {
+		if known := f.marks[i].Load(); known != 0 {
+			return known == frameHidden, nil
+		}
+	}
 	c.buf = c.keys.key(c.buf, cs)
 	m, err := c.memo.markKey(c.buf, ref)
+	if f != nil && err == nil {
+		known := uint32(framePublished)
+		if suppressed(m) {
+			known = frameHidden
+		}
+		f.marks[i].Store(known)
+	}
 	return suppressed(m), err
+}
+
+// frameOf returns the frame that holds the mark of cell cs and its place
+// in it, or nil.
+func (c *cellMarks) frameOf(cs cellSpec) (*markFrame, int) {
+	if c.frames == nil || c.frames[cs.period] == nil {
+		return nil, 0
+	}
+	f := c.frames[cs.period]
+	i := 0
+	for k, gi := range c.grouped {
+		at := c.at[gi][cs.member[gi]+1]
+		if at < 0 {
+			return nil, 0
+		}
+		i = i*f.radix[k] + at
+	}
+	return f, i
+}
+
+// A markFrame holds the marks of the cells of a table's period laid out
+// densely, so that a table finds the mark of each of its cells by its
+// members' positions instead of by its key in the memo's map (a third of
+// a large table's time). Its cells are those whose keys (cellKeys) share
+// every part but the grouped dimensions' members: the same cube, count,
+// period and filters of the other dimensions, grouped by the same
+// dimensions; each grouped dimension's members are at their positions in
+// the dimension's own list (dimDef.members, the total at 0; a filtered
+// dimension's total is not in it: its key part is the filter's). A
+// position holds the mark once a table has looked it up in the memo, so
+// the frame says what the memo says.
+type markFrame struct {
+	radix []int // the lists' lengths of the grouped dimensions in key order
+	marks []atomic.Uint32
+}
+
+// A frame's entries: 0 not known yet.
+const (
+	framePublished = 1
+	frameHidden    = 2
+)
+
+// maxFrameCells bounds a frame, and maxFramesCells all frames of a memo
+// (4 bytes each: 8 MiB in all). A table by kommun × insats has a frame of
+// 5 820 cells per period; one by kommun × åldersgrupp × insats 76 000.
+const (
+	maxFrameCells  = 1 << 18
+	maxFramesCells = 2 << 20
+)
+
+// framesOf returns the frames of the plan's periods, the positions of its
+// grouped dimensions' members, and the grouped dimensions in key order,
+// making the frames a plan needs that do not exist; nil where a frame
+// would be too large or would not fit.
+func (m *memoDisclosure) framesOf(k *cellKeys, p *plan) ([]*markFrame, [][]int, []int) {
+	if len(p.grouped) == 0 {
+		return nil, nil, nil
+	}
+	at := make([][]int, len(p.grouped))
+	for gi, g := range p.grouped {
+		members := g.def.membersOf(g.codes)
+		_, filtered := p.filter[g.def.name]
+		at[gi] = make([]int, len(members))
+		for i, c := range members {
+			at[gi][i] = c.pos
+			if c.list == 0 || (i == 0 && filtered) {
+				at[gi][i] = -1 // a made member, or a filtered dimension's total
+			}
+		}
+	}
+	var grouped, radix []int
+	size := 1
+	for _, part := range k.parts {
+		if part.group >= 0 {
+			g := p.grouped[part.group]
+			grouped = append(grouped, part.group)
+			radix = append(radix, len(g.def.members))
+			size *= len(g.def.members)
+		}
+	}
+	if size > maxFrameCells {
+		return nil, nil, nil
+	}
+	frames := make([]*markFrame, len(p.periods))
+	var key []byte
+	for pi := range p.periods {
+		key = append(key[:0], k.prefix...)
+		for _, part := range k.parts {
+			if part.group < 0 {
+				key = append(key, part.text[pi]...)
+			} else {
+				g := p.grouped[part.group]
+				key = strconv.AppendInt(append(append(append(key, '|'), g.def.name...), "=\x00"...), int64(g.def.members[0].list), 10)
+			}
+		}
+		frames[pi] = m.frame(string(key), radix, size)
+	}
+	return frames, at, grouped
+}
+
+// frame returns the frame of key, made if it fits.
+func (m *memoDisclosure) frame(key string, radix []int, size int) *markFrame {
+	m.framesMu.Lock()
+	defer m.framesMu.Unlock()
+	if f, ok := m.frames[key]; ok {
+		return f
+	}
+	if m.framesCells+size > maxFramesCells {
+		return nil
+	}
+	f := &markFrame{radix: radix, marks: make([]atomic.Uint32, size)}
+	m.frames[key] = f
+	m.framesCells += size
+	return f
 }
 
 // memoDisclosure remembers the marks a Disclosure gave, for the life of a
@@ -155,6 +294,10 @@ type memoDisclosure struct {
 	d     Disclosure
 	mu    sync.RWMutex
 	marks map[string]memoMark
+
+	framesMu    sync.Mutex
+	frames      map[string]*markFrame // by the key of their cells without the members (framesOf)
+	framesCells int
 }
 
 type memoMark struct {
@@ -183,7 +326,7 @@ func (m *memoDisclosure) markKey(key []byte, ref func() reports.CountRef) (prote
 const memoLimit = 200_000
 
 func newMemo(d Disclosure) *memoDisclosure {
-	return &memoDisclosure{d: d, marks: map[string]memoMark{}}
+	return &memoDisclosure{d: d, marks: map[string]memoMark{}, frames: map[string]*markFrame{}}
 }
 
 // Mark implements Disclosure.
@@ -287,8 +430,8 @@ func (p *plan) cellKeys(field string) *cellKeys {
 		if cs, ok := p.filter[g.def.name]; ok {
 			part.text[0] = codes(g.def.name, cs)
 		}
-		for m, c := range g.codes {
-			part.text[m+1] = "|" + g.def.name + "=" + c
+		for m, c := range g.def.membersOf(g.codes)[1:] {
+			part.text[m+1] = c.keyPart
 		}
 		names[g.def.name] = part
 	}

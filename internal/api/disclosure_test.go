@@ -2,7 +2,9 @@ package api
 
 import (
 	"errors"
+	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/stockholm/insyn/internal/cube"
@@ -104,4 +106,97 @@ func TestCellKeys(t *testing.T) {
 		}
 	}
 	t.Logf("%d keys checked", checked)
+}
+
+// TestMarkFrames: the marks a table finds in the memo's frames are the
+// marks the engine gives its cells, for random tables of the sample lake
+// (seeded) and for tables that share frames: the same dimensions grouped
+// in another order, a grouped dimension filtered on all its codes and on
+// some (its total is then another cell), shares.
+func TestMarkFrames(t *testing.T) {
+	v := sampleLake(t, -1).cur.Load()
+	memo := v.disc.(*memoDisclosure)
+	engine := memo.d
+	rng := rand.New(rand.NewPCG(5, 9))
+	var reqs []tableRequest
+	for range 300 {
+		ds := v.datasets[rng.IntN(len(v.datasets))]
+		req, err := randomTable(rng, ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reqs = append(reqs, req)
+	}
+	namnd, _ := v.datasets[0].def.dim("namnd")
+	all := namnd.values
+	for _, g := range [][]string{{"namnd", "kon"}, {"kon", "namnd"}} {
+		for _, f := range [][]filterArg{nil, {{Dimension: "namnd", Codes: all}}, {{Dimension: "namnd", Codes: all[:3]}}} {
+			for _, m := range []Measure{Decisions, Share} {
+				req := tableRequest{Dataset: "insatser", Measure: m, Period: "2022/2024", GroupBy: g, Filter: f, Totals: true}
+				if m == Share {
+					req.ShareOf = "kon"
+				}
+				reqs = append(reqs, req)
+			}
+		}
+	}
+	framed := 0
+	// Twice: the first pass fills the frames, the second reads them.
+	for pass := range 2 {
+		for _, req := range reqs {
+			p, err := v.planTable(req)
+			if err != nil || p.ds.def.public {
+				continue // refused, or public: no marks
+			}
+			marks := newCellMarks(memo, p)
+			for _, cs := range p.cells() {
+				got, err := marks.hidden(cs)
+				want, wantErr := markOf(engine, cellRefs(p, cs))
+				if (err != nil) != (wantErr != nil) || (err == nil && got != want) {
+					t.Fatalf("pass %d, %+v, cell %+v: hidden %v (%v), the engine says %v (%v)", pass, req, cs, got, err, want, wantErr)
+				}
+				if f, _ := marks.frameOf(cs); pass == 1 && f != nil {
+					framed++
+				}
+			}
+		}
+	}
+	if framed == 0 {
+		t.Fatal("no cell's mark was found in a frame")
+	}
+	t.Logf("%d marks found in frames", framed)
+}
+
+// cellRefs are the counts the figure of cell cs rests on: its own, and a
+// share's denominator.
+func cellRefs(p *plan, cs cellSpec) []reports.CountRef {
+	ref := func(cs cellSpec) reports.CountRef {
+		return reports.CountRef{Cube: p.ds.def.cube, Field: p.count, Where: p.where(cs)}
+	}
+	refs := []reports.CountRef{ref(cs)}
+	if p.measure == Share {
+		den := slices.Clone(cs.member)
+		den[p.shareOf] = -1
+		refs = append(refs, ref(cellSpec{period: cs.period, member: den}))
+	}
+	return refs
+}
+
+// TestMarkFramesBounded: the memo makes frames until they hold
+// maxFramesCells cells, then none (tables look their marks up by key).
+func TestMarkFramesBounded(t *testing.T) {
+	m := newMemo(&fakeDisclosure{})
+	size := maxFrameCells
+	made := 0
+	for i := 0; i < 2*maxFramesCells/size; i++ {
+		if m.frame(strconv.Itoa(i), []int{size}, size) != nil {
+			made++
+		}
+	}
+	if made != maxFramesCells/size || m.framesCells > maxFramesCells {
+		t.Fatalf("%d frames of %d cells made, %d cells in all; the bound is %d", made, size, m.framesCells, maxFramesCells)
+	}
+	if m.frame("0", []int{size}, size) == nil {
+		t.Fatal("a frame made before is not found")
+	}
 }

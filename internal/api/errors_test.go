@@ -249,22 +249,22 @@ func TestAnswerCache(t *testing.T) {
 func TestAnswerCacheBounds(t *testing.T) {
 	c := newAnswerCache(800)
 	key := func(i int) answerKey { return answerKey{version: "v", sum: [32]byte{byte(i)}} }
-	c.put(key(0), make([]byte, 101))
+	c.put(key(0), body{make([]byte, 50), make([]byte, 51)})
 	if c.get(key(0)) != nil {
 		t.Error("an answer over an eighth of the limit was kept")
 	}
 	for i := 1; i <= 8; i++ {
-		c.put(key(i), make([]byte, 100))
+		c.put(key(i), body{make([]byte, 100)})
 	}
 	if c.size != 800 || c.get(key(1)) == nil || c.get(key(8)) == nil {
 		t.Fatalf("size %d after 8 answers of 100 bytes", c.size)
 	}
-	c.put(key(9), make([]byte, 100))
+	c.put(key(9), body{make([]byte, 60), make([]byte, 40)})
 	if c.size != 100 || c.get(key(1)) != nil || c.get(key(9)) == nil {
 		t.Errorf("size %d: the full cache did not start over", c.size)
 	}
 	off := newAnswerCache(-1)
-	if off.put(key(1), []byte("x")); off.get(key(1)) != nil {
+	if off.put(key(1), body{[]byte("x")}); off.get(key(1)) != nil {
 		t.Error("a disabled cache kept an answer")
 	}
 }

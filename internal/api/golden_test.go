@@ -201,14 +201,14 @@ func TestSeedTables(t *testing.T) {
 // from the data and the Disclosure: the figure is hidden when any count it
 // rests on (other than the public population, providers and SFB counts) is
 // not published.
-func expectedFigure(t *testing.T, d Disclosure, spec *reports.Spec, r, c int, v *version) figure {
+func expectedFigure(t *testing.T, d Disclosure, spec *reports.Spec, r, c int, v *version) wantFigure {
 	t.Helper()
 	val, err := spec.Eval(cubesOf(t, v), r, c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if val.Status == reports.StatusNoData {
-		return figure{mark: MarkNoData, display: "i.u"}
+		return wantFigure{mark: MarkNoData, display: "i.u"}
 	}
 	refs, err := spec.Counts(r, c)
 	if err != nil {
@@ -227,16 +227,24 @@ func expectedFigure(t *testing.T, d Disclosure, spec *reports.Spec, r, c int, v 
 				spec.ID, r+1, c+1, ref.Cube, ref.Field, ref.Where, err)
 		}
 		if m != protect.Published {
-			return figure{mark: MarkSuppressed, display: "*"}
+			return wantFigure{mark: MarkSuppressed, display: "*"}
 		}
 	}
 	if val.Status == reports.StatusNotComputable {
-		return figure{mark: MarkNotComputable, display: "."}
+		return wantFigure{mark: MarkNotComputable, display: "."}
 	}
-	return figure{value: val.Rounded(), mark: MarkPublished, display: reports.Format(val)}
+	return wantFigure{value: val.Rounded(), mark: MarkPublished, display: reports.Format(val)}
 }
 
-func sameValue(got *float64, want figure) bool {
+// wantFigure is a figure as a test expects it, with its printed form.
+type wantFigure struct {
+	value         float64
+	mark, display string
+}
+
+func (f wantFigure) published() bool { return f.mark == MarkPublished }
+
+func sameValue(got *float64, want wantFigure) bool {
 	if !want.published() {
 		return got == nil
 	}

@@ -169,6 +169,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := h.lake.current(r.Context())
+	// Roll-ups the request's tables queued are built after the answer is
+	// written, off its path (rollup.go).
+	defer v.indexes.work.start()
 	sum := requestSum(base, req)
 	w.Header().Set("ETag", etag(v.lakeVersion(), sum))
 	w.Header().Set("X-Insyn-Lake-Version", v.lakeVersion())
@@ -180,25 +183,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// with the bytes of the first.
 	key := answerKey{v.lakeVersion(), sum}
 	if body := h.answers.get(key); body != nil {
-		writeBytes(w, http.StatusOK, body, public)
+		writeBody(w, http.StatusOK, body, public)
 		return
 	}
 	status, body, failed := h.execute(r.Context(), doc, req, &request{
 		v: v, budget: &budget{limit: h.opts.MaxCells}, rules: h.lake.rules, log: h.opts.Logger, base: base, splices: &splices{},
 	})
 	if failed {
-		writeBytes(w, status, body, "no-store")
+		writeBody(w, status, body, "no-store")
 		return
 	}
 	h.answers.put(key, body)
-	writeBytes(w, status, body, public)
+	writeBody(w, status, body, public)
 }
 
 // execute answers a checked document for one request: the executor's
 // data with the lists written past it spliced in (rq.splices), and its
 // errors. failed is true for an answer not to be cached: with errors, or
 // not encodable.
-func (h *Handler) execute(ctx context.Context, doc *ast.Document, req gqlRequest, rq *request) (status int, body []byte, failed bool) {
+func (h *Handler) execute(ctx context.Context, doc *ast.Document, req gqlRequest, rq *request) (status int, b body, failed bool) {
 	res := graphql.Execute(graphql.ExecuteParams{
 		Schema: h.schema, AST: doc, OperationName: req.OperationName, Args: req.Variables,
 		Context: context.WithValue(ctx, requestKey{}, rq),
@@ -209,26 +212,31 @@ func (h *Handler) execute(ctx context.Context, doc *ast.Document, req gqlRequest
 		rq.splices.spliceAll(res.Data)
 		size = rq.splices.bytes
 	}
-	status, body = encodeAnswer(res, size)
-	return status, body, len(res.Errors) > 0 || status != http.StatusOK
+	status, b = encodeAnswer(res, size)
+	return status, b, len(res.Errors) > 0 || status != http.StatusOK
 }
 
 // encodeAnswer writes an executed request's answer as encodeJSON writes a
-// gqlResponse (a test holds it to that), with appendJSON for the data;
-// spliced is the length of the lists spliced into it.
-func encodeAnswer(res *graphql.Result, spliced int) (int, []byte) {
-	buf, err := appendJSON(append(make([]byte, 0, spliced+4096), `{"data":`...), res.Data)
-	if err != nil {
-		return http.StatusInternalServerError, []byte(encodingFailed)
+// gqlResponse (a test holds it to that), with a jsonWriter for the data:
+// the long lists spliced into it are chunks of their own; spliced is
+// their length.
+func encodeAnswer(res *graphql.Result, spliced int) (int, body) {
+	w := &jsonWriter{buf: append(make([]byte, 0, 4096), `{"data":`...)}
+	if spliced < ownChunk {
+		w.buf = slices.Grow(w.buf, spliced)
+	}
+	if err := w.value(res.Data); err != nil {
+		return http.StatusInternalServerError, body{[]byte(encodingFailed)}
 	}
 	if len(res.Errors) > 0 {
 		status, errs := encodeJSON(http.StatusOK, res.Errors)
 		if status != http.StatusOK {
-			return status, errs
+			return status, body{errs}
 		}
-		buf = append(append(buf, `,"errors":`...), bytes.TrimSuffix(errs, []byte("\n"))...)
+		w.buf = append(append(w.buf, `,"errors":`...), bytes.TrimSuffix(errs, []byte("\n"))...)
 	}
-	return http.StatusOK, append(buf, "}\n"...)
+	w.buf = append(w.buf, "}\n"...)
+	return http.StatusOK, w.body()
 }
 
 // parse returns the checked document of a query: parsed, valid against
@@ -364,13 +372,20 @@ func encodeJSON(status int, body any) (int, []byte) {
 	return status, buf.Bytes()
 }
 
-func writeBytes(w http.ResponseWriter, status int, body []byte, cacheControl string) {
+func writeBytes(w http.ResponseWriter, status int, b []byte, cacheControl string) {
+	writeBody(w, status, body{b}, cacheControl)
+}
+
+// writeBody writes an answer's chunks one after the other.
+func writeBody(w http.ResponseWriter, status int, b body, cacheControl string) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", cacheControl)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Content-Length", strconv.Itoa(b.size()))
 	w.WriteHeader(status)
-	w.Write(body)
+	for _, c := range b {
+		w.Write(c)
+	}
 }
 
 // answerKey identifies an answer: the lake version and the request.
@@ -387,23 +402,24 @@ type answerCache struct {
 	mu      sync.RWMutex
 	limit   int
 	size    int
-	answers map[answerKey][]byte
+	answers map[answerKey]body
 }
 
 func newAnswerCache(limit int) *answerCache {
-	return &answerCache{limit: limit, answers: map[answerKey][]byte{}}
+	return &answerCache{limit: limit, answers: map[answerKey]body{}}
 }
 
-func (c *answerCache) get(k answerKey) []byte {
+func (c *answerCache) get(k answerKey) body {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.answers[k]
 }
 
-func (c *answerCache) put(k answerKey, body []byte) {
+func (c *answerCache) put(k answerKey, b body) {
 	// One answer may take an eighth of the cache at most, so a few large
 	// tables do not keep clearing it.
-	if len(body) > c.limit/8 {
+	n := b.size()
+	if n > c.limit/8 {
 		return
 	}
 	c.mu.Lock()
@@ -411,12 +427,12 @@ func (c *answerCache) put(k answerKey, body []byte) {
 	if _, ok := c.answers[k]; ok {
 		return
 	}
-	if c.size+len(body) > c.limit {
+	if c.size+n > c.limit {
 		clear(c.answers)
 		c.size = 0
 	}
-	c.answers[k] = body
-	c.size += len(body)
+	c.answers[k] = b
+	c.size += n
 }
 
 // docCache holds checked documents by query text, up to size of them; when

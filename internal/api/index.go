@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"sort"
 	"strconv"
 	"sync"
 
@@ -17,13 +18,19 @@ import (
 // insatser is 140 000 rows; scanning them as strings and maps took tens of
 // milliseconds a query, as integers it takes about one.
 type cubeIndex struct {
-	c *cube.Cube
+	// cube names the cube (for errors); dims and measures are the
+	// index's, in the cube's order (a roll-up keeps some of the dims).
+	cube     string
+	dims     []string
+	measures []string
 	// ids maps each dimension's codes to their integers; codes lists them.
+	// A roll-up shares them with its cube's index.
 	ids   []map[string]uint16
 	codes [][]string
 	// col holds, per dimension, each row's code as an integer.
 	col [][]uint16
-	// val holds, per measure, each row's value.
+	// val holds, per measure, each row's value (nil in a roll-up for a
+	// measure that is not exact: its sums would depend on the order).
 	val [][]float64
 	// exact is, per measure, whether every value is an integer and their
 	// magnitudes sum to less than 2⁵³: then every partial sum is exact,
@@ -34,6 +41,65 @@ type cubeIndex struct {
 	exact []bool
 	// periods are the row ranges of each period ("2024", "2024-Q2").
 	periods map[string][]rowRange
+	// rows is the number of rows.
+	rows int
+	// set is the cube's dimensions the index keeps, as bits (bit d: the
+	// cube's dimension d); all of them in the cube's own index.
+	set uint64
+	// baseDim is, per dimension, its number in the cube.
+	baseDim []int
+	// rollups are the roll-ups of the cube's own index (nil in a roll-up).
+	rollups *rollups
+	// rowsOf holds, in a roll-up, per dimension (nil for one of a single
+	// code) and code integer, the code's rows as ascending ranges: a
+	// table filtered on a few codes sums their rows only (rowsFor).
+	rowsOf [][][]rowRange
+	// lists are, per dimension of the cube (by the cube's number), the
+	// dataset's whole code list (dimDef.values; nil if none) and its
+	// codes' integers, looked up once (listIDs); shared by the cube's
+	// index and its roll-ups, whose integers are the same.
+	lists []codeList
+}
+
+// codeList is a dimension's whole code list and its codes' integers.
+type codeList struct {
+	codes []string
+	ids   []int32
+}
+
+// keepLists looks up the integers of the whole code lists of dims (the
+// dataset's dimensions).
+func (x *cubeIndex) keepLists(dims []dimDef) {
+	x.lists = make([]codeList, len(x.dims))
+	for _, dim := range dims {
+		if d := slices.Index(x.dims, dim.name); d >= 0 {
+			x.lists[d] = codeList{dim.values, x.lookUp(d, dim.values)}
+		}
+	}
+}
+
+// listIDs returns the integers of codes in dimension d, -1 for a code
+// with no rows: those of a whole code list as looked up once.
+func (x *cubeIndex) listIDs(d int, codes []string) []int32 {
+	if x.lists != nil {
+		if l := x.lists[x.baseDim[d]]; len(codes) > 0 && len(codes) == len(l.codes) && &codes[0] == &l.codes[0] {
+			return l.ids
+		}
+	}
+	return x.lookUp(d, codes)
+}
+
+// lookUp returns the integers of codes in dimension d, -1 for a code
+// with no rows.
+func (x *cubeIndex) lookUp(d int, codes []string) []int32 {
+	ids := make([]int32, len(codes))
+	for i, c := range codes {
+		ids[i] = -1
+		if id, ok := x.ids[d][c]; ok {
+			ids[i] = int32(id)
+		}
+	}
+	return ids
 }
 
 // rowRange is the rows lo..hi-1.
@@ -41,12 +107,17 @@ type rowRange struct{ lo, hi int }
 
 // newCubeIndex lays c out; quarterly cubes are ranged by year and quarter.
 func newCubeIndex(c *cube.Cube, quarterly bool) (*cubeIndex, error) {
-	x := &cubeIndex{c: c, periods: map[string][]rowRange{}}
+	if len(c.Dims) > 64 {
+		return nil, fmt.Errorf("cube %s has %d dimensions, more than an index can have", c.Name, len(c.Dims))
+	}
 	n := len(c.Rows)
-	for range c.Dims {
+	x := &cubeIndex{cube: c.Name, dims: c.Dims, measures: c.Measures, periods: map[string][]rowRange{}, rows: n}
+	for d := range c.Dims {
 		x.ids = append(x.ids, map[string]uint16{})
 		x.codes = append(x.codes, nil)
 		x.col = append(x.col, make([]uint16, n))
+		x.set |= 1 << d
+		x.baseDim = append(x.baseDim, d)
 	}
 	for range c.Measures {
 		x.val = append(x.val, make([]float64, n))
@@ -126,7 +197,51 @@ type yearIndexes map[int]*cubeIndex
 // from the cells below them (addTotals), which is several times faster
 // than adding each row to every total it belongs to.
 func (p *plan) accumulate(xs yearIndexes, fields []string) (*sums, error) {
-	return p.accumulateRows(xs, fields, true)
+	return p.accumulateRows(p.rolledUp(xs, fields), fields, true)
+}
+
+// rolledUp replaces each year's index by its roll-up with the fewest rows
+// that keeps every dimension the plan groups or filters by, where every
+// field is exact (rollup.go); the sums are the same floats.
+func (p *plan) rolledUp(xs yearIndexes, fields []string) yearIndexes {
+	out := make(yearIndexes, len(xs))
+	for year, x := range xs {
+		out[year] = x
+		if need, ok := p.needs(x, fields); ok && x.rollups != nil {
+			out[year] = x.rollups.use(need)
+		}
+	}
+	return out
+}
+
+// needs returns the dimensions of x the plan groups or filters by, as
+// bits; ok is false when a field is not exact in x (or x lacks a field or
+// dimension: the scan of x reports it).
+func (p *plan) needs(x *cubeIndex, fields []string) (need uint64, ok bool) {
+	for _, f := range fields {
+		if m := slices.Index(x.measures, f); m < 0 || !x.exact[m] {
+			return 0, false
+		}
+	}
+	bit := func(dim string) bool {
+		d := slices.Index(x.dims, dim)
+		if d < 0 {
+			return false
+		}
+		need |= 1 << x.baseDim[d]
+		return true
+	}
+	for dim := range p.filter {
+		if !bit(dim) {
+			return 0, false
+		}
+	}
+	for _, g := range p.grouped {
+		if !bit(g.def.name) {
+			return 0, false
+		}
+	}
+	return need, true
 }
 
 // rowPass is a plan bound to one index: the columns it sums, its filters
@@ -137,10 +252,63 @@ type rowPass struct {
 	groups []rowGroup
 }
 
-// rowCond is a filter on one dimension: which code integers pass.
+// rowCond is a filter on one dimension: which code integers pass, and
+// those codes' rows where the index lists them (cubeIndex.rowsOf).
 type rowCond struct {
-	col  []uint16
-	pass []bool
+	col    []uint16
+	pass   []bool
+	rowsOf [][]rowRange
+}
+
+// rowsFor returns the rows of the period within rs that the most
+// selective filter with listed rows passes, when they are fewer than
+// half of rs's; else rs. Only for sums by cell: the rows are not in the
+// cube's order.
+func (rp *rowPass) rowsFor(rs []rowRange) []rowRange {
+	if len(rs) != 1 {
+		return rs // not a roll-up's period
+	}
+	n := 0
+	for _, r := range rs {
+		n += r.hi - r.lo
+	}
+	best, fewest := -1, n/2
+	for i, k := range rp.conds {
+		if k.rowsOf == nil {
+			continue
+		}
+		m := 0
+		for id, pass := range k.pass {
+			if pass {
+				for _, r := range clip(k.rowsOf[id], rs[0]) {
+					m += r.hi - r.lo
+				}
+			}
+		}
+		if m < fewest {
+			best, fewest = i, m
+		}
+	}
+	if best < 0 {
+		return rs
+	}
+	var out []rowRange
+	k := rp.conds[best]
+	for id, pass := range k.pass {
+		if pass {
+			out = append(out, clip(k.rowsOf[id], rs[0])...)
+		}
+	}
+	return out
+}
+
+// clip returns the ranges of rows (ascending) within the range within
+// (a roll-up's period: one range).
+func clip(rows []rowRange, within rowRange) []rowRange {
+	lo, hi := within.lo, within.hi
+	i := sort.Search(len(rows), func(i int) bool { return rows[i].hi > lo })
+	j := sort.Search(len(rows), func(j int) bool { return rows[j].lo >= hi })
+	return rows[i:j]
 }
 
 // rowGroup is a grouped dimension: it maps code integers to how far into
@@ -156,19 +324,18 @@ type rowGroup struct {
 // bind lays the plan out on index x; strides are the grouped dimensions'
 // strides (the same for every index).
 func (p *plan) bind(x *cubeIndex, fields []string, strides []int) (*rowPass, error) {
-	c := x.c
 	rp := &rowPass{cols: make([][]float64, len(fields)), groups: make([]rowGroup, len(p.grouped))}
 	for i, f := range fields {
-		m := slices.Index(c.Measures, f)
-		if m < 0 {
-			return nil, fmt.Errorf("cube %s has no measure %s", c.Name, f)
+		m := slices.Index(x.measures, f)
+		if m < 0 || x.val[m] == nil {
+			return nil, fmt.Errorf("cube %s has no measure %s", x.cube, f)
 		}
 		rp.cols[i] = x.val[m]
 	}
 	for dim, codes := range p.filter {
-		d := slices.Index(c.Dims, dim)
+		d := slices.Index(x.dims, dim)
 		if d < 0 {
-			return nil, fmt.Errorf("cube %s has no dimension %s", c.Name, dim)
+			return nil, fmt.Errorf("cube %s has no dimension %s", x.cube, dim)
 		}
 		pass := make([]bool, len(x.codes[d]))
 		for _, code := range codes {
@@ -176,19 +343,23 @@ func (p *plan) bind(x *cubeIndex, fields []string, strides []int) (*rowPass, err
 				pass[id] = true
 			}
 		}
-		rp.conds = append(rp.conds, rowCond{x.col[d], pass})
+		k := rowCond{col: x.col[d], pass: pass}
+		if x.rowsOf != nil {
+			k.rowsOf = x.rowsOf[d]
+		}
+		rp.conds = append(rp.conds, k)
 	}
 	for gi, g := range p.grouped {
-		d := slices.Index(c.Dims, g.def.name)
+		d := slices.Index(x.dims, g.def.name)
 		if d < 0 {
-			return nil, fmt.Errorf("cube %s has no dimension %s", c.Name, g.def.name)
+			return nil, fmt.Errorf("cube %s has no dimension %s", x.cube, g.def.name)
 		}
 		offset := make([]int, len(x.codes[d]))
 		for i := range offset {
 			offset[i] = -1
 		}
-		for m, code := range g.codes {
-			if id, ok := x.ids[d][code]; ok {
+		for m, id := range x.listIDs(d, g.codes) {
+			if id >= 0 {
 				offset[id] = (m + 1) * strides[gi]
 			}
 		}
@@ -232,7 +403,7 @@ func (p *plan) accumulateRows(xs yearIndexes, fields []string, byCell bool) (*su
 		}
 		passes[pr.year] = rp
 		for _, f := range fields {
-			byCell = byCell && x.exact[slices.Index(x.c.Measures, f)]
+			byCell = byCell && x.exact[slices.Index(x.measures, f)]
 		}
 	}
 	s.vals = make([]float64, stride*len(p.periods))
@@ -244,7 +415,11 @@ func (p *plan) accumulateRows(xs yearIndexes, fields []string, byCell bool) (*su
 			continue // no rows in the year
 		}
 		cols, conds, groups := rp.cols, rp.conds, rp.groups
-		for _, rr := range xs[pr.year].periods[pr.code()] {
+		ranges := xs[pr.year].periods[pr.code()]
+		if byCell {
+			ranges = rp.rowsFor(ranges)
+		}
+		for _, rr := range ranges {
 		rows:
 			for r := rr.lo; r < rr.hi; r++ {
 				for _, k := range conds {
@@ -315,10 +490,15 @@ func (p *plan) accumulateRows(xs yearIndexes, fields []string, byCell bool) (*su
 }
 
 // indexes builds the index of each year of each cube once per version,
-// when a table first reads the year.
+// when a table first reads the year, and its roll-ups on work (nil: none).
 type indexes struct {
-	mu sync.Mutex
-	by map[string]*indexSlot
+	mu   sync.Mutex
+	by   map[string]*indexSlot
+	work *rollupWork
+}
+
+func newIndexes(rollupBytes int64) *indexes {
+	return &indexes{by: map[string]*indexSlot{}, work: newRollupWork(rollupBytes)}
 }
 
 type indexSlot struct {
@@ -347,7 +527,12 @@ func (v *version) index(def *datasetDef, years []int) (yearIndexes, error) {
 			v.indexes.by[key] = slot
 		}
 		v.indexes.mu.Unlock()
-		slot.once.Do(func() { slot.x, slot.err = newCubeIndex(c, def.quarterly) })
+		slot.once.Do(func() {
+			if slot.x, slot.err = newCubeIndex(c, def.quarterly); slot.err == nil {
+				slot.x.keepLists(def.dims)
+				slot.x.rollups = newRollups(slot.x, def.quarterly, v.indexes.work)
+			}
+		})
 		if slot.err != nil {
 			return nil, slot.err
 		}

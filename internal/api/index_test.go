@@ -2,6 +2,7 @@ package api
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -59,7 +60,7 @@ func TestAccumulateByCell(t *testing.T) {
 					}
 					if !slices.ContainsFunc(fields, func(f string) bool {
 						for _, y := range p.years() {
-							if yx := x[y]; yx != nil && !yx.exact[slices.Index(yx.c.Measures, f)] {
+							if yx := x[y]; yx != nil && !yx.exact[slices.Index(yx.measures, f)] {
 								return true
 							}
 						}
@@ -91,5 +92,61 @@ func TestExactMeasures(t *testing.T) {
 	}
 	if want := []bool{true, false, false}; !slices.Equal(x.exact, want) {
 		t.Errorf("exact %v, want %v", x.exact, want)
+	}
+}
+
+// TestCells: the cells of random tables of the sample lake (seeded), with
+// and without totals, are those of walking the grouped dimensions in
+// order (codes, then the total), feasible combinations only, and as many
+// as size says.
+func TestCells(t *testing.T) {
+	v := sampleHandler(t).lake.cur.Load()
+	rng := rand.New(rand.NewPCG(2, 3))
+	checked := 0
+	for range 400 {
+		ds := v.datasets[rng.IntN(len(v.datasets))]
+		req, err := randomTable(rng, ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := v.planTable(req)
+		if err != nil {
+			continue
+		}
+		var want []cellSpec
+		member := make([]int, len(p.grouped))
+		var walk func(pi, d int)
+		walk = func(pi, d int) {
+			if d == len(p.grouped) {
+				if p.feasible(member) {
+					want = append(want, cellSpec{period: pi, member: slices.Clone(member)})
+				}
+				return
+			}
+			for i := range p.grouped[d].codes {
+				member[d] = i
+				walk(pi, d+1)
+			}
+			if p.grouped[d].totalWanted {
+				member[d] = -1
+				walk(pi, d+1)
+			}
+		}
+		for pi := range p.periods {
+			walk(pi, 0)
+		}
+		got := p.cells()
+		if len(got) != len(want) || p.size() != len(want) {
+			t.Fatalf("%+v: %d cells, size %d, want %d", req, len(got), p.size(), len(want))
+		}
+		for i := range want {
+			if got[i].period != want[i].period || !slices.Equal(got[i].member, want[i].member) {
+				t.Fatalf("%+v: cell %d is %+v, want %+v", req, i, got[i], want[i])
+			}
+		}
+		checked++
+	}
+	if checked < 200 {
+		t.Fatalf("only %d tables checked", checked)
 	}
 }

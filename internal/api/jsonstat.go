@@ -124,7 +124,7 @@ func statusCode(f figure) string {
 	if f.published() {
 		return ""
 	}
-	return f.display
+	return f.display()
 }
 
 func newJSONStat(meta openMeta, href string) *jsonStat {
@@ -329,7 +329,7 @@ func tableJSONStat(t *tableAnswer, meta openMeta) *jsonStat {
 		dim := &t.dims[d]
 		// The codes the cells use, with their labels.
 		labels := map[string]string{}
-		for _, c := range t.cells {
+		for _, c := range t.cells() {
 			labels[coordCode(c.coords[d])] = c.coords[d].label
 		}
 		var index []string
@@ -357,7 +357,7 @@ func tableJSONStat(t *tableAnswer, meta openMeta) *jsonStat {
 	for i, p := range t.periods {
 		periodPos[p] = i
 	}
-	for _, c := range t.cells {
+	for _, c := range t.cells() {
 		// Row-major: the measure's single category contributes nothing.
 		i := periodPos[c.period]
 		for d, co := range c.coords {

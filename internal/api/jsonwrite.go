@@ -27,66 +27,122 @@ type rawJSON []byte
 // appendJSON appends v as encoding/json writes it with HTML escaping off.
 // Like encoding/json it fails on a float that is NaN or infinite.
 func appendJSON(buf []byte, v any) ([]byte, error) {
-	var err error
-	switch v := v.(type) {
-	case nil:
-		return append(buf, "null"...), nil
-	case rawJSON:
-		return append(buf, v...), nil
-	case string:
-		return appendString(buf, v), nil
-	case bool:
-		return strconv.AppendBool(buf, v), nil
-	case int:
-		return strconv.AppendInt(buf, int64(v), 10), nil
-	case float64:
-		return appendFloat(buf, v)
-	case []any:
-		if v == nil {
-			return append(buf, "null"...), nil
-		}
-		buf = append(buf, '[')
-		for i, x := range v {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			if buf, err = appendJSON(buf, x); err != nil {
-				return nil, err
-			}
-		}
-		return append(buf, ']'), nil
-	case map[string]any:
-		if v == nil {
-			return append(buf, "null"...), nil
-		}
-		buf = append(buf, '{')
-		for i, k := range slices.Sorted(maps.Keys(v)) {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			buf = append(appendString(buf, k), ':')
-			if buf, err = appendJSON(buf, v[k]); err != nil {
-				return nil, err
-			}
-		}
-		return append(buf, '}'), nil
-	}
-	// Anything else (the JSON scalar's objects) is rare and small:
-	// encoding/json writes it.
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	w := &jsonWriter{buf: buf, inline: true}
+	if err := w.value(v); err != nil {
 		return nil, err
 	}
-	return append(buf, bytes.TrimSuffix(b.Bytes(), []byte("\n"))...), nil
+	return w.buf, nil
 }
+
+// jsonWriter writes JSON in chunks: a long list written past the
+// executor (rawJSON) is a chunk of its own, not copied into the answer
+// (a table of 5 510 cells is a megabyte).
+type jsonWriter struct {
+	chunks [][]byte // written before buf
+	buf    []byte
+	inline bool // copy every rawJSON into buf
+}
+
+// ownChunk is the length from which a rawJSON is a chunk of its own.
+const ownChunk = 4 << 10
+
+// body returns the chunks written, in order.
+func (w *jsonWriter) body() body { return append(w.chunks, w.buf) }
+
+// value writes v as encoding/json writes it with HTML escaping off.
+func (w *jsonWriter) value(v any) error {
+	switch v := v.(type) {
+	case nil:
+		w.buf = append(w.buf, "null"...)
+	case rawJSON:
+		if w.inline || len(v) < ownChunk {
+			w.buf = append(w.buf, v...)
+		} else {
+			w.chunks = append(w.chunks, w.buf, v)
+			w.buf = make([]byte, 0, 512)
+		}
+	case string:
+		w.buf = appendString(w.buf, v)
+	case bool:
+		w.buf = strconv.AppendBool(w.buf, v)
+	case int:
+		w.buf = strconv.AppendInt(w.buf, int64(v), 10)
+	case float64:
+		b, err := appendFloat(w.buf, v)
+		if err != nil {
+			return err
+		}
+		w.buf = b
+	case []any:
+		if v == nil {
+			w.buf = append(w.buf, "null"...)
+			return nil
+		}
+		w.buf = append(w.buf, '[')
+		for i, x := range v {
+			if i > 0 {
+				w.buf = append(w.buf, ',')
+			}
+			if err := w.value(x); err != nil {
+				return err
+			}
+		}
+		w.buf = append(w.buf, ']')
+	case map[string]any:
+		if v == nil {
+			w.buf = append(w.buf, "null"...)
+			return nil
+		}
+		w.buf = append(w.buf, '{')
+		for i, k := range slices.Sorted(maps.Keys(v)) {
+			if i > 0 {
+				w.buf = append(w.buf, ',')
+			}
+			w.buf = append(appendString(w.buf, k), ':')
+			if err := w.value(v[k]); err != nil {
+				return err
+			}
+		}
+		w.buf = append(w.buf, '}')
+	default:
+		// Anything else (the JSON scalar's objects) is rare and small:
+		// encoding/json writes it.
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		w.buf = append(w.buf, bytes.TrimSuffix(b.Bytes(), []byte("\n"))...)
+	}
+	return nil
+}
+
+// body is an answer in chunks, written one after the other.
+type body [][]byte
+
+// size is the answer's length.
+func (b body) size() int {
+	n := 0
+	for _, c := range b {
+		n += len(c)
+	}
+	return n
+}
+
+// bytes is the answer in one piece.
+func (b body) bytes() []byte { return slices.Concat(b...) }
 
 // appendFloat appends f as encoding/json writes a float64: like %g, but
 // with ES6's exponent cutoffs and no padding of the exponent.
 func appendFloat(buf []byte, f float64) ([]byte, error) {
 	if math.IsInf(f, 0) || math.IsNaN(f) {
 		return nil, fmt.Errorf("json: unsupported value: %v", f)
+	}
+	// A whole number (most figures) is its digits, as 'f' writes it,
+	// without the search for the shortest form; -0 is "-0".
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 && (f != 0 || !math.Signbit(f)) {
+		return strconv.AppendInt(buf, int64(f), 10), nil
 	}
 	format := byte('f')
 	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {

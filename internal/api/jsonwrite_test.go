@@ -130,7 +130,7 @@ func FuzzAppendString(f *testing.F) {
 
 // FuzzAppendFloat: a float is written as encoding/json writes it.
 func FuzzAppendFloat(f *testing.F) {
-	for _, x := range []float64{0, 1e-6, 9.99999e-7, 1e21, 1e-7, 0.1, 5e-324, math.MaxFloat64} {
+	for _, x := range []float64{0, math.Copysign(0, -1), 4984, -12, 1e15 - 1, 1e15, -1e15 + 1, 1 << 53, 1e-6, 9.99999e-7, 1e21, 1e-7, 0.1, 5e-324, math.MaxFloat64} {
 		f.Add(math.Float64bits(x))
 	}
 	f.Fuzz(func(t *testing.T, bits uint64) {

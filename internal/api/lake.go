@@ -20,6 +20,8 @@ type Lake struct {
 	rules    Rules
 	interval time.Duration
 	log      *slog.Logger
+	// rollupBytes is each version's budget for roll-ups.
+	rollupBytes int64
 
 	cur     atomic.Pointer[version]
 	checked atomic.Int64 // unix nanoseconds of the last look at the manifest
@@ -41,6 +43,10 @@ type LakeOptions struct {
 	// Logger receives a line for every version loaded and every failed
 	// refresh. Default: slog.Default().
 	Logger *slog.Logger
+	// RollupBytes bounds the memory of a version's roll-ups, the cubes
+	// summed ahead onto the dimensions tables group by (rollup.go):
+	// DefaultRollupBytes when 0; negative keeps none.
+	RollupBytes int64
 }
 
 // OpenLake reads the published version of st and prepares it for
@@ -56,14 +62,17 @@ func OpenLake(ctx context.Context, st store.Store, opts LakeOptions) (*Lake, err
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	l := &Lake{store: st, rules: opts.Rules, interval: opts.RefreshInterval, log: opts.Logger}
+	if opts.RollupBytes == 0 {
+		opts.RollupBytes = DefaultRollupBytes
+	}
+	l := &Lake{store: st, rules: opts.Rules, interval: opts.RefreshInterval, log: opts.Logger, rollupBytes: opts.RollupBytes}
 	start := time.Now()
 	snap, err := lake.OpenLazy(ctx, st)
 	if err != nil {
 		return nil, err
 	}
 	read := time.Since(start)
-	v, err := newVersion(snap, st, l.rules, l.log)
+	v, err := newVersion(snap, st, l.rules, l.rollupBytes, l.log)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +125,7 @@ func (l *Lake) current(ctx context.Context) *version {
 		// served, so that one with a damaged file is refused and the
 		// held one served on.
 		read := time.Since(start)
-		next, err = newVersion(snap, l.store, l.rules, l.log)
+		next, err = newVersion(snap, l.store, l.rules, l.rollupBytes, l.log)
 		if err == nil {
 			err = next.load()
 		}

@@ -274,6 +274,8 @@ func (h *Handler) serveOpenData(w http.ResponseWriter, r *http.Request, base, ro
 		return
 	}
 	v := h.lake.current(r.Context())
+	// Roll-ups the table queued are built after the answer is written.
+	defer v.indexes.work.start()
 	req := &request{v: v, budget: &budget{limit: h.opts.MaxCells}, rules: h.lake.rules, log: h.opts.Logger, base: base}
 	f, err := h.openData(req, route, r.URL.Query())
 	if err != nil {

@@ -219,7 +219,7 @@ func newSchema() (graphql.Schema, error) {
 	cellObj := newDirectObject[*tableCell]("Cell", "A cell of a table.")
 	figureFields(cellObj, markEnum, func(c *tableCell) figure { return c.fig })
 	cellObj.str("period", "The period (\"2024\", \"2024-Q2\").", func(c *tableCell) string { return c.period.code() })
-	directList(cellObj, "coordinates", "One per grouped dimension, in groupBy order.", coordinateObj, func(c *tableCell) []coord { return c.coords })
+	directPtrList(cellObj, "coordinates", "One per grouped dimension, in groupBy order.", coordinateObj, func(c *tableCell) []*coord { return c.coords })
 	tableType := graphql.NewObject(graphql.ObjectConfig{
 		Name:        "Table",
 		Description: "The answer to a table query.",
@@ -230,7 +230,9 @@ func newSchema() (graphql.Schema, error) {
 			"periods":    field("The periods the cells cover.", listOf(periodType), func(t *tableAnswer) any { return t.periods }),
 			"dimensions": field("The grouped dimensions, in order.", listOf(dimensionType), func(t *tableAnswer) any { return pointers(t.dims) }),
 			"cells": directListField("Periods outermost, then the grouped dimensions in order; codes in report order, the total last.", cellObj,
-				func(_ *request, t *tableAnswer) ([]tableCell, error) { return t.cells, nil }),
+				func(_ *request, t *tableAnswer) (listSource[tableCell], error) {
+					return listSource[tableCell]{n: len(t.figs), each: t.eachCell, all: t.cells}, nil
+				}),
 			"source":      field("\"Källa: …\".", nonNullString, func(t *tableAnswer) any { return t.source }),
 			"footnotes":   field("The notes that apply: the dataset's, and those of the marks that occur.", listOf(graphql.String), func(t *tableAnswer) any { return t.footnotes }),
 			"version":     field("The dataset's version.", nonNullString, func(t *tableAnswer) any { return t.ds.version }),
@@ -264,15 +266,15 @@ func newSchema() (graphql.Schema, error) {
 			"columns":     field("The value columns, left to right.", listOf(columnType), func(r *reportRef) any { return r.p.Columns }),
 			"source":      field("\"Källa: …\" as printed.", nonNullString, func(r *reportRef) any { return "Källa: " + r.p.Source }),
 			"lakeVersion": field("The lake's version.", nonNullString, func(r *reportRef) any { return r.v.lakeVersion() }),
-			"rows": directListField("The rows, top to bottom.", rowObj, func(req *request, r *reportRef) ([]reportRow, error) {
+			"rows": directListField("The rows, top to bottom.", rowObj, func(req *request, r *reportRef) (listSource[reportRow], error) {
 				ans, err := r.v.report(r.p.ID)
 				if err != nil {
-					return nil, err
+					return listSource[reportRow]{}, err
 				}
 				if err := req.budget.take(ans.cells, "table "+r.p.ID); err != nil {
-					return nil, err
+					return listSource[reportRow]{}, err
 				}
-				return ans.rows, nil
+				return sliceSource(ans.rows), nil
 			}),
 			"footnotes": {Type: listOf(graphql.String), Description: "The printed notes, with insyn's notes on the marks in place of the report's.",
 				Resolve: resolve(func(_ *request, p graphql.ResolveParams) (any, error) {
@@ -404,7 +406,7 @@ func (r *request) table(req tableRequest) (*tableAnswer, error) {
 	if err := r.budget.take(p.size(), "this table"); err != nil {
 		return nil, err
 	}
-	ans, err := r.v.compute(p, p.cells(), r.rules.Threshold)
+	ans, err := r.v.compute(p, r.rules.Threshold)
 	if err != nil {
 		return nil, err
 	}
@@ -419,5 +421,6 @@ func figureFields[T any](o *directObject[T], markEnum *graphql.Enum, get func(T)
 		return f.value, f.published()
 	})
 	o.enum("mark", "Whether the value is shown, and if not why.", markEnum, func(v T) string { return get(v).mark })
-	o.str("display", "As printed: \"4 984\", \"*\", \".\" or \"i.u\".", func(v T) string { return get(v).display })
+	o.addField("display", "As printed: \"4 984\", \"*\", \".\" or \"i.u\".", nonNullString, func(v T) any { return get(v).display() },
+		fieldWriter{write: func(buf []byte, src any, _ *selection) ([]byte, bool) { return get(src.(T)).appendDisplay(buf), true }})
 }

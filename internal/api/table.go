@@ -31,11 +31,20 @@ type filterArg struct {
 // tableAnswer is a computed table: one cell per period and combination of
 // the grouped dimensions' codes (and totals).
 type tableAnswer struct {
-	ds          *datasetState
-	measure     Measure
-	periods     []period
-	dims        []dimDef
-	cells       []tableCell
+	ds      *datasetState
+	measure Measure
+	periods []period
+	dims    []dimDef
+	// The cells: each one's figure, in the order of the plan's cells
+	// (plan.eachCell), and the grouped dimensions' coordinates
+	// (members[gi][m+1], [0] the total). A cell's period and coordinates
+	// are made as it is written (eachCell): a table of thousands of
+	// cells is not laid out a second time to be written.
+	plan    *plan
+	members [][]coord
+	figs    []figure
+	// laidOut is every cell, made when first asked for (cells).
+	laidOut     *lazy[[]tableCell]
 	source      string
 	footnotes   []string
 	lakeVersion string
@@ -44,20 +53,61 @@ type tableAnswer struct {
 	req tableRequest
 }
 
+// eachCell gives the table's cells in order, each in the same tableCell
+// (changed for the next: a caller keeps none of them).
+func (t *tableAnswer) eachCell(yield func(*tableCell) bool) {
+	c := tableCell{coords: make([]*coord, len(t.members))}
+	i := 0
+	t.plan.eachCell(func(pi int, member []int) bool {
+		c.period = t.periods[pi]
+		for gi, m := range member {
+			c.coords[gi] = &t.members[gi][m+1]
+		}
+		c.fig = t.figs[i]
+		i++
+		return yield(&c)
+	})
+}
+
+// cells lays out every cell of the table, once.
+func (t *tableAnswer) cells() []tableCell {
+	out, _ := t.laidOut.get()
+	return out
+}
+
+// layOut makes every cell of the table, each with its own coordinates.
+func (t *tableAnswer) layOut() ([]tableCell, error) {
+	out := make([]tableCell, 0, len(t.figs))
+	coords := make([]*coord, 0, len(t.figs)*len(t.members))
+	for c := range t.eachCell {
+		start := len(coords)
+		coords = append(coords, c.coords...)
+		out = append(out, tableCell{period: c.period, coords: coords[start:len(coords):len(coords)], fig: c.fig})
+	}
+	return out, nil
+}
+
 // tableCell is a cell of a table answer.
 type tableCell struct {
 	period period
-	coords []coord
+	coords []*coord
 	fig    figure
 }
 
 // coord is a cell's member of one grouped dimension: a code, or the total.
 type coord struct {
-	dim   *dimDef
+	dim   *dimDef // its name
 	code  string
 	total bool
 	// label is the code's label, or totalLabel.
 	label string
+	// keyPart is "|dim=code", the code's part of a count's key (cellKeys).
+	keyPart string
+	// list, pos and n identify a member of a dimension's own list
+	// (dimDef.members): the dimension's number (list 0 for others), the
+	// member's position and the list's length. Its JSON is written once
+	// per list (memoKeyOf).
+	list, pos, n int
 }
 
 // totalLabel is the label of a dimension's total.
@@ -73,13 +123,39 @@ const (
 
 // figure is one answered value: published with its value, or a mark.
 type figure struct {
-	value   float64 // as printed: rounded to whole units; only when published
-	mark    string
-	display string
+	value float64 // as printed: rounded to whole units; only when published
+	mark  string
 }
 
 // published reports whether the figure shows a number.
 func (f figure) published() bool { return f.mark == MarkPublished }
+
+// display is the figure as printed: "4 984", "*", "." or "i.u".
+func (f figure) display() string {
+	if f.published() {
+		return reports.Grouped(int64(f.value))
+	}
+	return markDisplay(f.mark)
+}
+
+// appendDisplay appends display() as a JSON string.
+func (f figure) appendDisplay(buf []byte) []byte {
+	if !f.published() {
+		return appendString(buf, markDisplay(f.mark))
+	}
+	return append(reports.AppendGrouped(append(buf, '"'), int64(f.value)), '"')
+}
+
+// markDisplay is how a mark other than MarkPublished is printed.
+func markDisplay(mark string) string {
+	switch mark {
+	case MarkSuppressed:
+		return reports.MarkSuppressed
+	case MarkNotComputable:
+		return reports.MarkNotComputable
+	}
+	return reports.MarkNoData
+}
 
 // makeFigure turns a computed value and whether disclosure control hides it
 // into what the client sees. A hidden figure shows "*" whatever its value
@@ -87,13 +163,13 @@ func (f figure) published() bool { return f.mark == MarkPublished }
 func makeFigure(v reports.Value, hidden bool) figure {
 	switch {
 	case v.Status == reports.StatusNoData:
-		return figure{mark: MarkNoData, display: reports.MarkNoData}
+		return figure{mark: MarkNoData}
 	case hidden:
-		return figure{mark: MarkSuppressed, display: reports.MarkSuppressed}
+		return figure{mark: MarkSuppressed}
 	case v.Status == reports.StatusNotComputable:
-		return figure{mark: MarkNotComputable, display: reports.MarkNotComputable}
+		return figure{mark: MarkNotComputable}
 	}
-	return figure{value: v.Rounded(), mark: MarkPublished, display: reports.Format(v)}
+	return figure{value: v.Rounded(), mark: MarkPublished}
 }
 
 // Footnotes for the marks, in the reports' style. One marker stands for
@@ -106,18 +182,25 @@ const (
 
 // markNotes returns the footnotes of the marks that occur.
 func markNotes(figs func(yield func(figure) bool)) []string {
-	seen := map[string]bool{}
+	var suppressed, notComputable, noData bool
 	for f := range figs {
-		seen[f.mark] = true
+		switch f.mark {
+		case MarkSuppressed:
+			suppressed = true
+		case MarkNotComputable:
+			notComputable = true
+		case MarkNoData:
+			noData = true
+		}
 	}
 	var out []string
-	if seen[MarkSuppressed] {
+	if suppressed {
 		out = append(out, noteSuppressed)
 	}
-	if seen[MarkNotComputable] {
+	if notComputable {
 		out = append(out, noteNotComputable)
 	}
-	if seen[MarkNoData] {
+	if noData {
 		out = append(out, noteNoData)
 	}
 	return out
@@ -193,7 +276,7 @@ func (v *version) planTable(req tableRequest) (*plan, error) {
 		}
 		// In code list order, once each: the filter is a set of categories.
 		var ordered []string
-		for _, c := range d.codes.CodeValues() {
+		for _, c := range d.values {
 			if slices.Contains(codes, c) {
 				ordered = append(ordered, c)
 			}
@@ -209,7 +292,7 @@ func (v *version) planTable(req tableRequest) (*plan, error) {
 		if slices.ContainsFunc(p.grouped, func(g groupedDim) bool { return g.def.name == name }) {
 			return nil, badInput(field, nil, "dimension %s is grouped by twice", name)
 		}
-		codes := d.codes.CodeValues()
+		codes := d.values
 		if f, ok := p.filter[name]; ok {
 			codes = f
 		}
@@ -283,7 +366,7 @@ func (p *plan) checkMeasure(req tableRequest) error {
 // insatsTotal is the insatser a cell at the insats total covers: the
 // filtered ones (narrowed by a lagrum filter), or all.
 func (p *plan) insatsTotal() []string {
-	codes := p.ds.def.dims[slices.IndexFunc(p.ds.def.dims, func(d dimDef) bool { return d.name == "insats" })].codes.CodeValues()
+	codes := p.ds.def.dims[slices.IndexFunc(p.ds.def.dims, func(d dimDef) bool { return d.name == "insats" })].values
 	if f, ok := p.filter["insats"]; ok {
 		codes = f
 	}

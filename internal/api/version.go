@@ -51,11 +51,32 @@ type period struct{ year, quarter int }
 
 // code is how the API names the period: "2024" or "2024-Q2".
 func (p period) code() string {
+	if i := p.year - firstCodedYear; i >= 0 && i < len(periodCodes) && p.quarter >= 0 && p.quarter <= 4 {
+		return periodCodes[i][p.quarter]
+	}
+	return p.makeCode()
+}
+
+func (p period) makeCode() string {
 	if p.quarter > 0 {
 		return fmt.Sprintf("%d-Q%d", p.year, p.quarter)
 	}
 	return strconv.Itoa(p.year)
 }
+
+// periodCodes are the codes of the years from firstCodedYear on and of
+// their quarters ([1]–[4]), made once: every cell of a table has one.
+var periodCodes = func() [][5]string {
+	out := make([][5]string, 200)
+	for i := range out {
+		for q := range 5 {
+			out[i][q] = period{year: firstCodedYear + i, quarter: q}.makeCode()
+		}
+	}
+	return out
+}()
+
+const firstCodedYear = 1950
 
 // label is how the reports print it: "2024" or "Kv 2 2024".
 func (p period) label() string {
@@ -81,26 +102,27 @@ func (p period) less(q period) bool {
 // newVersion prepares a snapshot of lake.OpenLazy for serving: the marks
 // of every cell the API may publish (its disclosure pattern, checked
 // against the rules); the cubes are read from st when first needed.
-func newVersion(snap *lake.Snapshot, st store.Store, rules Rules, log *slog.Logger) (*version, error) {
+func newVersion(snap *lake.Snapshot, st store.Store, rules Rules, rollupBytes int64, log *slog.Logger) (*version, error) {
 	disc, err := loadDisclosure(snap, rules)
 	if err != nil {
 		return nil, fmt.Errorf("api: disclosure control of lake version %s: %w", snap.Manifest.Version, err)
 	}
-	return assemble(snap, newCubeSet(st, snap.Manifest, log), newMemo(disc))
+	return assemble(snap, newCubeSet(st, snap.Manifest, log), newMemo(disc), newIndexes(rollupBytes))
 }
 
 // withSnapshot is v for a snapshot of the same aggregates (only the
-// manifest's raw files changed): cubes and marks are kept.
+// manifest's raw files changed): cubes, marks, indexes and roll-ups are
+// kept.
 func (v *version) withSnapshot(snap *lake.Snapshot) (*version, error) {
-	return assemble(snap, v.cubes, v.disc)
+	return assemble(snap, v.cubes, v.disc, v.indexes)
 }
 
-func assemble(snap *lake.Snapshot, cubes *cubeSet, disc Disclosure) (*version, error) {
+func assemble(snap *lake.Snapshot, cubes *cubeSet, disc Disclosure, idx *indexes) (*version, error) {
 	geo, err := dataset.LookupGeography(snap.Manifest.Geography)
 	if err != nil {
 		return nil, fmt.Errorf("api: lake version %s: %w", snap.Manifest.Version, err)
 	}
-	v := &version{snap: snap, cubes: cubes, disc: disc, geo: geo, reports: map[string]*lazy[*reportAnswer]{}, indexes: &indexes{by: map[string]*indexSlot{}}}
+	v := &version{snap: snap, cubes: cubes, disc: disc, geo: geo, reports: map[string]*lazy[*reportAnswer]{}, indexes: idx}
 	for _, def := range defsByGeography[geo.Name] {
 		ds := &datasetState{def: def, periods: newLazy(func() ([]period, error) { return cubes.periods(def.cube, def.quarterly) })}
 		if m := snap.Manifest.Datasets[def.cube]; m != nil {

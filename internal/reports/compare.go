@@ -120,24 +120,48 @@ func Format(v Value) string {
 	case StatusNoData:
 		return MarkNoData
 	}
-	return groupThousands(int64(v.Rounded()))
+	return Grouped(int64(v.Rounded()))
 }
 
-func groupThousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(r)
+// Grouped is n as the reports print it, with a space between groups of
+// three digits ("4 984").
+func Grouped(n int64) string {
+	if n >= 0 && n < int64(len(smallNumbers)) {
+		return smallNumbers[n]
 	}
-	if neg {
-		return "-" + b.String()
+	return string(AppendGrouped(nil, n))
+}
+
+// smallNumbers are the numbers below 1 000 as text, made once: most
+// figures of a table are, and a string each would be made per figure.
+var smallNumbers = func() []string {
+	out := make([]string, 1000)
+	for i := range out {
+		out[i] = strconv.Itoa(i)
 	}
-	return b.String()
+	return out
+}()
+
+// AppendGrouped appends n as Grouped writes it.
+func AppendGrouped(buf []byte, n int64) []byte {
+	if n >= 0 && n < int64(len(smallNumbers)) {
+		return append(buf, smallNumbers[n]...)
+	}
+	var digits [20]byte
+	s := strconv.AppendInt(digits[:0], n, 10)
+	if s[0] == '-' {
+		buf = append(buf, '-')
+		s = s[1:]
+	}
+	head := len(s) % 3
+	if head == 0 {
+		head = 3
+	}
+	buf = append(buf, s[:head]...)
+	for i := head; i < len(s); i += 3 {
+		buf = append(buf, ' ', s[i], s[i+1], s[i+2])
+	}
+	return buf
 }
 
 // Deviation is a printed cell that insyn's sample data knowingly do not
