@@ -230,8 +230,24 @@ func (ct *certifier) prove(cell int) ([]certificate, error) {
 }
 
 func (ct *certifier) proveWithin(cell, maxAtoms, maxCell int) ([]certificate, error) {
-	atoms := ct.neighbourhood(cell, maxAtoms, maxCell)
-	up, err := ct.extreme(cell, atoms, +1)
+	return ct.proveOn(cell, ct.neighbourhood(cell, maxAtoms, maxCell))
+}
+
+// proveOn is proveWithin over a neighbourhood already found: the programs
+// of both directions share its rows.
+func (ct *certifier) proveOn(cell int, atoms []int32) ([]certificate, error) {
+	s := ct.s
+	sc := getScratch()
+	defer sc.release()
+	rows, target := s.programRows(ct.p, atoms, cell, sc)
+	if target == nil {
+		return nil, errNoCertificate
+	}
+	// the target: at least 1 (it is suppressed), at most level away
+	if 1-target.outside > 0 {
+		rows = append(rows, programRow{cell: int32(cell), vars: target.vars, val: s.Cells[cell].Value - 1})
+	}
+	up, err := ct.extreme(atoms, rows, target.vars, +1)
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +256,7 @@ func (ct *certifier) proveWithin(cell, maxAtoms, maxCell int) ([]certificate, er
 	if rise >= ct.level-1e-9 {
 		return []certificate{up}, nil
 	}
-	down, err := ct.extreme(cell, atoms, -1)
+	down, err := ct.extreme(atoms, rows, target.vars, -1)
 	if err != nil {
 		return nil, err
 	}
@@ -250,8 +266,10 @@ func (ct *certifier) proveWithin(cell, maxAtoms, maxCell int) ([]certificate, er
 	return nil, errNoCertificate
 }
 
-// extreme solves, over the atoms given, the LP that moves cell as far as the
-// level in the direction dir (+1 up, -1 down), and checks the answer.
+// extreme solves, over the atoms given and the rows of the cells they
+// touch (programRows, with the target's own row), the LP that moves the
+// target (its atoms' local indexes) as far as the level in the direction
+// dir (+1 up, -1 down), and checks the answer.
 //
 // It is written in perturbations of the truth, so the truth is its starting
 // basis (see program). Variables: each atom's change (down to minus its
@@ -261,18 +279,8 @@ func (ct *certifier) proveWithin(cell, maxAtoms, maxCell int) ([]certificate, er
 // cap on the target (it moves at most level). A published row that is a
 // combination of others costs a degenerate pivot at most; finding and
 // dropping those rows (a Gauss elimination per program) cost more.
-func (ct *certifier) extreme(cell int, atoms []int32, dir float64) (certificate, error) {
+func (ct *certifier) extreme(atoms []int32, rows []programRow, target []int32, dir float64) (certificate, error) {
 	s := ct.s
-	sc := getScratch()
-	defer sc.release()
-	rows, target := s.programRows(ct.p, atoms, cell, sc)
-	if target == nil {
-		return certificate{}, errNoCertificate
-	}
-	// the target: at least 1 (it is suppressed), at most level away
-	if 1-target.outside > 0 {
-		rows = append(rows, programRow{cell: int32(cell), vars: target.vars, val: s.Cells[cell].Value - 1})
-	}
 	// columns: each atom's change, each suppressed row's surplus and the
 	// cap's slack in the tableau; each published row's artificial fixed
 	// (out of it)
@@ -315,7 +323,7 @@ func (ct *certifier) extreme(cell int, atoms []int32, dir float64) (certificate,
 	// the cap: dir*(the target's change) + slack = level
 	cap := lp.t[m-1]
 	c := lp.cost
-	for _, k := range target.vars {
+	for _, k := range target {
 		cap[k], c[k] = dir, -dir
 	}
 	cap[surplus] = 1

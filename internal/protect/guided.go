@@ -223,8 +223,8 @@ func prune(s *Structure, p *Pattern, r Rules, rels []relation, certs map[int][]c
 			// larger one
 			var cs []certificate
 			err := errNoCertificate
-			if within(certs[moving[k]], ct.neighbourhood(moving[k], nearAtoms, nearCell)) {
-				cs, err = ct.proveWithin(moving[k], nearAtoms, nearCell)
+			if near := ct.neighbourhood(moving[k], nearAtoms, nearCell); within(certs[moving[k]], near) {
+				cs, err = ct.proveOn(moving[k], near)
 			}
 			if err != nil {
 				cs, err = ct.proveWithin(moving[k], pruneAtoms, pruneCell)
