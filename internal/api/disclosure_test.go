@@ -120,11 +120,7 @@ func TestMarkFrames(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 9))
 	var reqs []tableRequest
 	for range 300 {
-		ds := v.datasets[rng.IntN(len(v.datasets))]
-		req, err := randomTable(rng, ds)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, req := randomTable(t, rng, v)
 		reqs = append(reqs, req)
 	}
 	namnd, _ := v.datasets[0].def.dim("namnd")

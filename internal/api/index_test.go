@@ -104,11 +104,7 @@ func TestCells(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 3))
 	checked := 0
 	for range 400 {
-		ds := v.datasets[rng.IntN(len(v.datasets))]
-		req, err := randomTable(rng, ds)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, req := randomTable(t, rng, v)
 		p, err := v.planTable(req)
 		if err != nil {
 			continue

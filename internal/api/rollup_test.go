@@ -25,16 +25,19 @@ func sampleLake(t testing.TB, rollupBytes int64) *Lake {
 	return l
 }
 
-// randomTable is a table request on ds with random measure, periods,
-// groups (up to three dimensions, in any order), filters (up to two
-// dimensions, a random part of their codes) and totals.
-func randomTable(rng *rand.Rand, ds *datasetState) (tableRequest, error) {
+// randomTable is a table request on a random dataset of v, with random
+// measure, periods, groups (up to three dimensions, in any order),
+// filters (up to two dimensions, a random part of their codes) and
+// totals; and the dataset.
+func randomTable(tb testing.TB, rng *rand.Rand, v *version) (*datasetState, tableRequest) {
+	tb.Helper()
+	ds := v.datasets[rng.IntN(len(v.datasets))]
 	def := ds.def
 	measures := def.measuresOf()
 	req := tableRequest{Dataset: def.name, Measure: measures[rng.IntN(len(measures))], Totals: rng.IntN(2) == 0}
 	codes, err := ds.periodCodes()
 	if err != nil {
-		return req, err
+		tb.Fatal(err)
 	}
 	lo := rng.IntN(len(codes))
 	hi := lo + rng.IntN(len(codes)-lo)
@@ -64,7 +67,7 @@ func randomTable(rng *rand.Rand, ds *datasetState) (tableRequest, error) {
 	if req.Measure == Share && len(req.GroupBy) > 0 {
 		req.ShareOf = req.GroupBy[rng.IntN(len(req.GroupBy))]
 	}
-	return req, nil
+	return ds, req
 }
 
 // TestRollupsAsScan: for 600 random tables of the sample lake (seeded),
@@ -77,11 +80,7 @@ func TestRollupsAsScan(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	planned, rolled := 0, 0
 	for range 600 {
-		ds := v.datasets[rng.IntN(len(v.datasets))]
-		req, err := randomTable(rng, ds)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ds, req := randomTable(t, rng, v)
 		p, err := v.planTable(req)
 		if err != nil {
 			continue // a measure's rules refuse it
@@ -174,10 +173,7 @@ func TestRollupAnswers(t *testing.T) {
 	}
 	var qs []asked
 	for range 200 {
-		req, err := randomTable(rng, v.datasets[rng.IntN(len(v.datasets))])
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, req := randomTable(t, rng, v)
 		vars := map[string]any{"dataset": req.Dataset, "measure": string(req.Measure), "period": req.Period, "groupBy": req.GroupBy, "totals": req.Totals}
 		var filters []map[string]any
 		for _, f := range req.Filter {
