@@ -267,10 +267,14 @@ func prune(s *Structure, p *Pattern, r Rules, rels []relation, certs map[int][]c
 func alone(q *Pattern, rels []relation) bool {
 	for _, rel := range rels {
 		n, last := 0, -1
-		for _, c := range append([]int{rel.parent}, rel.children...) {
+		count := func(c int) {
 			if q.Marks[c] != Published {
 				n, last = n+1, c
 			}
+		}
+		count(rel.parent)
+		for _, c := range rel.children {
+			count(c)
 		}
 		if n == 1 && q.Marks[last] == Primary {
 			return true
