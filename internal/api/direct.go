@@ -103,6 +103,21 @@ func (o *directObject[T]) boolean(name, desc string, get func(T) bool) {
 	}})
 }
 
+// strs adds a field of type [String!]! (a nil list is empty, as the
+// executor has it).
+func (o *directObject[T]) strs(name, desc string, get func(T) []string) {
+	o.addField(name, desc, listOf(graphql.String), func(v T) any { return get(v) }, fieldWriter{write: func(buf []byte, src any, _ *selection) ([]byte, bool) {
+		buf = append(buf, '[')
+		for i, s := range get(src.(T)) {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendString(buf, s)
+		}
+		return append(buf, ']'), true
+	}})
+}
+
 // optFloat adds a field of type Float that is null unless get says ok.
 func (o *directObject[T]) optFloat(name, desc string, get func(T) (float64, bool)) {
 	o.addField(name, desc, graphql.Float, func(v T) any {
@@ -203,6 +218,16 @@ func directListField[T, E any](desc string, elem *directObject[*E], get func(r *
 		}
 		return pointers(items.all()), nil
 	})}
+}
+
+// directList adds to o, a direct object type, a directListField of
+// elements of elem, written by o's writer too (for a request answered
+// without the executor: fast.go).
+func directList[T, E any](o *directObject[T], name, desc string, elem *directObject[*E], get func(src T) listSource[E]) {
+	o.fields[name] = directListField(desc, elem, func(_ *request, src T) (listSource[E], error) { return get(src), nil })
+	o.writers[name] = fieldWriter{elem: elem.directType, write: func(buf []byte, src any, sub *selection) ([]byte, bool) {
+		return writeSource(buf, get(src.(T)), sub)
+	}}
 }
 
 // listSource is the elements of a direct list: n of them, given one at a

@@ -45,6 +45,7 @@ type HandlerOptions struct {
 type Handler struct {
 	lake    *Lake
 	schema  graphql.Schema
+	table   *directType // the Table type's writers, for fast.go
 	opts    HandlerOptions
 	docs    *docCache
 	answers *answerCache
@@ -74,14 +75,14 @@ func NewHandler(l *Lake, opts HandlerOptions) (*Handler, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	schema, err := newSchema()
+	schema, table, err := newSchema()
 	if err != nil {
 		return nil, fmt.Errorf("api: schema: %w", err)
 	}
 	if opts.AnswerCacheBytes == 0 {
 		opts.AnswerCacheBytes = DefaultAnswerCacheBytes
 	}
-	h := &Handler{lake: l, schema: schema, opts: opts, docs: newDocCache(512), answers: newAnswerCache(opts.AnswerCacheBytes),
+	h := &Handler{lake: l, schema: schema, table: table, opts: opts, docs: newDocCache(512), answers: newAnswerCache(opts.AnswerCacheBytes),
 		enums: map[string][]string{}}
 	for name, t := range schema.TypeMap() {
 		if e, ok := t.(*graphql.Enum); ok && !strings.HasPrefix(name, "__") {
@@ -201,9 +202,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // data with the lists written past it spliced in (rq.splices), and its
 // errors. failed is true for an answer not to be cached: with errors, or
 // not encodable.
-func (h *Handler) execute(ctx context.Context, doc *ast.Document, req gqlRequest, rq *request) (status int, b body, failed bool) {
+func (h *Handler) execute(ctx context.Context, doc *checkedDoc, req gqlRequest, rq *request) (status int, b body, failed bool) {
+	if doc.fast != nil {
+		if b, ok := doc.fast.answer(h.schema, h.table, req, rq); ok {
+			rq.fast = true
+			return http.StatusOK, b, false
+		}
+	}
 	res := graphql.Execute(graphql.ExecuteParams{
-		Schema: h.schema, AST: doc, OperationName: req.OperationName, Args: req.Variables,
+		Schema: h.schema, AST: doc.doc, OperationName: req.OperationName, Args: req.Variables,
 		Context: context.WithValue(ctx, requestKey{}, rq),
 	})
 	h.explainEnums(res.Errors)
@@ -239,10 +246,17 @@ func encodeAnswer(res *graphql.Result, spliced int) (int, body) {
 	return http.StatusOK, w.body()
 }
 
+// checkedDoc is a document parsed, valid and within the depth limit;
+// fast is it compiled as a request for one table (fast.go), or nil.
+type checkedDoc struct {
+	doc  *ast.Document
+	fast *fastTable
+}
+
 // parse returns the checked document of a query: parsed, valid against
 // the schema, and no deeper than the limit. Checked documents are cached
 // by their text.
-func (h *Handler) parse(query string) (*ast.Document, []gqlerrors.FormattedError) {
+func (h *Handler) parse(query string) (*checkedDoc, []gqlerrors.FormattedError) {
 	if doc := h.docs.get(query); doc != nil {
 		return doc, nil
 	}
@@ -258,8 +272,9 @@ func (h *Handler) parse(query string) (*ast.Document, []gqlerrors.FormattedError
 		e := &queryError{code: CodeTooDeep, message: fmt.Sprintf("the query nests %d levels deep, more than the limit of %d (%s)", d, h.opts.MaxDepth, EnvMaxDepth)}
 		return nil, []gqlerrors.FormattedError{{Message: e.Error(), Extensions: e.Extensions()}}
 	}
-	h.docs.put(query, doc)
-	return doc, nil
+	checked := &checkedDoc{doc: doc, fast: compileFast(h.schema, doc)}
+	h.docs.put(query, checked)
+	return checked, nil
 }
 
 var expectedType = regexp.MustCompile(`Expected type "(\w+)"`)
@@ -440,18 +455,18 @@ func (c *answerCache) put(k answerKey, b body) {
 type docCache struct {
 	mu   sync.RWMutex
 	size int
-	docs map[string]*ast.Document
+	docs map[string]*checkedDoc
 }
 
-func newDocCache(size int) *docCache { return &docCache{size: size, docs: map[string]*ast.Document{}} }
+func newDocCache(size int) *docCache { return &docCache{size: size, docs: map[string]*checkedDoc{}} }
 
-func (c *docCache) get(q string) *ast.Document {
+func (c *docCache) get(q string) *checkedDoc {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.docs[q]
 }
 
-func (c *docCache) put(q string, doc *ast.Document) {
+func (c *docCache) put(q string, doc *checkedDoc) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.docs) >= c.size {

@@ -27,6 +27,18 @@ type request struct {
 	// splices collects the lists written past the executor; nil leaves
 	// every list to the executor.
 	splices *splices
+	// fast is whether the request was answered without the executor
+	// (fast.go); computed is the table fast.go computed and left to the
+	// executor to answer, which the table field's resolver then gives
+	// (the document has one table field).
+	fast     bool
+	computed *computedTable
+}
+
+// computedTable is request.table's answer.
+type computedTable struct {
+	t   *tableAnswer
+	err error
 }
 
 type requestKey struct{}
@@ -117,7 +129,7 @@ func nullIfEmpty(s string) any {
 }
 
 // newSchema builds the GraphQL schema.
-func newSchema() (graphql.Schema, error) {
+func newSchema() (graphql.Schema, *directType, error) {
 	markEnum := graphql.NewEnum(graphql.EnumConfig{
 		Name: "Mark",
 		Description: "What a cell shows. One marker, \"*\", stands for every hidden figure, whether it is a small count " +
@@ -220,25 +232,25 @@ func newSchema() (graphql.Schema, error) {
 	figureFields(cellObj, markEnum, func(c *tableCell) figure { return c.fig })
 	cellObj.str("period", "The period (\"2024\", \"2024-Q2\").", func(c *tableCell) string { return c.period.code() })
 	directPtrList(cellObj, "coordinates", "One per grouped dimension, in groupBy order.", coordinateObj, func(c *tableCell) []*coord { return c.coords })
-	tableType := graphql.NewObject(graphql.ObjectConfig{
-		Name:        "Table",
-		Description: "The answer to a table query.",
-		Fields: graphql.Fields{
-			"dataset":    field("The dataset.", nonNullString, func(t *tableAnswer) any { return t.ds.def.name }),
-			"measure":    field("The measure.", graphql.NewNonNull(measureEnum), func(t *tableAnswer) any { return string(t.measure) }),
-			"unit":       field("The unit of every value.", nonNullString, func(t *tableAnswer) any { return unitOf(t.measure) }),
-			"periods":    field("The periods the cells cover.", listOf(periodType), func(t *tableAnswer) any { return t.periods }),
-			"dimensions": field("The grouped dimensions, in order.", listOf(dimensionType), func(t *tableAnswer) any { return pointers(t.dims) }),
-			"cells": directListField("Periods outermost, then the grouped dimensions in order; codes in report order, the total last.", cellObj,
-				func(_ *request, t *tableAnswer) (listSource[tableCell], error) {
-					return listSource[tableCell]{n: len(t.figs), each: t.eachCell, all: t.cells}, nil
-				}),
-			"source":      field("\"Källa: …\".", nonNullString, func(t *tableAnswer) any { return t.source }),
-			"footnotes":   field("The notes that apply: the dataset's, and those of the marks that occur.", listOf(graphql.String), func(t *tableAnswer) any { return t.footnotes }),
-			"version":     field("The dataset's version.", nonNullString, func(t *tableAnswer) any { return t.ds.version }),
-			"lakeVersion": field("The lake's version.", nonNullString, func(t *tableAnswer) any { return t.lakeVersion }),
-		},
-	})
+	// Table is a direct object too, so that a request for one table and
+	// nothing else is answered without the executor (fast.go); its
+	// fields without a writer (periods, dimensions, the open-data ones)
+	// leave such a request to the executor.
+	tableObj := newDirectObject[*tableAnswer]("Table", "The answer to a table query.")
+	tableObj.str("dataset", "The dataset.", func(t *tableAnswer) string { return t.ds.def.name })
+	tableObj.enum("measure", "The measure.", measureEnum, func(t *tableAnswer) string { return string(t.measure) })
+	tableObj.str("unit", "The unit of every value.", func(t *tableAnswer) string { return unitOf(t.measure) })
+	tableObj.fields["periods"] = field("The periods the cells cover.", listOf(periodType), func(t *tableAnswer) any { return t.periods })
+	tableObj.fields["dimensions"] = field("The grouped dimensions, in order.", listOf(dimensionType), func(t *tableAnswer) any { return pointers(t.dims) })
+	directList(tableObj, "cells", "Periods outermost, then the grouped dimensions in order; codes in report order, the total last.", cellObj,
+		func(t *tableAnswer) listSource[tableCell] {
+			return listSource[tableCell]{n: len(t.figs), each: t.eachCell, all: t.cells}
+		})
+	tableObj.str("source", "\"Källa: …\".", func(t *tableAnswer) string { return t.source })
+	tableObj.strs("footnotes", "The notes that apply: the dataset's, and those of the marks that occur.", func(t *tableAnswer) []string { return t.footnotes })
+	tableObj.str("version", "The dataset's version.", func(t *tableAnswer) string { return t.ds.version })
+	tableObj.str("lakeVersion", "The lake's version.", func(t *tableAnswer) string { return t.lakeVersion })
+	tableType := tableObj.object()
 	columnType := graphql.NewObject(graphql.ObjectConfig{
 		Name:        "ReportColumn",
 		Description: "A printed value column.",
@@ -339,21 +351,11 @@ func newSchema() (graphql.Schema, error) {
 					"shareOf": {Type: graphql.String, Description: "For measure SHARE: the grouped dimension whose total is 100 %."},
 				},
 				Resolve: resolve(func(r *request, p graphql.ResolveParams) (any, error) {
-					req := tableRequest{
-						Dataset: stringArg(p, "dataset"),
-						Measure: Measure(stringArg(p, "measure")),
-						Period:  stringArg(p, "period"),
-						GroupBy: stringsArg(p.Args["groupBy"]),
-						ShareOf: stringArg(p, "shareOf"),
+					if c := r.computed; c != nil {
+						r.computed = nil
+						return c.t, c.err
 					}
-					req.Totals, _ = p.Args["totals"].(bool)
-					filters, _ := p.Args["filter"].([]any)
-					for _, f := range filters {
-						m, _ := f.(map[string]any)
-						dim, _ := m["dimension"].(string)
-						req.Filter = append(req.Filter, filterArg{Dimension: dim, Codes: stringsArg(m["codes"])})
-					}
-					return r.table(req)
+					return r.table(tableRequestFrom(p.Args))
 				})},
 			"reports": {Type: listOf(reportType), Description: "The 29 seed tables, in report order.",
 				Resolve: resolve(func(r *request, _ graphql.ResolveParams) (any, error) {
@@ -384,7 +386,8 @@ func newSchema() (graphql.Schema, error) {
 				})},
 		},
 	})
-	return graphql.NewSchema(graphql.SchemaConfig{Query: query})
+	schema, err := graphql.NewSchema(graphql.SchemaConfig{Query: query})
+	return schema, tableObj.directType, err
 }
 
 // codeRef is a code as the schema shows it.
@@ -395,6 +398,30 @@ type codeRef struct{ code, label, group string }
 type reportRef struct {
 	v *version
 	p *reports.Printed
+}
+
+// tableRequestFrom reads the table field's arguments as graphql-go passes
+// them (the executor, and fast.go the same way).
+func tableRequestFrom(args map[string]any) tableRequest {
+	str := func(name string) string {
+		s, _ := args[name].(string)
+		return s
+	}
+	req := tableRequest{
+		Dataset: str("dataset"),
+		Measure: Measure(str("measure")),
+		Period:  str("period"),
+		GroupBy: stringsArg(args["groupBy"]),
+		ShareOf: str("shareOf"),
+	}
+	req.Totals, _ = args["totals"].(bool)
+	filters, _ := args["filter"].([]any)
+	for _, f := range filters {
+		m, _ := f.(map[string]any)
+		dim, _ := m["dimension"].(string)
+		req.Filter = append(req.Filter, filterArg{Dimension: dim, Codes: stringsArg(m["codes"])})
+	}
+	return req
 }
 
 // table plans, budgets and computes a table query.

@@ -17,7 +17,7 @@ const schemaFile = "../../schema/api.graphql"
 // schema/api.graphql (go test ./internal/api -run TestSchemaFile -update
 // rewrites it). The file must also parse as GraphQL.
 func TestSchemaFile(t *testing.T) {
-	s, err := newSchema()
+	s, _, err := newSchema()
 	if err != nil {
 		t.Fatal(err)
 	}
