@@ -244,7 +244,7 @@ func newSchema() (graphql.Schema, *directType, error) {
 	tableObj.fields["dimensions"] = field("The grouped dimensions, in order.", listOf(dimensionType), func(t *tableAnswer) any { return pointers(t.dims) })
 	directList(tableObj, "cells", "Periods outermost, then the grouped dimensions in order; codes in report order, the total last.", cellObj,
 		func(t *tableAnswer) listSource[tableCell] {
-			return listSource[tableCell]{n: len(t.figs), each: t.eachCell, all: t.cells}
+			return listSource[tableCell]{n: len(t.figs), each: t.eachCell, all: t.cells, write: t.writeCells}
 		})
 	tableObj.str("source", "\"Källa: …\".", func(t *tableAnswer) string { return t.source })
 	tableObj.strs("footnotes", "The notes that apply: the dataset's, and those of the marks that occur.", func(t *tableAnswer) []string { return t.footnotes })
