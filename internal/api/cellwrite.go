@@ -1,6 +1,10 @@
 package api
 
-import "slices"
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+)
 
 // A table's cells are most of its answer, and most of its time: 1 455
 // cells of ej verkställda are 174 KB of JSON, 5 510 cells of insatser a
@@ -68,11 +72,13 @@ func (t *tableAnswer) writeCells(buf []byte, sel *selection) ([]byte, bool) {
 	// figure that is not published), by member of each grouped dimension
 	// (where it was written in buf); per selected field (one field may be
 	// selected twice, under two names).
-	type span struct{ start, end int }
 	var (
 		periods = make([][][]byte, len(sel.fields))
 		byMark  [4][][]byte
 		coords  = make([][][]span, len(sel.fields))
+		// shared is a member's JSON kept for the next tables (by its
+		// position in its dimension's own list).
+		shared = make([][][]atomic.Pointer[[]byte], len(sel.fields))
 	)
 	for fi, op := range ops {
 		switch op {
@@ -80,8 +86,12 @@ func (t *tableAnswer) writeCells(buf []byte, sel *selection) ([]byte, bool) {
 			periods[fi] = make([][]byte, len(t.periods))
 		case cellCoordinates:
 			coords[fi] = make([][]span, len(t.members))
-			for gi := range t.members {
-				coords[fi][gi] = make([]span, len(t.members[gi]))
+			shared[fi] = make([][]atomic.Pointer[[]byte], len(t.members))
+			for gi, ms := range t.members {
+				coords[fi][gi] = make([]span, len(ms))
+				if c := &ms[0]; c.list > 0 && c.dim.json != nil {
+					shared[fi][gi] = c.dim.json.of(sel.fields[fi].sub.sig, c.n)
+				}
 			}
 		}
 	}
@@ -136,11 +146,26 @@ func (t *tableAnswer) writeCells(buf []byte, sel *selection) ([]byte, bool) {
 						b = append(b, b[at.start:at.end]...)
 						continue
 					}
+					c := &t.members[gi][m+1]
+					var kept *atomic.Pointer[[]byte]
+					if c.list > 0 && shared[fi][gi] != nil {
+						kept = &shared[fi][gi][c.pos]
+						if js := kept.Load(); js != nil {
+							s := len(b)
+							b = append(b, *js...)
+							*at = span{s, len(b)}
+							continue
+						}
+					}
 					s := len(b)
-					if b, ok = f.sub.write(b, &t.members[gi][m+1]); !ok {
+					if b, ok = f.sub.write(b, c); !ok {
 						return nil, false
 					}
 					*at = span{s, len(b)}
+					if kept != nil {
+						js := slices.Clone(b[s:])
+						kept.Store(&js)
+					}
 				}
 				b, ok = append(b, ']'), true
 			case mi < 0:
@@ -182,4 +207,33 @@ func (t *tableAnswer) writeCells(buf []byte, sel *selection) ([]byte, bool) {
 		return nil, false
 	}
 	return append(buf, ']'), true
+}
+
+// memberJSON keeps the JSON of a dimension's members for the selections
+// of Coordinate asked, so that a table writes each member once per
+// selection and lake version, not once per request (a table by kommun
+// has 291 of them; writing them was a sixth of its cells' time). The
+// selections kept are few (frontends ask one or two); past maxSelections
+// the keeper starts over.
+type memberJSON struct {
+	mu    sync.Mutex
+	bySig map[string][]atomic.Pointer[[]byte]
+}
+
+const maxSelections = 16
+
+// of returns the JSON kept for the selection sig of the dimension's n
+// members, by position (nil where none is kept yet).
+func (m *memberJSON) of(sig string, n int) []atomic.Pointer[[]byte] {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if kept, ok := m.bySig[sig]; ok && len(kept) == n {
+		return kept
+	}
+	if m.bySig == nil || len(m.bySig) >= maxSelections {
+		m.bySig = map[string][]atomic.Pointer[[]byte]{}
+	}
+	kept := make([]atomic.Pointer[[]byte], n)
+	m.bySig[sig] = kept
+	return kept
 }

@@ -109,6 +109,9 @@ type dimDef struct {
 	// code in code-list order, made once (a table of every code uses
 	// them as they are).
 	members []coord
+	// json keeps the members' JSON, on the dimDef the coordinates point
+	// to (coord.dim; cellwrite.go).
+	json *memberJSON
 }
 
 // dimSerial numbers the dimensions made (for coord.list).
@@ -119,7 +122,7 @@ func newDim(name, label string, codes dataset.CodeList) dimDef {
 	for _, c := range codes.Codes {
 		d.labels[c.Code] = c.Label
 	}
-	named := &dimDef{name: name, label: label}
+	named := &dimDef{name: name, label: label, json: &memberJSON{}}
 	dimSerial++
 	add := func(c coord) {
 		c.dim, c.list, c.pos = named, dimSerial, len(d.members)

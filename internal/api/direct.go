@@ -351,6 +351,9 @@ func (w elemWriter[E]) write(buf []byte, i int, e *E) ([]byte, bool) {
 // the executor's map.
 type selection struct {
 	fields []selected
+	// sig identifies what the selection writes: its fields' response
+	// names, fields and selections (cellwrite.go keeps JSON by it).
+	sig string
 	// memo holds where the JSON of memoized elements was written (by
 	// list and position: memoKeyOf). A selection writes into one
 	// buffer (a direct list field's, which its nested lists append to),
@@ -484,6 +487,15 @@ func compileSelection(info graphql.ResolveInfo, fields []*ast.Field, t *directTy
 		}
 		sel.fields = append(sel.fields, f)
 	}
+	var sig strings.Builder
+	for _, f := range sel.fields {
+		sig.Write(f.key)
+		sig.WriteString(f.field)
+		if f.sub != nil {
+			sig.WriteString("{" + f.sub.sig + "}")
+		}
+	}
+	sel.sig = sig.String()
 	return sel, true
 }
 
