@@ -30,21 +30,6 @@ const (
 	cellCoordinates
 )
 
-// markIndex numbers the marks (-1: another).
-func markIndex(mark string) int {
-	switch mark {
-	case MarkPublished:
-		return 0
-	case MarkSuppressed:
-		return 1
-	case MarkNotComputable:
-		return 2
-	case MarkNoData:
-		return 3
-	}
-	return -1
-}
-
 // writeCells appends the table's cells as a JSON list of objects with the
 // fields sel selects, as writeSource writes them.
 func (t *tableAnswer) writeCells(buf []byte, sel *selection) ([]byte, bool) {
@@ -74,7 +59,7 @@ func (t *tableAnswer) writeCells(buf []byte, sel *selection) ([]byte, bool) {
 	// selected twice, under two names).
 	var (
 		periods = make([][][]byte, len(sel.fields))
-		byMark  [4][][]byte
+		byMark  [len(markNames)][][]byte
 		coords  = make([][][]span, len(sel.fields))
 		// shared is a member's JSON kept for the next tables (by its
 		// position in its dimension's own list).
@@ -110,7 +95,7 @@ func (t *tableAnswer) writeCells(buf []byte, sel *selection) ([]byte, bool) {
 			b = append(b, ',')
 		}
 		fig := t.figs[i]
-		mi := markIndex(fig.mark)
+		mi := fig.mark
 		if len(sel.fields) == 0 {
 			b = append(b, "{}"...)
 		}
@@ -129,11 +114,11 @@ func (t *tableAnswer) writeCells(buf []byte, sel *selection) ([]byte, bool) {
 				}
 				b = append(b, *at...)
 				continue
-			case op == cellValue && mi == 0:
+			case op == cellValue && fig.mark == markPublished:
 				var err error
 				b, err = appendFloat(b, fig.value)
 				ok = err == nil
-			case op == cellDisplay && mi == 0:
+			case op == cellDisplay && fig.mark == markPublished:
 				b, ok = fig.appendDisplay(b), true
 			case op == cellCoordinates:
 				b = append(b, '[')
@@ -168,8 +153,6 @@ func (t *tableAnswer) writeCells(buf []byte, sel *selection) ([]byte, bool) {
 					}
 				}
 				b, ok = append(b, ']'), true
-			case mi < 0:
-				b, ok = f.w.write(b, &tableCell{fig: fig}, f.sub)
 			default: // mark, or value and display of a figure not published
 				if byMark[mi] == nil {
 					byMark[mi] = make([][]byte, len(sel.fields))

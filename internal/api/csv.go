@@ -182,7 +182,7 @@ func reportCSV(ans *reportAnswer, meta openMeta) *csvFile {
 				fields = append(fields, textField(""))
 				continue
 			}
-			fields = append(fields, textField(cell.fig.mark))
+			fields = append(fields, textField(cell.fig.mark.String()))
 		}
 		c.rows = append(c.rows, fields)
 	}
@@ -204,7 +204,7 @@ func tableCSV(t *tableAnswer, meta openMeta) *csvFile {
 		for _, co := range cell.coords {
 			fields = append(fields, textField(coordCode(co)), textField(co.label))
 		}
-		fields = append(fields, figureField(cell.fig), textField(cell.fig.mark))
+		fields = append(fields, figureField(cell.fig), textField(cell.fig.mark.String()))
 		c.rows = append(c.rows, fields)
 	}
 	c.footer = meta.footerLines()

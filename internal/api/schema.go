@@ -447,7 +447,7 @@ func figureFields[T any](o *directObject[T], markEnum *graphql.Enum, get func(T)
 		f := get(v)
 		return f.value, f.published()
 	})
-	o.enum("mark", "Whether the value is shown, and if not why.", markEnum, func(v T) string { return get(v).mark })
+	o.enum("mark", "Whether the value is shown, and if not why.", markEnum, func(v T) string { return get(v).mark.String() })
 	o.addField("display", "As printed: \"4 984\", \"*\", \".\" or \"i.u\".", nonNullString, func(v T) any { return get(v).display() },
 		fieldWriter{write: func(buf []byte, src any, _ *selection) ([]byte, bool) { return get(src.(T)).appendDisplay(buf), true }})
 }

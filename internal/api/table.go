@@ -122,13 +122,30 @@ const (
 )
 
 // figure is one answered value: published with its value, or a mark.
+// It holds no pointer: a table's figures are an array the garbage
+// collector need not scan, nor a write barrier slow down while it marks.
 type figure struct {
 	value float64 // as printed: rounded to whole units; only when published
-	mark  string
+	mark  markCode
 }
 
+// markCode is a figure's mark by number, in the order of markNames.
+type markCode uint8
+
+const (
+	markPublished markCode = iota
+	markSuppressed
+	markNotComputable
+	markNoData
+)
+
+var markNames = [...]string{MarkPublished, MarkSuppressed, MarkNotComputable, MarkNoData}
+
+// String is the mark as the GraphQL enum Mark has it.
+func (m markCode) String() string { return markNames[m] }
+
 // published reports whether the figure shows a number.
-func (f figure) published() bool { return f.mark == MarkPublished }
+func (f figure) published() bool { return f.mark == markPublished }
 
 // display is the figure as printed: "4 984", "*", "." or "i.u".
 func (f figure) display() string {
@@ -147,11 +164,11 @@ func (f figure) appendDisplay(buf []byte) []byte {
 }
 
 // markDisplay is how a mark other than MarkPublished is printed.
-func markDisplay(mark string) string {
+func markDisplay(mark markCode) string {
 	switch mark {
-	case MarkSuppressed:
+	case markSuppressed:
 		return reports.MarkSuppressed
-	case MarkNotComputable:
+	case markNotComputable:
 		return reports.MarkNotComputable
 	}
 	return reports.MarkNoData
@@ -163,13 +180,13 @@ func markDisplay(mark string) string {
 func makeFigure(v reports.Value, hidden bool) figure {
 	switch {
 	case v.Status == reports.StatusNoData:
-		return figure{mark: MarkNoData}
+		return figure{mark: markNoData}
 	case hidden:
-		return figure{mark: MarkSuppressed}
+		return figure{mark: markSuppressed}
 	case v.Status == reports.StatusNotComputable:
-		return figure{mark: MarkNotComputable}
+		return figure{mark: markNotComputable}
 	}
-	return figure{value: v.Rounded(), mark: MarkPublished}
+	return figure{value: v.Rounded(), mark: markPublished}
 }
 
 // Footnotes for the marks, in the reports' style. One marker stands for
@@ -185,11 +202,11 @@ func markNotes(figs func(yield func(figure) bool)) []string {
 	var suppressed, notComputable, noData bool
 	for f := range figs {
 		switch f.mark {
-		case MarkSuppressed:
+		case markSuppressed:
 			suppressed = true
-		case MarkNotComputable:
+		case markNotComputable:
 			notComputable = true
-		case MarkNoData:
+		case markNoData:
 			noData = true
 		}
 	}
