@@ -151,7 +151,7 @@ func BenchmarkWorkload(b *testing.B) {
 	for _, q := range workload.Mix() {
 		post(b, h, q.GraphQL, q.Variables)
 	}
-	h.lake.cur.Load().indexes.work.wait()
+	h.lake.Settle()
 	for _, q := range workload.Mix() {
 		b.Run(strings.ReplaceAll(q.Name, " ", "_"), func(b *testing.B) { benchRequest(b, h, q.GraphQL, q.Variables) })
 	}

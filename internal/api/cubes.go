@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	"github.com/stockholm/insyn/internal/aggregate"
 	"github.com/stockholm/insyn/internal/cube"
@@ -56,6 +57,14 @@ const datasetTimeout = 25 * time.Second
 // the manifest) when a request first needs that year. A cold instance
 // reads what its first request needs, not the whole lake, and a query
 // for one year not the other years of its dataset.
+//
+// A part is kept as its index (cubePart): each code a small integer in
+// a column, no pointer per row. The cube of strings it was built from,
+// two pointers a row and one per code (a national lake's cubes held
+// millions), was what the garbage collector spent most of each cycle
+// scanning while the API answered: the table query reads the index, and
+// the few readers of cubes of strings (the seed tables, once per version;
+// the population; a quarterly dataset's periods) get them unpacked.
 type cubeSet struct {
 	by map[string]*yearCubes
 }
@@ -68,7 +77,49 @@ type yearCubes struct {
 	// rows as the manifest counts them.
 	years []int
 	rows  map[int]int64
-	parts map[int]*lazy[*cube.Cube]
+	parts map[int]*lazy[*cubePart]
+}
+
+// cubePart is one year's part of a cube, as its index.
+type cubePart struct {
+	x *cubeIndex // newCubeIndex, by year
+	// unpacked is the cube of strings last unpacked, kept while it is in
+	// use (weak: it goes with the next collection once nothing holds it),
+	// or for good when it is small (keepUnpacked rows).
+	mu       sync.Mutex
+	unpacked weak.Pointer[cube.Cube]
+	small    *cube.Cube
+}
+
+// keepUnpacked is the most rows a part has whose unpacked cube is kept
+// for good (the population's parts: read for every cell of a rate).
+const keepUnpacked = 4096
+
+func newCubePart(c *cube.Cube) (*cubePart, error) {
+	x, err := newCubeIndex(c, false)
+	if err != nil {
+		return nil, err
+	}
+	return &cubePart{x: x}, nil
+}
+
+// cube returns the part as a cube of strings.
+func (p *cubePart) cube() *cube.Cube {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.small != nil {
+		return p.small
+	}
+	if c := p.unpacked.Value(); c != nil {
+		return c
+	}
+	c := p.x.unpack()
+	if p.x.rows <= keepUnpacked {
+		p.small = c
+	} else {
+		p.unpacked = weak.Make(c)
+	}
+	return c
 }
 
 // newCubeSet reads the datasets of manifest m from st when needed; log
@@ -77,7 +128,7 @@ func newCubeSet(st store.Store, m *lake.Manifest, log *slog.Logger) *cubeSet {
 	empty := (&aggregate.Set{}).Drain()
 	s := &cubeSet{by: map[string]*yearCubes{}}
 	for _, d := range lake.Datasets() {
-		yc := &yearCubes{empty: empty[d.Name], rows: map[int]int64{}, parts: map[int]*lazy[*cube.Cube]{}}
+		yc := &yearCubes{empty: empty[d.Name], rows: map[int]int64{}, parts: map[int]*lazy[*cubePart]{}}
 		s.by[d.Name] = yc
 		files := m.Datasets[d.Name]
 		if files == nil {
@@ -91,7 +142,7 @@ func newCubeSet(st store.Store, m *lake.Manifest, log *slog.Logger) *cubeSet {
 		}
 		slices.Sort(yc.years)
 		for _, year := range yc.years {
-			yc.parts[year] = newLazy(func() (*cube.Cube, error) {
+			yc.parts[year] = newLazy(func() (*cubePart, error) {
 				ctx, cancel := context.WithTimeout(context.Background(), datasetTimeout)
 				defer cancel()
 				start := time.Now()
@@ -104,9 +155,13 @@ func newCubeSet(st store.Store, m *lake.Manifest, log *slog.Logger) *cubeSet {
 				if err != nil {
 					return nil, err
 				}
+				part, err := newCubePart(c)
+				if err != nil {
+					return nil, fmt.Errorf("api: lake version %s: %w", m.Version, err)
+				}
 				log.LogAttrs(ctx, slog.LevelInfo, "dataset loaded", slog.String("version", m.Version), slog.String("dataset", d.Name),
 					slog.Int("ar", year), slog.Int("rows", len(c.Rows)), slog.Float64("ms", float64(time.Since(start).Microseconds())/1000))
-				return c, nil
+				return part, nil
 			})
 		}
 	}
@@ -118,7 +173,7 @@ func newCubeSet(st store.Store, m *lake.Manifest, log *slog.Logger) *cubeSet {
 func loadedCubes(src cube.Source) *cubeSet {
 	s := &cubeSet{by: map[string]*yearCubes{}}
 	for name, c := range src {
-		yc := &yearCubes{empty: &cube.Cube{Name: c.Name, Dims: c.Dims, Measures: c.Measures}, rows: map[int]int64{}, parts: map[int]*lazy[*cube.Cube]{}}
+		yc := &yearCubes{empty: &cube.Cube{Name: c.Name, Dims: c.Dims, Measures: c.Measures}, rows: map[int]int64{}, parts: map[int]*lazy[*cubePart]{}}
 		byYear := map[int][]cube.Row{}
 		for _, r := range c.Rows {
 			year, _ := strconv.Atoi(r.Coords[0])
@@ -128,7 +183,7 @@ func loadedCubes(src cube.Source) *cubeSet {
 		for _, year := range yc.years {
 			part := &cube.Cube{Name: c.Name, Dims: c.Dims, Measures: c.Measures, Rows: byYear[year]}
 			yc.rows[year] = int64(len(part.Rows))
-			yc.parts[year] = newLazy(func() (*cube.Cube, error) { return part, nil })
+			yc.parts[year] = newLazy(func() (*cubePart, error) { return newCubePart(part) })
 		}
 		s.by[name] = yc
 	}
@@ -150,11 +205,11 @@ func (s *cubeSet) cubeYears(name string) (*yearCubes, error) {
 // index at once, and a national year of insatser at a time keeps the
 // process's peak memory below what the whole dataset took (three years
 // at once took half as much again).
-func (yc *yearCubes) read(years []int) (map[int]*cube.Cube, error) {
+func (yc *yearCubes) read(years []int) (map[int]*cubePart, error) {
 	if years == nil {
 		years = yc.years
 	}
-	out := map[int]*cube.Cube{}
+	out := map[int]*cubePart{}
 	for _, y := range slices.Sorted(slices.Values(years)) {
 		part, ok := yc.parts[y]
 		if !ok || out[y] != nil {
@@ -187,13 +242,13 @@ func (s *cubeSet) get(name string, years ...int) (*cube.Cube, error) {
 	case 0:
 		return yc.empty, nil
 	case 1:
-		for _, c := range parts {
-			return c, nil
+		for _, p := range parts {
+			return p.cube(), nil
 		}
 	}
 	ordered := make([]*cube.Cube, 0, len(parts))
 	for _, y := range slices.Sorted(maps.Keys(parts)) {
-		ordered = append(ordered, parts[y])
+		ordered = append(ordered, parts[y].cube())
 	}
 	return cube.Concat(ordered...)
 }

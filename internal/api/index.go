@@ -111,7 +111,7 @@ func newCubeIndex(c *cube.Cube, quarterly bool) (*cubeIndex, error) {
 		return nil, fmt.Errorf("cube %s has %d dimensions, more than an index can have", c.Name, len(c.Dims))
 	}
 	n := len(c.Rows)
-	x := &cubeIndex{cube: c.Name, dims: c.Dims, measures: c.Measures, periods: map[string][]rowRange{}, rows: n}
+	x := &cubeIndex{cube: c.Name, dims: c.Dims, measures: c.Measures, rows: n}
 	for d := range c.Dims {
 		x.ids = append(x.ids, map[string]uint16{})
 		x.codes = append(x.codes, nil)
@@ -122,7 +122,6 @@ func newCubeIndex(c *cube.Cube, quarterly bool) (*cubeIndex, error) {
 	for range c.Measures {
 		x.val = append(x.val, make([]float64, n))
 	}
-	ai, qi := slices.Index(c.Dims, "ar"), slices.Index(c.Dims, "kvartal")
 	for r, row := range c.Rows {
 		for d, code := range row.Coords {
 			id, ok := x.ids[d][code]
@@ -139,20 +138,6 @@ func newCubeIndex(c *cube.Cube, quarterly bool) (*cubeIndex, error) {
 		for m, v := range row.Values {
 			x.val[m][r] = v
 		}
-		pc := ""
-		if ai >= 0 {
-			pc = row.Coords[ai]
-		}
-		if quarterly && qi >= 0 {
-			pc += "-Q" + row.Coords[qi]
-		}
-		rs := x.periods[pc]
-		if k := len(rs) - 1; k >= 0 && rs[k].hi == r {
-			rs[k].hi = r + 1
-		} else {
-			rs = append(rs, rowRange{r, r + 1})
-		}
-		x.periods[pc] = rs
 	}
 	for _, col := range x.val {
 		magnitude, integers := 0.0, true
@@ -162,7 +147,77 @@ func newCubeIndex(c *cube.Cube, quarterly bool) (*cubeIndex, error) {
 		}
 		x.exact = append(x.exact, integers && magnitude < 1<<53)
 	}
+	x.periods = x.periodRanges(quarterly)
 	return x, nil
+}
+
+// periodRanges returns the row ranges of each period: of each year, or
+// of each quarter of a year.
+func (x *cubeIndex) periodRanges(quarterly bool) map[string][]rowRange {
+	periods := map[string][]rowRange{}
+	ai, qi := slices.Index(x.dims, "ar"), slices.Index(x.dims, "kvartal")
+	// The code of each pair of code integers, made once.
+	names := map[[2]uint16]string{}
+	for r := range x.rows {
+		var k [2]uint16
+		if ai >= 0 {
+			k[0] = x.col[ai][r]
+		}
+		if quarterly && qi >= 0 {
+			k[1] = x.col[qi][r]
+		}
+		pc, ok := names[k]
+		if !ok {
+			if ai >= 0 {
+				pc = x.codes[ai][k[0]]
+			}
+			if quarterly && qi >= 0 {
+				pc += "-Q" + x.codes[qi][k[1]]
+			}
+			names[k] = pc
+		}
+		rs := periods[pc]
+		if k := len(rs) - 1; k >= 0 && rs[k].hi == r {
+			rs[k].hi = r + 1
+		} else {
+			rs = append(rs, rowRange{r, r + 1})
+		}
+		periods[pc] = rs
+	}
+	return periods
+}
+
+// byQuarter is x ranged by quarter when quarterly (a view sharing x's
+// columns), else x itself.
+func (x *cubeIndex) byQuarter(quarterly bool) *cubeIndex {
+	if !quarterly {
+		return x
+	}
+	view := *x
+	view.rollups, view.lists = nil, nil
+	view.periods = x.periodRanges(true)
+	return &view
+}
+
+// unpack returns the index's cube: its rows in order, each code and
+// value as the cube had them (the rows share two arrays).
+func (x *cubeIndex) unpack() *cube.Cube {
+	d, m := len(x.dims), len(x.measures)
+	coords := make([]string, x.rows*d)
+	values := make([]float64, x.rows*m)
+	rows := make([]cube.Row, x.rows)
+	for r := range rows {
+		cs := coords[r*d : (r+1)*d : (r+1)*d]
+		for i, col := range x.col {
+			cs[i] = x.codes[i][col[r]]
+		}
+		vs := values[r*m : (r+1)*m : (r+1)*m]
+		for i, col := range x.val {
+			vs[i] = col[r]
+		}
+		rows[r] = cube.Row{Coords: cs, Values: vs}
+	}
+	return cube.FromRows(x.cube, x.dims, x.measures, rows)
 }
 
 // sums holds the summed fields of every cell of a planned table (and of
@@ -518,7 +573,7 @@ func (v *version) index(def *datasetDef, years []int) (yearIndexes, error) {
 		return nil, err
 	}
 	out := yearIndexes{}
-	for year, c := range parts {
+	for year, part := range parts {
 		key := def.cube + "/" + strconv.FormatBool(def.quarterly) + "/" + strconv.Itoa(year)
 		v.indexes.mu.Lock()
 		slot := v.indexes.by[key]
@@ -528,10 +583,9 @@ func (v *version) index(def *datasetDef, years []int) (yearIndexes, error) {
 		}
 		v.indexes.mu.Unlock()
 		slot.once.Do(func() {
-			if slot.x, slot.err = newCubeIndex(c, def.quarterly); slot.err == nil {
-				slot.x.keepLists(def.dims)
-				slot.x.rollups = newRollups(slot.x, def.quarterly, v.indexes.work)
-			}
+			slot.x = part.x.byQuarter(def.quarterly)
+			slot.x.keepLists(def.dims)
+			slot.x.rollups = newRollups(slot.x, def.quarterly, v.indexes.work)
 		})
 		if slot.err != nil {
 			return nil, slot.err

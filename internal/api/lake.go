@@ -85,6 +85,12 @@ func OpenLake(ctx context.Context, st store.Store, opts LakeOptions) (*Lake, err
 // Version returns the lake version being served.
 func (l *Lake) Version() string { return l.cur.Load().lakeVersion() }
 
+// Settle waits until the roll-ups the served version's answers have
+// queued so far are built (rollup.go): what an instance that has
+// answered for a while has. A benchmark of warm answers times a settled
+// lake; serving never waits for it.
+func (l *Lake) Settle() { l.cur.Load().indexes.work.wait() }
+
 // current returns the version a request is answered from: the one held,
 // or, once the refresh interval has passed, the published one. A failed
 // refresh is logged and the held version served; a request that finds

@@ -211,6 +211,20 @@ func (b *Builder) Cube() *Cube {
 	return c
 }
 
+// FromRows returns the cube of rows, each a distinct coordinate, as they
+// are (not copied); it is sorted (Builder.Cube) when they are in
+// coordinate order.
+func FromRows(name string, dims, measures []string, rows []Row) *Cube {
+	c := &Cube{Name: name, Dims: dims, Measures: measures, Rows: rows, sorted: true}
+	for i := 1; i < len(rows); i++ {
+		if slices.Compare(rows[i-1].Coords, rows[i].Coords) >= 0 {
+			c.sorted = false
+			break
+		}
+	}
+	return c
+}
+
 // Source gives the cubes of one lake version by name.
 type Source map[string]*Cube
 

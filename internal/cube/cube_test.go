@@ -85,3 +85,24 @@ func TestConcat(t *testing.T) {
 		t.Error("Concat joined two cubes")
 	}
 }
+
+// TestFromRows: rows in coordinate order make a sorted cube, others not.
+func TestFromRows(t *testing.T) {
+	b := NewBuilder("c", []string{"ar", "kon"}, []string{"n"})
+	b.Add([]string{"2024", "man"}, 2)
+	b.Add([]string{"2023", "kvinnor"}, 3)
+	b.Add([]string{"2023", "man"}, 5)
+	built := b.Cube()
+	if c := FromRows("c", built.Dims, built.Measures, built.Rows); !c.sorted {
+		t.Error("rows in order make a cube said not to be sorted")
+	}
+	rows := slices.Clone(built.Rows)
+	rows[0], rows[2] = rows[2], rows[0]
+	c := FromRows("c", built.Dims, built.Measures, rows)
+	if c.sorted {
+		t.Error("rows out of order make a cube said to be sorted")
+	}
+	if s, n, _ := c.Sum(Filter{"ar": {"2023"}}, "n"); s != 8 || n != 2 {
+		t.Errorf("2023 of rows out of order: %v over %d rows, want 8 over 2", s, n)
+	}
+}
