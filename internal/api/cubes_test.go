@@ -7,8 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,9 +19,11 @@ import (
 	"time"
 
 	"github.com/stockholm/insyn"
+	"github.com/stockholm/insyn/internal/cube"
 	"github.com/stockholm/insyn/internal/lake"
 	"github.com/stockholm/insyn/internal/store"
 	"github.com/stockholm/insyn/internal/store/dirstore"
+	"github.com/stockholm/insyn/internal/store/fsstore"
 )
 
 // recordingStore counts the reads of each data file and can fail the
@@ -290,5 +294,86 @@ func TestPeriodsFromManifest(t *testing.T) {
 		if want := periodsOf(c, ds.def.quarterly); len(want) == 0 || !slices.Equal(got, want) {
 			t.Errorf("%s: periods %v, its cube has %v", ds.def.name, got, want)
 		}
+	}
+}
+
+// TestCubePartUnpack: a year's part kept as its index unpacks to the very
+// cube it was made from (rows in order, codes, value bits, sortedness);
+// the index ranges its periods by year or, as a view, by quarter, as an
+// index of the cube itself does; the unpacked cube is the same one while
+// it is held, and kept for good when it is small.
+func TestCubePartUnpack(t *testing.T) {
+	ctx := context.Background()
+	st := fsstore.New(insyn.SampleLake())
+	snap, err := lake.Open(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := snap.Manifest
+	parts := 0
+	for _, d := range lake.Datasets() {
+		files := m.Datasets[d.Name]
+		if files == nil {
+			continue
+		}
+		years := map[int]bool{}
+		for _, f := range files.Files {
+			years[f.Ar] = true
+		}
+		for year := range years {
+			set, err := lake.ReadDatasetYear(ctx, st, m, d.Name, year)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := set.Drain().Get(d.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := newCubePart(want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := p.cube()
+			if got.Name != want.Name || !slices.Equal(got.Dims, want.Dims) || !slices.Equal(got.Measures, want.Measures) || len(got.Rows) != len(want.Rows) {
+				t.Fatalf("%s %d: unpacked %s%v%v with %d rows, want %s%v%v with %d", d.Name, year,
+					got.Name, got.Dims, got.Measures, len(got.Rows), want.Name, want.Dims, want.Measures, len(want.Rows))
+			}
+			for i, r := range want.Rows {
+				g := got.Rows[i]
+				if !slices.Equal(g.Coords, r.Coords) || !slices.EqualFunc(g.Values, r.Values, func(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }) {
+					t.Fatalf("%s %d: row %d unpacked %v, want %v", d.Name, year, i, g, r)
+				}
+			}
+			// Sorted as the built cube is: Sum finds a year's rows by
+			// search in both, and sums the same.
+			f := cube.Filter{"ar": {strconv.Itoa(year)}}
+			for _, measure := range want.Measures {
+				s1, n1, err1 := got.Sum(f, measure)
+				s2, n2, err2 := want.Sum(f, measure)
+				if s1 != s2 || n1 != n2 || err1 != nil || err2 != nil {
+					t.Errorf("%s %d: Sum of %s %v over %d rows (%v), want %v over %d (%v)", d.Name, year, measure, s1, n1, err1, s2, n2, err2)
+				}
+			}
+			for _, quarterly := range []bool{false, true} {
+				x, err := newCubeIndex(want, quarterly)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if view := p.x.byQuarter(quarterly); !maps.EqualFunc(view.periods, x.periods, slices.Equal) {
+					t.Errorf("%s %d: periods (quarterly %v) %v, want %v", d.Name, year, quarterly, view.periods, x.periods)
+				}
+			}
+			if again := p.cube(); again != got {
+				t.Errorf("%s %d: unpacked again while the first is held", d.Name, year)
+			}
+			if small := len(want.Rows) <= keepUnpacked; (p.small != nil) != small {
+				t.Errorf("%s %d: %d rows, kept for good: %v", d.Name, year, len(want.Rows), p.small != nil)
+			}
+			runtime.KeepAlive(got)
+			parts++
+		}
+	}
+	if parts < 10 {
+		t.Errorf("only %d parts checked", parts)
 	}
 }
