@@ -80,10 +80,16 @@ func (t *tableAnswer) writeCells(buf []byte, sel *selection) ([]byte, bool) {
 			}
 		}
 	}
+	// memo makes the JSON of field f of cell with the field's key before
+	// it (one append a cell instead of two).
 	memo := func(slot *[]byte, f *selected, cell tableCell) bool {
-		b, ok := f.w.write(nil, &cell, f.sub)
+		b, ok := f.w.write(slices.Clip(f.key), &cell, f.sub)
 		*slot = b
 		return ok
+	}
+	opens := make([][]byte, len(sel.fields)) // a list field's key and '['
+	for fi, f := range sel.fields {
+		opens[fi] = append(slices.Clip(f.key), '[')
 	}
 
 	// cell appends cell i; the loop stores buf once per cell (a store of
@@ -101,11 +107,10 @@ func (t *tableAnswer) writeCells(buf []byte, sel *selection) ([]byte, bool) {
 		}
 		for fi := range sel.fields {
 			f := &sel.fields[fi]
-			b = append(b, f.key...)
 			var ok bool
 			switch op := ops[fi]; {
 			case op == cellTypename:
-				b = append(b, f.typename...)
+				b = append(append(b, f.key...), f.typename...)
 				continue
 			case op == cellPeriod:
 				at := &periods[fi][pi]
@@ -114,14 +119,14 @@ func (t *tableAnswer) writeCells(buf []byte, sel *selection) ([]byte, bool) {
 				}
 				b = append(b, *at...)
 				continue
-			case op == cellValue && fig.mark == markPublished:
+			case op == cellValue && mi == markPublished:
 				var err error
-				b, err = appendFloat(b, fig.value)
+				b, err = appendFloat(append(b, f.key...), fig.value)
 				ok = err == nil
-			case op == cellDisplay && fig.mark == markPublished:
-				b, ok = fig.appendDisplay(b), true
+			case op == cellDisplay && mi == markPublished:
+				b, ok = fig.appendDisplay(append(b, f.key...)), true
 			case op == cellCoordinates:
-				b = append(b, '[')
+				b = append(b, opens[fi]...)
 				for gi, m := range member {
 					if gi > 0 {
 						b = append(b, ',')
