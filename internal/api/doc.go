@@ -22,6 +22,10 @@
 // served at stable URLs (OpenDataPath). They are written from the very
 // answers the GraphQL fields resolve from, so no figure takes another path.
 //
+// A request for one table and nothing else is answered without
+// graphql-go's executor, with its bytes (fast.go, cellwrite.go); large
+// lists of other requests are written past it (direct.go).
+//
 // Every figure's mark comes from a Disclosure (disclosure.go), built by
 // loadDisclosure once per lake version: a figure is shown only if every
 // count it rests on is published, and one marker, "*", stands for every
