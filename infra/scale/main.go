@@ -60,7 +60,7 @@ func main() {
 	var o options
 	flag.StringVar(&o.lake, "lake", ".tools/national", "the national benchmark lake")
 	flag.IntVar(&o.warm, "warm", 200, "repeated requests per query through the handler (answer cache on)")
-	flag.IntVar(&o.computed, "computed", 30, "requests per query through a handler without the answer cache")
+	flag.IntVar(&o.computed, "computed", 200, "requests per query through a handler without the answer cache")
 	flag.IntVar(&o.duck, "duck", 30, "repeated runs per query in one DuckDB connection")
 	flag.IntVar(&o.cold, "cold", 5, "new processes per query, for insyn and for DuckDB (0: none, and no load run: warm queries only)")
 	flag.DurationVar(&o.loadFor, "load", 20*time.Second, "length of the load run (0: none)")

@@ -248,6 +248,7 @@ func (v *version) compute(p *plan, threshold int) (*tableAnswer, error) {
 		marks = newCellMarks(v.disc, p)
 	}
 	ans.figs = make([]figure, 0, p.size())
+	var seen marksSeen // which marks occur, for the footnotes
 	var failed error
 	p.eachCell(func(pi int, member []int) bool {
 		cs := cellSpec{period: pi, member: member}
@@ -299,7 +300,9 @@ func (v *version) compute(p *plan, threshold int) (*tableAnswer, error) {
 			}
 			hidden = hidden || h
 		}
-		ans.figs = append(ans.figs, makeFigure(val, hidden))
+		fig := makeFigure(val, hidden)
+		seen[fig.mark] = true
+		ans.figs = append(ans.figs, fig)
 		return true
 	})
 	if failed != nil {
@@ -309,7 +312,7 @@ func (v *version) compute(p *plan, threshold int) (*tableAnswer, error) {
 	if v.geo.IsDefault() && p.touches("namnd") && p.periods[0].year <= 2023 {
 		ans.footnotes = append(ans.footnotes, districtNote)
 	}
-	ans.footnotes = append(ans.footnotes, markNotes(slices.Values(ans.figs))...)
+	ans.footnotes = append(ans.footnotes, seen.notes()...)
 	if p.measure == RatePer10000 {
 		if pop, ok := v.dataset("befolkning"); ok {
 			ans.source += "; " + strings.TrimPrefix(pop.source, "Källa: ")

@@ -199,25 +199,26 @@ const (
 
 // markNotes returns the footnotes of the marks that occur.
 func markNotes(figs func(yield func(figure) bool)) []string {
-	var suppressed, notComputable, noData bool
+	var seen marksSeen
 	for f := range figs {
-		switch f.mark {
-		case markSuppressed:
-			suppressed = true
-		case markNotComputable:
-			notComputable = true
-		case markNoData:
-			noData = true
-		}
+		seen[f.mark] = true
 	}
+	return seen.notes()
+}
+
+// marksSeen is which marks occur among some figures.
+type marksSeen [len(markNames)]bool
+
+// notes returns the footnotes of the marks seen.
+func (seen marksSeen) notes() []string {
 	var out []string
-	if suppressed {
+	if seen[markSuppressed] {
 		out = append(out, noteSuppressed)
 	}
-	if notComputable {
+	if seen[markNotComputable] {
 		out = append(out, noteNotComputable)
 	}
-	if noData {
+	if seen[markNoData] {
 		out = append(out, noteNoData)
 	}
 	return out
