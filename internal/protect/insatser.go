@@ -125,14 +125,7 @@ func (s *Structure) CellFor(f cube.Filter, hier []Hierarchy) (int, error) {
 			continue
 		}
 		delete(f, h.Name)
-		code, found := "", false
-		want := slices.Sorted(slices.Values(codes))
-		for _, m := range append(h.AllLeaves(), groupMembers(h)...) {
-			if slices.Equal(slices.Sorted(slices.Values(m.Leaves)), want) {
-				code, found = m.Code, true
-				break
-			}
-		}
+		code, found := memberOf(h, codes)
 		if !found {
 			return -1, fmt.Errorf("%s %v is no member of the hierarchy", h.Name, codes)
 		}
@@ -150,10 +143,33 @@ func (s *Structure) CellFor(f cube.Filter, hier []Hierarchy) (int, error) {
 	return i, nil
 }
 
-func groupMembers(h Hierarchy) []Member {
-	var out []Member
-	for _, g := range slices.Sorted(maps.Keys(h.Groups)) {
-		out = append(out, Member{Code: g, Leaves: h.Groups[g]})
+// memberOf returns the code of h's member whose leaves are codes: the
+// first of its leaves, Total and its groups (in code order) that has
+// them. Only a member with as many leaves is compared, so a filter of
+// one code (most of them) sorts nothing (a kommun's cell was looked up
+// among 290 members, each sorted: 27 µs a cell on a cold instance).
+func memberOf(h Hierarchy, codes []string) (string, bool) {
+	want := slices.Sorted(slices.Values(codes))
+	is := func(leaves []string) bool {
+		switch {
+		case len(leaves) != len(want):
+			return false
+		case len(leaves) == 1:
+			return leaves[0] == want[0]
+		}
+		return slices.Equal(slices.Sorted(slices.Values(leaves)), want)
 	}
-	return out
+	if len(want) == 1 && slices.Contains(h.Leaves, want[0]) {
+		return want[0], true
+	}
+	if is(h.Leaves) {
+		return Total, true
+	}
+	for _, g := range slices.Sorted(maps.Keys(h.Groups)) {
+		if is(h.Groups[g]) {
+			return g, true
+		}
+	}
+	return "", false
 }
+
