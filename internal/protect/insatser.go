@@ -172,4 +172,3 @@ func memberOf(h Hierarchy, codes []string) (string, bool) {
 	}
 	return "", false
 }
-
