@@ -160,7 +160,11 @@ func (c *Cube) ranges(f Filter) [][2]int {
 // Builder accumulates rows keyed by their coordinates, adding the measures of
 // rows with equal coordinates.
 type Builder struct {
-	cube  *Cube
+	cube *Cube
+	// index finds a row by its coordinates; nil while every row added
+	// came after the one before in coordinate order (a lake's files are
+	// written sorted): such rows are all distinct and already in the
+	// cube's order, and neither a key per row nor the sort is needed.
 	index map[string]int
 	// codes holds each distinct coordinate once: the cube's rows share
 	// them rather than the strings they were given (a lake's rows each
@@ -170,7 +174,7 @@ type Builder struct {
 
 // NewBuilder starts an empty cube.
 func NewBuilder(name string, dims, measures []string) *Builder {
-	return &Builder{cube: &Cube{Name: name, Dims: dims, Measures: measures}, index: map[string]int{}, codes: map[string]string{}}
+	return &Builder{cube: &Cube{Name: name, Dims: dims, Measures: measures}, codes: map[string]string{}}
 }
 
 // Add adds values to the cell at coords.
@@ -179,34 +183,59 @@ func (b *Builder) Add(coords []string, values ...float64) {
 		panic(fmt.Sprintf("cube %s: Add with %d coords and %d values, want %d and %d",
 			b.cube.Name, len(coords), len(values), len(b.cube.Dims), len(b.cube.Measures)))
 	}
+	if b.index == nil {
+		rows := b.cube.Rows
+		if len(rows) == 0 || slices.Compare(rows[len(rows)-1].Coords, coords) < 0 {
+			b.addRow(coords, values)
+			return
+		}
+		// Out of order, or a second row of a cell: index the rows so far.
+		b.index = make(map[string]int, len(rows))
+		for i, r := range rows {
+			b.index[strings.Join(r.Coords, "\x00")] = i
+		}
+	}
 	key := strings.Join(coords, "\x00")
 	i, ok := b.index[key]
 	if !ok {
 		i = len(b.cube.Rows)
 		b.index[key] = i
-		own := make([]string, len(coords))
-		for d, code := range coords {
-			shared, ok := b.codes[code]
-			if !ok {
-				shared = strings.Clone(code)
-				b.codes[shared] = shared
-			}
-			own[d] = shared
-		}
-		b.cube.Rows = append(b.cube.Rows, Row{Coords: own, Values: make([]float64, len(values))})
+		b.addRow(coords, values)
+		return
 	}
 	for j, v := range values {
 		b.cube.Rows[i].Values[j] += v
 	}
 }
 
+// addRow adds a row for coords, its measures values added to zeros (as
+// to every row: -0 becomes 0).
+func (b *Builder) addRow(coords []string, values []float64) {
+	own := make([]string, len(coords))
+	for d, code := range coords {
+		shared, ok := b.codes[code]
+		if !ok {
+			shared = strings.Clone(code)
+			b.codes[shared] = shared
+		}
+		own[d] = shared
+	}
+	sums := make([]float64, len(values))
+	for j, v := range values {
+		sums[j] += v
+	}
+	b.cube.Rows = append(b.cube.Rows, Row{Coords: own, Values: sums})
+}
+
 // Cube returns the cube with its rows sorted by coordinates, so equal data
 // always give an equal cube.
 func (b *Builder) Cube() *Cube {
 	c := b.cube
-	sort.Slice(c.Rows, func(i, j int) bool {
-		return slices.Compare(c.Rows[i].Coords, c.Rows[j].Coords) < 0
-	})
+	if b.index != nil {
+		sort.Slice(c.Rows, func(i, j int) bool {
+			return slices.Compare(c.Rows[i].Coords, c.Rows[j].Coords) < 0
+		})
+	}
 	c.sorted = true
 	return c
 }

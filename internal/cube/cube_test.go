@@ -1,8 +1,12 @@
 package cube
 
 import (
+	"fmt"
+	"maps"
+	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -104,5 +108,48 @@ func TestFromRows(t *testing.T) {
 	}
 	if s, n, _ := c.Sum(Filter{"ar": {"2023"}}, "n"); s != 8 || n != 2 {
 		t.Errorf("2023 of rows out of order: %v over %d rows, want 8 over 2", s, n)
+	}
+}
+
+// TestBuilderOrders: rows added in coordinate order (as a lake's files
+// hold them), out of it, with repeated cells, or sorted and then not,
+// give the cube of a plain map of sums sorted by coordinates: the same
+// rows, order and value bits.
+func TestBuilderOrders(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 9))
+	dims := []string{"ar", "a", "b"}
+	for range 500 {
+		var adds [][]string
+		for range rng.IntN(40) {
+			adds = append(adds, []string{fmt.Sprint(2022 + rng.IntN(2)), []string{"x", "x_y", "y", ""}[rng.IntN(4)], fmt.Sprint(rng.IntN(3))})
+		}
+		switch rng.IntN(3) {
+		case 0: // sorted and distinct
+			slices.SortFunc(adds, slices.Compare)
+			adds = slices.CompactFunc(adds, slices.Equal)
+		case 1: // sorted, then some more
+			slices.SortFunc(adds, slices.Compare)
+		}
+		b := NewBuilder("c", dims, []string{"n"})
+		sums := map[string]float64{}
+		coords := map[string][]string{}
+		for _, a := range adds {
+			v := []float64{1, -0.0, 2.5, math.Copysign(0, -1)}[rng.IntN(4)]
+			b.Add(a, v)
+			k := strings.Join(a, "\x00")
+			sums[k] += v
+			coords[k] = a
+		}
+		got := b.Cube()
+		keys := slices.SortedFunc(maps.Keys(coords), func(x, y string) int { return slices.Compare(coords[x], coords[y]) })
+		if len(got.Rows) != len(keys) || !got.sorted {
+			t.Fatalf("adds %v: %d rows (sorted %v), want %d", adds, len(got.Rows), got.sorted, len(keys))
+		}
+		for i, k := range keys {
+			r := got.Rows[i]
+			if !slices.Equal(r.Coords, coords[k]) || math.Float64bits(r.Values[0]) != math.Float64bits(0+sums[k]) {
+				t.Fatalf("adds %v: row %d is %v, want %v %v", adds, i, r, coords[k], sums[k])
+			}
+		}
 	}
 }
