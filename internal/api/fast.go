@@ -8,9 +8,9 @@ import (
 // A request for one table and nothing else — what frontends send — is
 // answered without graphql-go's executor. The executor runs every request
 // in a goroutine of its own, coerces the variables through reflection
-// and resolves the table's fields one by one into maps, which took about
-// half of a small table's time (a request for 291 cells: 44 of 86 µs
-// before its cells were written). A document of that shape is compiled
+// and resolves the table's fields one by one into maps, which took most
+// of a small table's time (a table of 3 cells of the national lake: 39
+// µs through the executor, 15 µs without it). A document of that shape is compiled
 // once, when it is first checked (compileFast); a request coerces its
 // variables as graphql-go does (coerceVariable), reads the arguments as
 // getArgumentValues does, calls the same resolver (request.table) and
