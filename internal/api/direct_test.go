@@ -19,29 +19,39 @@ import (
 // answered without the executor counts as one).
 func answerBoth(t *testing.T, h *Handler, q string, vars map[string]any, limit int) (direct, executor []byte, spliced int) {
 	t.Helper()
-	doc, errs := h.parse(q)
+	direct, executor, r := answerTwice(t, h, gqlRequest{Query: q, Variables: vars}, limit)
+	spliced = len(r.splices.list)
+	if r.fast {
+		spliced++
+	}
+	return direct, executor, spliced
+}
+
+// answerTwice answers req as the handler does and as the executor alone
+// does (encoded by encoding/json), failing unless both give one status;
+// r is the handler's request (what it wrote directly, whether it answered
+// without the executor).
+func answerTwice(t *testing.T, h *Handler, req gqlRequest, limit int) (handler, executor []byte, r *request) {
+	t.Helper()
+	doc, errs := h.parse(req.Query)
 	if len(errs) > 0 {
-		t.Fatalf("the query does not validate: %v\n%s", errs, q)
+		t.Fatalf("the query does not validate: %v\n%s", errs, req.Query)
 	}
 	ctx := context.Background()
 	v := h.lake.current(ctx)
 	rq := func(s *splices) *request {
 		return &request{v: v, budget: &budget{limit: limit}, rules: h.lake.rules, log: discardLogger(), base: "https://api.example/prod", splices: s}
 	}
-	s := &splices{}
-	r := rq(s)
-	status, b, _ := h.execute(ctx, doc, gqlRequest{Query: q, Variables: vars}, r)
-	direct = b.bytes()
-	if r.fast {
-		s.list = append(s.list, splice{})
-	}
-	res := graphql.Execute(graphql.ExecuteParams{Schema: h.schema, AST: doc.doc, Args: vars, Context: context.WithValue(ctx, requestKey{}, rq(nil))})
+	r = rq(&splices{})
+	status, b, _ := h.execute(ctx, doc, req, r)
+	res := graphql.Execute(graphql.ExecuteParams{Schema: h.schema, AST: doc.doc, OperationName: req.OperationName, Args: req.Variables,
+		Context: context.WithValue(ctx, requestKey{}, rq(nil))})
 	h.explainEnums(res.Errors)
 	refStatus, executor := encodeJSON(http.StatusOK, gqlResponse{Data: res.Data, Errors: res.Errors})
 	if status != refStatus {
-		t.Fatalf("status %d, the executor's %d\n%s", status, refStatus, q)
+		t.Fatalf("status %d, the executor's %d\n%s", status, refStatus, req.Query)
 	}
-	return direct, executor, len(s.list)
+	return b.bytes(), executor, r
 }
 
 // TestDirectListsAsExecutor answers queries with every kind of selection

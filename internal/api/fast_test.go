@@ -1,14 +1,10 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"math/rand/v2"
-	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/graphql-go/graphql"
 
 	"github.com/stockholm/insyn/internal/workload"
 )
@@ -29,25 +25,8 @@ func answerFast(t *testing.T, h *Handler, req gqlRequest, limit int) (handler, e
 			t.Fatal(err)
 		}
 	}
-	doc, errs := h.parse(req.Query)
-	if len(errs) > 0 {
-		t.Fatalf("the query does not validate: %v\n%s", errs, req.Query)
-	}
-	ctx := context.Background()
-	v := h.lake.current(ctx)
-	rq := func(s *splices) *request {
-		return &request{v: v, budget: &budget{limit: limit}, rules: h.lake.rules, log: discardLogger(), base: "https://api.example/prod", splices: s}
-	}
-	r := rq(&splices{})
-	status, b, _ := h.execute(ctx, doc, req, r)
-	res := graphql.Execute(graphql.ExecuteParams{Schema: h.schema, AST: doc.doc, OperationName: req.OperationName, Args: req.Variables,
-		Context: context.WithValue(ctx, requestKey{}, rq(nil))})
-	h.explainEnums(res.Errors)
-	refStatus, ref := encodeJSON(http.StatusOK, gqlResponse{Data: res.Data, Errors: res.Errors})
-	if status != refStatus {
-		t.Fatalf("status %d, the executor's %d", status, refStatus)
-	}
-	return string(b.bytes()), string(ref), r.fast
+	got, ref, r := answerTwice(t, h, req, limit)
+	return string(got), string(ref), r.fast
 }
 
 // TestFastAsExecutor: a request for one table and nothing else is
