@@ -64,6 +64,13 @@ func BenchmarkAuditExactSampleInsatser(b *testing.B) {
 
 func benchmarkAuditSampleInsatser(b *testing.B, audit func(*Structure, *Pattern, int, float64, Marks) (*AuditResult, error)) {
 	s, hier := sampleInsatser2024(b)
+	benchmarkAudit(b, s, hier, audit)
+}
+
+// benchmarkAudit times audit of the pattern ProtectCertified gives s
+// (computed before the timer starts), reporting the programs solved and
+// the CPU time.
+func benchmarkAudit(b *testing.B, s *Structure, hier []Hierarchy, audit func(*Structure, *Pattern, int, float64, Marks) (*AuditResult, error)) {
 	p, err := ProtectCertified(s, hier, Rules{Threshold: 4}, certifiedRounds)
 	if err != nil {
 		b.Fatal(err)

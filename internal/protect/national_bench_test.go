@@ -95,19 +95,7 @@ func BenchmarkProtectCertifiedNational(b *testing.B) {
 // go test -run X -bench AuditNational -benchtime 1x -timeout 1h ./internal/protect
 func BenchmarkAuditNational(b *testing.B) {
 	s, hs := scaledStructure(b, 290)
-	p, err := ProtectCertified(s, hs, Rules{Threshold: 4}, certifiedRounds)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for b.Loop() {
-		solved, cpu := highs.solved.Load(), cpuSeconds()
-		r, err := Audit(s, p, 4, 3, OneMark)
-		if err != nil {
-			b.Fatal(err)
-		}
-		reportAudit(b, []*AuditResult{r}, highs.solved.Load()-solved, cpuSeconds()-cpu)
-	}
+	benchmarkAudit(b, s, hs, Audit)
 }
 
 // scaledStructure is the structure of scaledInsatser(n) in 2024.
