@@ -25,11 +25,13 @@ import (
 //   - recoverPanic: a panic becomes a 500 JSON error;
 //   - readBody: the size limit, and the query hash for the access log;
 //   - gzipResponse: compresses what conditionalGET lets through;
-//   - conditionalGET: 304 when the handler's ETag matches If-None-Match.
+//   - conditionalGET: 304 when the handler's ETag matches If-None-Match;
+//   - stripStage: an API Gateway stage's "/<stage>" off the path.
 //
 // Zero fields of opts take their defaults (see Options).
 func Wrap(h http.Handler, opts Options) http.Handler {
 	o := opts.withDefaults()
+	h = stripStage(h)
 	h = conditionalGET(h)
 	h = gzipResponse(h, o.GzipMinBytes)
 	h = readBody(h, o.MaxRequestBytes)
@@ -44,6 +46,7 @@ type contextKey int
 const (
 	requestIDKey contextKey = iota
 	logFieldsKey
+	pathPrefixKey
 )
 
 // RequestID returns the id of the request whose context ctx is, as Wrap
