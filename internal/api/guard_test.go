@@ -279,39 +279,41 @@ func TestHostileConcurrently(t *testing.T) {
 	wg.Wait()
 }
 
-// FuzzRequest sends any bytes as a GraphQL request, as a POST body and as
-// a GET query: the handler never fails, answers JSON with a status it
+// FuzzRequest sends any query with any variables (raw JSON, valid or not)
+// through the handler as served (serve.Wrap), by POST and, the query
+// alone, by GET: never a panic, always JSON with a status the API
 // documents, and never more bytes than the answer limit.
 func FuzzRequest(f *testing.F) {
 	for _, c := range hostileRequests() {
+		vars, _ := json.Marshal(c.vars)
 		if len(c.query) < 4<<10 {
-			f.Add([]byte(c.query))
+			f.Add(c.query, string(vars))
 		}
 	}
 	for _, q := range []string{
 		`{ lake { version } }`,
 		`{ report(id: "9:4") { rows { label cells { display } } } }`,
 		`query($p: String!) { table(dataset: "kbf", measure: SUM_SEK, period: $p, groupBy: ["namnd"]) { cells { value mark } } }`,
+		`query($f: [Filter!]) { table(dataset: "insatser", measure: DECISIONS, period: "2024", groupBy: ["kon"], filter: $f) { cells { display } } }`,
 		`{ datasets { name dimensions { name codes { code } } } }`,
 		introspectionQuery,
 	} {
-		f.Add([]byte(q))
+		f.Add(q, `{"p": "2024", "f": [{"dimension": "insats", "codes": ["hemtjanst"]}]}`)
 	}
-	h := sampleHandler(f)
-	limit := h.opts.Limits.AnswerBytes
-	f.Fuzz(func(t *testing.T, query []byte) {
-		body, _ := json.Marshal(map[string]any{"query": string(query), "variables": map[string]any{"p": "2024"}})
-		for _, req := range []*http.Request{
-			httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(body)),
-			httptest.NewRequest(http.MethodGet, Path+"?query="+url.QueryEscape(string(query)), nil),
-		} {
-			req.Header.Set("Content-Type", "application/json")
+	h := serve.Wrap(sampleHandler(f), serve.Options{Logger: discardLogger()})
+	limit := Limits{}.withDefaults().AnswerBytes
+	f.Fuzz(func(t *testing.T, query, variables string) {
+		q, _ := json.Marshal(query)
+		body := `{"query":` + string(q) + `,"variables":` + variables + `}`
+		post := httptest.NewRequest(http.MethodPost, Path, strings.NewReader(body))
+		post.Header.Set("Content-Type", "application/json")
+		for _, req := range []*http.Request{post, httptest.NewRequest(http.MethodGet, Path+"?query="+url.QueryEscape(query), nil)} {
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
 			switch rec.Code {
-			case 200, 400, 413, 503:
+			case 200, 400, 413, 415, 503:
 			default:
-				t.Fatalf("status %d for %q: %s", rec.Code, query, rec.Body)
+				t.Fatalf("status %d for %q, variables %q: %s", rec.Code, query, variables, rec.Body)
 			}
 			if rec.Body.Len() > limit {
 				t.Fatalf("%d bytes for %q, over the limit of %d", rec.Body.Len(), query, limit)
@@ -319,6 +321,39 @@ func FuzzRequest(f *testing.F) {
 			if !json.Valid(rec.Body.Bytes()) {
 				t.Fatalf("not JSON for %q: %s", query, rec.Body)
 			}
+		}
+	})
+}
+
+// FuzzOpenData asks for any path below /v1/ with any query string: never a
+// panic, a documented status, a JSON error for a 4xx.
+func FuzzOpenData(f *testing.F) {
+	for _, p := range []string{"reports", "reports/9:4.csv", "reports/ev:2.json", "tables/insatser.csv", "tables/kbf.json", "tables/", "x/../reports", "reports/%zz"} {
+		f.Add(p, "")
+	}
+	f.Add("tables/insatser.csv", "measure=DECISIONS&period=2024&groupBy=kon,namnd&dialect=rfc4180")
+	f.Add("tables/insatser.json", "measure=MEAN_HOURS&period=2022/2024&groupBy=insats&filter=kon:K&totals=true")
+	h := serve.Wrap(sampleHandler(f), serve.Options{Logger: discardLogger()})
+	f.Fuzz(func(t *testing.T, path, rawQuery string) {
+		u := &url.URL{Path: OpenDataPath + path, RawQuery: rawQuery}
+		req, err := http.NewRequest(http.MethodGet, u.String(), nil)
+		if err != nil {
+			return // not a URL a client could send
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		switch rec.Code {
+		case 200:
+		case 301, 307, 308: // http.ServeMux to the cleaned path
+			if rec.Header().Get("Location") == "" {
+				t.Fatalf("%s: %d without a Location", u, rec.Code)
+			}
+		case 400, 404:
+			if !json.Valid(rec.Body.Bytes()) {
+				t.Fatalf("%s: %d, not a JSON error: %s", u, rec.Code, rec.Body)
+			}
+		default:
+			t.Fatalf("%s: status %d: %s", u, rec.Code, rec.Body)
 		}
 	})
 }
