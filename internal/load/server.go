@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/stockholm/insyn/internal/api"
@@ -100,8 +101,17 @@ func (s *Server) WaitAnswer(ctx context.Context, body []byte) (time.Duration, er
 	}
 }
 
-// PeakRSS is the process's peak resident set size so far (VmHWM), in bytes.
+// PeakRSS is the process's peak resident set size so far (VmHWM), in
+// bytes; after it exited, its peak over its life (the kernel's maxrss).
 func (s *Server) PeakRSS() (int64, error) {
+	select {
+	case <-s.done:
+		if ru, ok := s.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > 0 {
+			return ru.Maxrss << 10, nil // kilobytes on Linux
+		}
+		return 0, errors.New("load: peak memory: the process exited and its usage is unknown")
+	default:
+	}
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(s.cmd.Process.Pid) + "/status")
 	if err != nil {
 		return 0, fmt.Errorf("load: peak memory: %w", err)
@@ -116,6 +126,23 @@ func (s *Server) PeakRSS() (int64, error) {
 		}
 	}
 	return 0, errors.New("load: peak memory: no VmHWM in /proc/<pid>/status")
+}
+
+// Done is closed when the process has exited.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+// Exited returns whether the process has exited and, if so, how (e.g.
+// "exit status 2").
+func (s *Server) Exited() (bool, string) {
+	select {
+	case <-s.done:
+		if s.err == nil {
+			return true, "exit status 0"
+		}
+		return true, s.err.Error()
+	default:
+		return false, ""
+	}
 }
 
 // Log is what the server wrote to standard error.
