@@ -69,6 +69,9 @@ type FairnessRun struct {
 	// answer.
 	Down      string
 	DiedAfter time.Duration
+	// BusyAfter is how long the API went on using CPU after the run's
+	// requests ended (at most Grace), before it was asked to answer.
+	BusyAfter time.Duration
 }
 
 // FairnessReport is the scenario's result.
@@ -184,12 +187,16 @@ func fairnessRun(ctx context.Context, cfg FairnessConfig, abusive bool) (Fairnes
 		run.Abuse = &abuse
 	}
 
+	run.BusyAfter = settle(ctx, srv, cfg.Grace)
 	if dead, how := srv.Exited(); dead {
 		run.Down = "died: " + how + lastWords(srv.Log())
 	} else {
 		after, cancel := context.WithTimeout(ctx, 10*time.Second)
 		if _, err := srv.WaitAnswer(after, probe); err != nil {
 			run.Down = "no answer after the run: " + err.Error()
+			if dead, how := srv.Exited(); dead {
+				run.Down = "died after the run: " + how + lastWords(srv.Log())
+			}
 		}
 		cancel()
 	}
@@ -197,6 +204,37 @@ func fairnessRun(ctx context.Context, cfg FairnessConfig, abusive bool) (Fairnes
 		run.RSSError = err.Error()
 	}
 	return run, nil
+}
+
+// settle waits until the API, its clients gone, stops using CPU (under a
+// tenth of a core over idleSample, twice in a row), exits, or limit has
+// passed. It returns how long the API was busy: the time it went on
+// working for requests nobody waits for any more.
+func settle(ctx context.Context, srv *Server, limit time.Duration) time.Duration {
+	const idleSample = 200 * time.Millisecond
+	start := time.Now()
+	busy := time.Duration(0)
+	last, err := srv.CPUTicks()
+	for idle := 0; err == nil && idle < 2 && time.Since(start) < limit; {
+		select {
+		case <-srv.Done():
+			return time.Since(start)
+		case <-ctx.Done():
+			return busy
+		case <-time.After(idleSample):
+		}
+		var now int64
+		if now, err = srv.CPUTicks(); err != nil {
+			break
+		}
+		if now-last <= int64(idleSample.Seconds()*100/10) {
+			idle++
+		} else {
+			idle, busy = 0, time.Since(start)
+		}
+		last = now
+	}
+	return busy
 }
 
 // deadLinger is how long a run goes on after the API died.
@@ -346,6 +384,9 @@ func (r FairnessReport) Markdown(about string) string {
 			return "unknown"
 		}
 		return mib(run.PeakRSS)
+	})
+	row("the API busy after the run (within the grace)", func(run FairnessRun) string {
+		return run.BusyAfter.Round(100 * time.Millisecond).String()
 	})
 	row("the API after the run", func(run FairnessRun) string {
 		if run.Down != "" {

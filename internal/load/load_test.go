@@ -6,8 +6,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -108,14 +110,7 @@ func TestStartTheAPI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the API binary")
 	}
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin, err := BuildAPI(context.Background(), root, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := builtAPI(t)
 	s, err := Start(bin, "embedded")
 	if err != nil {
 		t.Fatal(err)
@@ -148,5 +143,40 @@ func TestStartTheAPI(t *testing.T) {
 	if _, err := broken.WaitAnswer(ctx, []byte(`{"query":"{ lake { version } }"}`)); err == nil || !strings.Contains(err.Error(), "exited before answering") {
 		t.Errorf("a server that cannot open its lake: %v", err)
 	}
+}
 
+// The API's binary, built once for the tests that start it.
+var apiBuild struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+// builtAPI builds the API as deployed, once per test binary.
+func builtAPI(t *testing.T) string {
+	t.Helper()
+	apiBuild.once.Do(func() {
+		root, err := filepath.Abs(filepath.Join("..", ".."))
+		if err != nil {
+			apiBuild.err = err
+			return
+		}
+		if apiBuild.dir, apiBuild.err = os.MkdirTemp("", "insyn-load-test-"); apiBuild.err != nil {
+			return
+		}
+		apiBuild.bin, apiBuild.err = BuildAPI(context.Background(), root, apiBuild.dir)
+	})
+	if apiBuild.err != nil {
+		t.Fatal(apiBuild.err)
+	}
+	return apiBuild.bin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if apiBuild.dir != "" {
+		os.RemoveAll(apiBuild.dir)
+	}
+	os.Exit(code)
 }

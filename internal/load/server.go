@@ -128,6 +128,27 @@ func (s *Server) PeakRSS() (int64, error) {
 	return 0, errors.New("load: peak memory: no VmHWM in /proc/<pid>/status")
 }
 
+// CPUTicks is the CPU time the process has used so far, user and system,
+// in the kernel's clock ticks (USER_HZ, 100 a second on Linux).
+func (s *Server) CPUTicks() (int64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(s.cmd.Process.Pid) + "/stat")
+	if err != nil {
+		return 0, fmt.Errorf("load: CPU time: %w", err)
+	}
+	// pid (comm) state ppid … utime stime: comm may hold spaces.
+	i := bytes.LastIndexByte(b, ')')
+	f := strings.Fields(string(b[i+1:]))
+	if i < 0 || len(f) < 13 {
+		return 0, fmt.Errorf("load: CPU time: /proc/<pid>/stat is %q", b)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, fmt.Errorf("load: CPU time: %w", err)
+	}
+	return utime + stime, nil
+}
+
 // Done is closed when the process has exited.
 func (s *Server) Done() <-chan struct{} { return s.done }
 
