@@ -37,11 +37,16 @@ func fairness(ctx context.Context, args []string, clients, abusive int, d time.D
 	if abusive < 1 || clients-abusive < 1 {
 		return fmt.Errorf("-c %d -abusive %d: give at least one valid and one abusive client", clients, abusive)
 	}
-	source := "-gomemlimit"
-	limit, err := load.ParseMemLimit(memLimit)
+	var (
+		limit  int64
+		err    error
+		source = "-gomemlimit"
+	)
 	if memLimit == "" {
 		source = template + ", the api function's default memory"
 		memLimit, limit, err = load.TemplateMemLimit(template)
+	} else {
+		limit, err = load.ParseMemLimit(memLimit)
 	}
 	if err != nil {
 		return err
