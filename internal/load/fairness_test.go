@@ -52,6 +52,16 @@ func TestFairnessGoals(t *testing.T) {
 			r.Down, r.DiedAfter = "died: exit status 2 (fatal error: stack overflow)", 300*time.Millisecond
 			return r
 		}(), nil, []string{"the API"}},
+		{"the API still busy", func() FairnessRun {
+			r := fairRun(86808, 20*time.Second, 51*time.Millisecond, 300<<20)
+			r.BusyAfter, r.StillBusy = 10*time.Second, true
+			return r
+		}(), nil, []string{"the API"}},
+		{"the API busy a while", func() FairnessRun {
+			r := fairRun(86808, 20*time.Second, 51*time.Millisecond, 300<<20)
+			r.BusyAfter = 3 * time.Second
+			return r
+		}(), nil, nil},
 		{"the clean run answered nothing", fairRun(86808, 20*time.Second, 51*time.Millisecond, 300<<20), func(r *FairnessReport) {
 			r.Clean = fairRun(0, 20*time.Second, 0, 300<<20)
 		}, []string{"valid requests answered per second", "valid requests' p99 latency"}},
@@ -215,8 +225,8 @@ func TestFairnessSmoke(t *testing.T) {
 		name string
 		run  FairnessRun
 	}{{"clean run", rep.Clean}, {"abusive run", rep.Abused}} {
-		if run.run.Down != "" {
-			t.Errorf("%s: the API is not up and answering: %s", run.name, run.run.Down)
+		if run.run.Down != "" || run.run.StillBusy {
+			t.Errorf("%s: the API is not up, idle and answering: %s (busy %s after)", run.name, run.run.Down, run.run.BusyAfter)
 		}
 		v := run.run.Valid
 		if v.Answered() < 1 {
