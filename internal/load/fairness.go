@@ -182,7 +182,7 @@ func fairnessRun(ctx context.Context, cfg FairnessConfig, abusive bool) (Fairnes
 	wg.Wait()
 	stop()
 	<-watched
-	if err := errors.Join(vErr, aErr); err != nil {
+	if err := errors.Join(vErr, aErr, ctx.Err()); err != nil {
 		return FairnessRun{}, err
 	}
 	if abusive {

@@ -105,7 +105,8 @@ func TestRunBounds(t *testing.T) {
 }
 
 // TestStartTheAPI: the API built as deployed starts over the embedded
-// sample lake, answers, reports its peak memory and stops.
+// sample lake, answers, reports its peak memory and CPU time, and stops;
+// its peak memory is known after it exited too.
 func TestStartTheAPI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the API binary")
@@ -130,9 +131,21 @@ func TestStartTheAPI(t *testing.T) {
 	if err != nil || rss < 1<<20 {
 		t.Errorf("peak memory %d bytes: %v", rss, err)
 	}
+	if ticks, err := s.CPUTicks(); err != nil || ticks < 0 {
+		t.Errorf("CPU time %d ticks: %v", ticks, err)
+	}
+	if dead, how := s.Exited(); dead {
+		t.Errorf("a running server has exited: %s", how)
+	}
 	s.Stop()
 	if _, err := s.WaitAnswer(ctx, []byte(`{"query":"{ lake { version } }"}`)); err == nil {
 		t.Error("a stopped server answered")
+	}
+	if dead, how := s.Exited(); !dead || how != "signal: killed" {
+		t.Errorf("a stopped server: exited %v, %q", dead, how)
+	}
+	if after, err := s.PeakRSS(); err != nil || after < rss*9/10 { // the kernel's maxrss, a little under VmHWM
+		t.Errorf("peak memory of the stopped server: %d bytes (%d before): %v", after, rss, err)
 	}
 
 	broken, err := Start(bin, "dir:"+filepath.Join(t.TempDir(), "no-lake"))
