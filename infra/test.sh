@@ -19,5 +19,7 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -count=1 ./...
+# Short seeded fuzzing of the request path (long runs: docs/hostile-input.md).
+go test -count=1 -run '^$' -fuzz '^FuzzRequest$' -fuzztime 20s ./internal/api
 # The cell-by-cell reproduction of the 29 seed tables, as a readable summary.
 go test -count=1 -run 'TestReproduction$' -v ./internal/synth | sed -n '/reproduction of the seed tables/,/^---\|^===\|^ok\|^FAIL/p'

@@ -14,7 +14,10 @@
 //	INSYN_THRESHOLD         counts under it are suppressed (default 4)
 //	INSYN_REFRESH_INTERVAL  how often the manifest is checked (default 30s)
 //	INSYN_MAX_CELLS         cells per request (default 10000)
-//	INSYN_MAX_DEPTH         nesting of a query (default 15)
+//	INSYN_MAX_DEPTH, INSYN_MAX_VALUE_DEPTH, INSYN_MAX_QUERY_BYTES,
+//	INSYN_MAX_TOKENS, INSYN_MAX_FIELDS, INSYN_MAX_ALIASES,
+//	INSYN_MAX_INTROSPECTION, INSYN_MAX_ANSWER_BYTES, INSYN_TIMEOUT
+//	                        what one request may ask (internal/api Limits)
 //	INSYN_CACHE_MAX_AGE     Cache-Control max-age of GETs (default 5m)
 //	INSYN_LISTEN            local address (default 127.0.0.1:8080)
 //	INSYN_CORS_ORIGINS, INSYN_MAX_REQUEST_BYTES, INSYN_GZIP_MIN_BYTES
@@ -63,7 +66,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	h, err := api.NewHandler(lake, api.HandlerOptions{
-		MaxCells: cfg.MaxCells, MaxDepth: cfg.MaxDepth, CacheMaxAge: cfg.CacheMaxAge, Logger: log,
+		MaxCells: cfg.MaxCells, Limits: cfg.Limits, CacheMaxAge: cfg.CacheMaxAge, Logger: log,
 	})
 	if err != nil {
 		return err

@@ -19,14 +19,22 @@ import (
 // transport's: INSYN_LISTEN, INSYN_CORS_ORIGINS, INSYN_MAX_REQUEST_BYTES,
 // INSYN_GZIP_MIN_BYTES).
 const (
-	EnvLake            = "INSYN_LAKE"
-	EnvThreshold       = "INSYN_THRESHOLD"
-	EnvMaxCells        = "INSYN_MAX_CELLS"
-	EnvMaxDepth        = "INSYN_MAX_DEPTH"
-	EnvRefreshInterval = "INSYN_REFRESH_INTERVAL"
-	EnvCacheMaxAge     = "INSYN_CACHE_MAX_AGE"
-	EnvS3Endpoint      = "INSYN_S3_ENDPOINT"
-	EnvS3PathStyle     = "INSYN_S3_PATH_STYLE"
+	EnvLake             = "INSYN_LAKE"
+	EnvThreshold        = "INSYN_THRESHOLD"
+	EnvMaxCells         = "INSYN_MAX_CELLS"
+	EnvMaxDepth         = "INSYN_MAX_DEPTH"
+	EnvMaxValueDepth    = "INSYN_MAX_VALUE_DEPTH"
+	EnvMaxQueryBytes    = "INSYN_MAX_QUERY_BYTES"
+	EnvMaxTokens        = "INSYN_MAX_TOKENS"
+	EnvMaxFields        = "INSYN_MAX_FIELDS"
+	EnvMaxAliases       = "INSYN_MAX_ALIASES"
+	EnvMaxIntrospection = "INSYN_MAX_INTROSPECTION"
+	EnvMaxAnswerBytes   = "INSYN_MAX_ANSWER_BYTES"
+	EnvTimeout          = "INSYN_TIMEOUT"
+	EnvRefreshInterval  = "INSYN_REFRESH_INTERVAL"
+	EnvCacheMaxAge      = "INSYN_CACHE_MAX_AGE"
+	EnvS3Endpoint       = "INSYN_S3_ENDPOINT"
+	EnvS3PathStyle      = "INSYN_S3_PATH_STYLE"
 )
 
 // Defaults of Config.
@@ -39,9 +47,6 @@ const (
 	// table has 117, all 29 together 1 567; graphql-go is slow and
 	// memory-hungry on long lists.
 	DefaultMaxCells = 10000
-	// DefaultMaxDepth bounds the nesting of a query; the standard
-	// introspection query (GraphiQL's) needs 13.
-	DefaultMaxDepth = 15
 	// DefaultRefreshInterval is how long a warm instance serves a version
 	// before it asks whether the manifest changed.
 	DefaultRefreshInterval = 30 * time.Second
@@ -58,8 +63,8 @@ type Config struct {
 	Threshold int
 	// MaxCells bounds the cells of tables and reports in one request.
 	MaxCells int
-	// MaxDepth bounds the nesting of a query.
-	MaxDepth int
+	// Limits bounds what one request may ask (guard.go).
+	Limits Limits
 	// RefreshInterval: how often the manifest is asked whether it
 	// changed; 0 asks on every request.
 	RefreshInterval time.Duration
@@ -76,7 +81,7 @@ type Config struct {
 // DefaultConfig returns the configuration with every default.
 func DefaultConfig() Config {
 	return Config{
-		Lake: DefaultLake, Threshold: DefaultThreshold, MaxCells: DefaultMaxCells, MaxDepth: DefaultMaxDepth,
+		Lake: DefaultLake, Threshold: DefaultThreshold, MaxCells: DefaultMaxCells, Limits: Limits{}.withDefaults(),
 		RefreshInterval: DefaultRefreshInterval, CacheMaxAge: DefaultCacheMaxAge,
 	}
 }
@@ -119,8 +124,23 @@ func configFrom(lookup func(string) (string, bool)) (Config, error) {
 	if err := positive(EnvMaxCells, &c.MaxCells, "10000"); err != nil {
 		return Config{}, err
 	}
-	if err := positive(EnvMaxDepth, &c.MaxDepth, "15"); err != nil {
-		return Config{}, err
+	for _, l := range []struct {
+		env     string
+		dst     *int
+		example string
+	}{
+		{EnvMaxQueryBytes, &c.Limits.QueryBytes, "16384"},
+		{EnvMaxTokens, &c.Limits.Tokens, "2000"},
+		{EnvMaxDepth, &c.Limits.Depth, "15"},
+		{EnvMaxValueDepth, &c.Limits.ValueDepth, "8"},
+		{EnvMaxFields, &c.Limits.Fields, "500"},
+		{EnvMaxAliases, &c.Limits.Aliases, "64"},
+		{EnvMaxIntrospection, &c.Limits.Introspection, "2"},
+		{EnvMaxAnswerBytes, &c.Limits.AnswerBytes, "16777216"},
+	} {
+		if err := positive(l.env, l.dst, l.example); err != nil {
+			return Config{}, err
+		}
 	}
 	duration := func(name string, dst *time.Duration, example string) error {
 		v := get(name)
@@ -139,6 +159,12 @@ func configFrom(lookup func(string) (string, bool)) (Config, error) {
 	}
 	if err := duration(EnvCacheMaxAge, &c.CacheMaxAge, "5m"); err != nil {
 		return Config{}, err
+	}
+	if err := duration(EnvTimeout, &c.Limits.Timeout, "10s"); err != nil {
+		return Config{}, err
+	}
+	if c.Limits.Timeout == 0 {
+		return Config{}, fmt.Errorf("%s=0s: a request needs some time; want a duration such as 10s", EnvTimeout)
 	}
 	c.S3Endpoint = get(EnvS3Endpoint)
 	if v := get(EnvS3PathStyle); v != "" {

@@ -25,8 +25,11 @@ func TestConfigFromEnv(t *testing.T) {
 		t.Fatalf("no variables: %+v, %v; want the defaults %+v", c, err, DefaultConfig())
 	}
 	c, err = configFrom(env(EnvLake, "s3://insyn-lake/lake/", EnvThreshold, "5", EnvMaxCells, "500", EnvMaxDepth, "8",
+		EnvMaxValueDepth, "3", EnvMaxQueryBytes, "4096", EnvMaxTokens, "300", EnvMaxFields, "90", EnvMaxAliases, "7",
+		EnvMaxIntrospection, "1", EnvMaxAnswerBytes, "65536", EnvTimeout, "2s",
 		EnvRefreshInterval, "0s", EnvCacheMaxAge, "1m", EnvS3Endpoint, "http://127.0.0.1:7070", EnvS3PathStyle, "true"))
-	want := Config{Lake: "s3://insyn-lake/lake/", Threshold: 5, MaxCells: 500, MaxDepth: 8, RefreshInterval: 0,
+	want := Config{Lake: "s3://insyn-lake/lake/", Threshold: 5, MaxCells: 500, RefreshInterval: 0,
+		Limits:      Limits{QueryBytes: 4096, Tokens: 300, Depth: 8, ValueDepth: 3, Fields: 90, Aliases: 7, Introspection: 1, AnswerBytes: 65536, Timeout: 2 * time.Second},
 		CacheMaxAge: time.Minute, S3Endpoint: "http://127.0.0.1:7070", S3PathStyle: true}
 	if err != nil || c != want {
 		t.Errorf("every variable set: %+v, %v; want %+v", c, err, want)
@@ -39,6 +42,10 @@ func TestConfigFromEnv(t *testing.T) {
 		{EnvThreshold, "1", "would publish counts of 1"},
 		{EnvMaxCells, "-3", "want a positive whole number"},
 		{EnvMaxDepth, "0", "want a positive whole number"},
+		{EnvMaxFields, "many", "want a positive whole number"},
+		{EnvMaxAnswerBytes, "-1", "want a positive whole number"},
+		{EnvTimeout, "0s", "a request needs some time"},
+		{EnvTimeout, "10", "want a duration such as 10s"},
 		{EnvRefreshInterval, "30", "want a duration such as 30s"},
 		{EnvCacheMaxAge, "-1m", "want a duration such as 5m"},
 		{EnvS3PathStyle, "yes please", "want true or false"},

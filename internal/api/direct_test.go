@@ -33,9 +33,9 @@ func answerBoth(t *testing.T, h *Handler, q string, vars map[string]any, limit i
 // without the executor).
 func answerTwice(t *testing.T, h *Handler, req gqlRequest, limit int) (handler, executor []byte, r *request) {
 	t.Helper()
-	doc, errs := h.parse(req.Query)
-	if len(errs) > 0 {
-		t.Fatalf("the query does not validate: %v\n%s", errs, req.Query)
+	doc, ref, errs := h.parse(req.Query)
+	if ref != nil || len(errs) > 0 {
+		t.Fatalf("the query is refused (%v) or does not validate: %v\n%s", ref, errs, req.Query)
 	}
 	ctx := context.Background()
 	v := h.lake.current(ctx)

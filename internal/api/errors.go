@@ -18,8 +18,25 @@ const (
 	CodeNotPublished = "NOT_PUBLISHED"
 	// CodeTooManyCells: the answer would have more cells than the limit.
 	CodeTooManyCells = "TOO_MANY_CELLS"
-	// CodeTooDeep: the query nests deeper than the limit.
+	// CodeTooDeep: the query nests fields, or lists and objects in its
+	// values, deeper than the limits (HTTP 400).
 	CodeTooDeep = "QUERY_TOO_DEEP"
+	// CodeQueryTooLarge: the query has more bytes or tokens than the
+	// limits (HTTP 413).
+	CodeQueryTooLarge = "QUERY_TOO_LARGE"
+	// CodeTooComplex: the query asks for more fields, aliases or
+	// introspection fields than the limits, fragments counted as often as
+	// they are spread (HTTP 400).
+	CodeTooComplex = "QUERY_TOO_COMPLEX"
+	// CodeFragmentCycle: a fragment spreads itself, directly or through
+	// others (HTTP 400).
+	CodeFragmentCycle = "FRAGMENT_CYCLE"
+	// CodeAnswerTooLarge: the answer is larger than the limit (HTTP
+	// 400): ask for fewer fields or cells.
+	CodeAnswerTooLarge = "ANSWER_TOO_LARGE"
+	// CodeTimeout: the request computed for longer than the limit
+	// (HTTP 503).
+	CodeTimeout = "TIMEOUT"
 	// CodeNotFound: no API, seed table or dataset at the path (open-data
 	// files, HTTP 404); extensions.valid lists what there is.
 	CodeNotFound = "NOT_FOUND"

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"net/http"
 	"regexp"
 	"runtime"
 	"slices"
@@ -102,7 +103,7 @@ func TestBadInput(t *testing.T) {
 // bounded, with errors that name the limit and its setting.
 func TestLimits(t *testing.T) {
 	l := sampleHandler(t).lake
-	h, err := NewHandler(l, HandlerOptions{MaxCells: 200, MaxDepth: 4, Logger: discardLogger()})
+	h, err := NewHandler(l, HandlerOptions{MaxCells: 200, Limits: Limits{Depth: 4}, Logger: discardLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,9 +124,10 @@ func TestLimits(t *testing.T) {
 		t.Errorf("a query 4 deep: %+v", a.Errors)
 	}
 	deeper := `query { ...R } fragment R on Query { __schema { types { fields { type { name } } } } }`
-	a = decode(t, post(t, h, deeper, nil))
-	if len(a.Errors) != 1 || a.Errors[0].Extensions["code"] != CodeTooDeep || !strings.Contains(a.Errors[0].Message, "nests 5 levels deep, more than the limit of 4 (INSYN_MAX_DEPTH)") {
-		t.Errorf("a query 5 deep through a fragment: %+v", a.Errors)
+	w := post(t, h, deeper, nil)
+	a = decodeAny(t, w)
+	if w.Code != http.StatusBadRequest || len(a.Errors) != 1 || a.Errors[0].Extensions["code"] != CodeTooDeep || !strings.Contains(a.Errors[0].Message, "nests 5 levels deep, more than the limit of 4 (INSYN_MAX_DEPTH)") {
+		t.Errorf("a query 5 deep through a fragment: %d %+v", w.Code, a.Errors)
 	}
 }
 

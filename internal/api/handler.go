@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"mime"
@@ -22,17 +23,21 @@ import (
 	"github.com/graphql-go/graphql/language/ast"
 	"github.com/graphql-go/graphql/language/parser"
 	"github.com/graphql-go/graphql/language/source"
+
+	"github.com/stockholm/insyn/internal/serve"
 )
 
-// Path is where the API answers GraphQL, by GET (?query=…) and POST (also
-// below a prefix, such as an API Gateway stage: /prod/graphql).
+// Path is where the API answers GraphQL, by GET (?query=…) and POST. Behind
+// an API Gateway stage the stage's prefix is taken off the path before the
+// handler sees it (serve.StripPrefix).
 const Path = "/graphql"
 
 // HandlerOptions configures NewHandler; zero fields take the defaults of
 // Config.
 type HandlerOptions struct {
-	MaxCells    int
-	MaxDepth    int
+	MaxCells int
+	// Limits bounds what one request may ask (guard.go).
+	Limits      Limits
 	CacheMaxAge time.Duration
 	// AnswerCacheBytes bounds the answers kept in memory for repeated
 	// requests (DefaultAnswerCacheBytes when 0; negative keeps none).
@@ -47,6 +52,7 @@ type Handler struct {
 	schema  graphql.Schema
 	table   *directType // the Table type's writers, for fast.go
 	opts    HandlerOptions
+	mux     *http.ServeMux
 	docs    *docCache
 	answers *answerCache
 	enums   map[string][]string // enum type name -> its values, for error messages
@@ -66,9 +72,7 @@ func NewHandler(l *Lake, opts HandlerOptions) (*Handler, error) {
 	if opts.MaxCells <= 0 {
 		opts.MaxCells = DefaultMaxCells
 	}
-	if opts.MaxDepth <= 0 {
-		opts.MaxDepth = DefaultMaxDepth
-	}
+	opts.Limits = opts.Limits.withDefaults()
 	if opts.CacheMaxAge == 0 {
 		opts.CacheMaxAge = DefaultCacheMaxAge
 	}
@@ -92,6 +96,21 @@ func NewHandler(l *Lake, opts HandlerOptions) (*Handler, error) {
 			slices.Sort(h.enums[name])
 		}
 	}
+	// Routes by method and path from the root; the open-data routes are
+	// told apart by serveOpenData.
+	h.mux = http.NewServeMux()
+	h.mux.HandleFunc("GET "+Path, h.serveGraphQL) // and HEAD
+	h.mux.HandleFunc("POST "+Path, h.serveGraphQL)
+	h.mux.HandleFunc(Path, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "GET, HEAD, POST, OPTIONS")
+		writeJSON(w, http.StatusMethodNotAllowed, errorResponse("method "+r.Method+": use GET with ?query= or POST with a JSON body", CodeBadInput), "no-store")
+	})
+	openData := strings.TrimSuffix(OpenDataPath, "/")
+	h.mux.HandleFunc(openData, h.serveOpenData)
+	h.mux.HandleFunc(OpenDataPath, h.serveOpenData)
+	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, errorResponse(fmt.Sprintf("no API at %s: GraphQL is answered at %s, the open-data files at %sreports", r.URL.Path, Path, OpenDataPath), CodeNotFound), "no-store")
+	})
 	return h, nil
 }
 
@@ -118,18 +137,13 @@ type gqlErrors struct {
 	Errors []gqlerrors.FormattedError `json:"errors"`
 }
 
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	// Behind an API Gateway stage other than $default the path starts
-	// with the stage's name ("/prod/graphql").
-	if !strings.HasSuffix(r.URL.Path, Path) {
-		if prefix, route, ok := openDataRoute(r.URL.Path); ok {
-			h.serveOpenData(w, r, baseURL(r, prefix), route)
-			return
-		}
-		writeJSON(w, http.StatusNotFound, errorResponse(fmt.Sprintf("no API at %s: GraphQL is answered at %s, the open-data files at %sreports", r.URL.Path, Path, OpenDataPath), CodeNotFound), "no-store")
-		return
-	}
-	base := baseURL(r, strings.TrimSuffix(r.URL.Path, Path))
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// serveGraphQL answers a GraphQL request: the guard's limits first
+// (guard.go), then graphql-go's validation, then the answer under the
+// request's deadline.
+func (h *Handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
+	base := baseURL(r, serve.PathPrefix(r.Context()))
 	var req gqlRequest
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
@@ -141,7 +155,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-	case http.MethodPost:
+	default:
 		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		if ct != "application/json" {
 			writeJSON(w, http.StatusUnsupportedMediaType, errorResponse(
@@ -153,18 +167,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusBadRequest, errorResponse("body: not a GraphQL request in JSON ({\"query\": \"…\"}): "+err.Error(), CodeBadInput), "no-store")
 			return
 		}
-	default:
-		w.Header().Set("Allow", "GET, POST, OPTIONS")
-		writeJSON(w, http.StatusMethodNotAllowed, errorResponse("method "+r.Method+": use GET with ?query= or POST with a JSON body", CodeBadInput), "no-store")
-		return
 	}
 	if strings.TrimSpace(req.Query) == "" {
 		writeJSON(w, http.StatusBadRequest, errorResponse("no query: send ?query={…} in a GET, or {\"query\": \"{…}\"} in a POST", CodeBadInput), "no-store")
 		return
 	}
+	if ref := h.opts.Limits.checkVariables(req.Variables); ref != nil {
+		h.refuse(w, r, ref)
+		return
+	}
 	// GraphQL's own errors are answered with 200, as GraphQL over HTTP
 	// has it for application/json: clients read "errors".
-	doc, errs := h.parse(req.Query)
+	doc, ref, errs := h.parse(req.Query)
+	if ref != nil {
+		h.refuse(w, r, ref)
+		return
+	}
 	if len(errs) > 0 {
 		writeJSON(w, http.StatusOK, gqlErrors{Errors: errs}, "no-store")
 		return
@@ -187,9 +205,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeBody(w, http.StatusOK, body, public)
 		return
 	}
-	status, body, failed := h.execute(r.Context(), doc, req, &request{
-		v: v, budget: &budget{limit: h.opts.MaxCells}, rules: h.lake.rules, log: h.opts.Logger, base: base, splices: &splices{},
+	ctx, cancel := context.WithTimeout(r.Context(), h.opts.Limits.Timeout)
+	defer cancel()
+	status, body, failed := h.execute(ctx, doc, req, &request{
+		ctx: ctx, v: v, budget: &budget{limit: h.opts.MaxCells}, rules: h.lake.rules, log: h.opts.Logger, base: base, splices: &splices{},
 	})
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		w.Header().Del("ETag")
+		h.refuse(w, r, refuse(http.StatusServiceUnavailable, CodeTimeout, EnvTimeout,
+			"the request took longer than the limit of %s; ask for fewer or smaller tables", h.opts.Limits.Timeout))
+		return
+	}
+	if n := body.size(); n > h.opts.Limits.AnswerBytes {
+		w.Header().Del("ETag")
+		h.refuse(w, r, refuse(http.StatusBadRequest, CodeAnswerTooLarge, EnvMaxAnswerBytes,
+			"the answer has %d bytes, more than the limit of %d; ask for fewer fields or cells", n, h.opts.Limits.AnswerBytes))
+		return
+	}
 	if failed {
 		writeBody(w, status, body, "no-store")
 		return
@@ -253,28 +285,53 @@ type checkedDoc struct {
 	fast *fastTable
 }
 
-// parse returns the checked document of a query: parsed, valid against
-// the schema, and no deeper than the limit. Checked documents are cached
-// by their text.
-func (h *Handler) parse(query string) (*checkedDoc, []gqlerrors.FormattedError) {
+// parse returns the checked document of a query: within the guard's
+// limits (a refusal otherwise), parsed and valid against the schema
+// (GraphQL errors otherwise). Checked documents are cached by their text.
+func (h *Handler) parse(query string) (*checkedDoc, *refusal, []gqlerrors.FormattedError) {
 	if doc := h.docs.get(query); doc != nil {
-		return doc, nil
+		return doc, nil, nil
+	}
+	lim := h.opts.Limits
+	if ref := lim.checkText(query); ref != nil {
+		return nil, ref, nil
 	}
 	doc, err := parser.Parse(parser.ParseParams{Source: source.NewSource(&source.Source{Body: []byte(blankComments(query)), Name: "GraphQL request"})})
 	if err != nil {
-		return nil, gqlerrors.FormatErrors(err)
+		return nil, nil, gqlerrors.FormatErrors(err)
 	}
-	if res := graphql.ValidateDocument(&h.schema, doc, nil); !res.IsValid {
+	if ref := lim.checkDocument(doc); ref != nil {
+		return nil, ref, nil
+	}
+	if res, ok := h.validate(doc); !ok {
+		return nil, refuse(http.StatusBadRequest, CodeBadInput, "", "the query cannot be validated: it is not a GraphQL document that graphql-go can check"), nil
+	} else if !res.IsValid {
 		h.explainEnums(res.Errors)
-		return nil, res.Errors
-	}
-	if d := depth(doc); d > h.opts.MaxDepth {
-		e := &queryError{code: CodeTooDeep, message: fmt.Sprintf("the query nests %d levels deep, more than the limit of %d (%s)", d, h.opts.MaxDepth, EnvMaxDepth)}
-		return nil, []gqlerrors.FormattedError{{Message: e.Error(), Extensions: e.Extensions()}}
+		return nil, nil, res.Errors
 	}
 	checked := &checkedDoc{doc: doc, fast: compileFast(h.schema, doc)}
 	h.docs.put(query, checked)
-	return checked, nil
+	return checked, nil, nil
+}
+
+// validate runs graphql-go's validation; ok is false when it fails on
+// the document instead of judging it (documents its parser accepts but
+// its rules do not expect, such as a variable without a type).
+func (h *Handler) validate(doc *ast.Document) (res graphql.ValidationResult, ok bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			h.opts.Logger.Warn("graphql-go's validation failed on a document", "panic", fmt.Sprint(v))
+			ok = false
+		}
+	}()
+	return graphql.ValidateDocument(&h.schema, doc, nil), true
+}
+
+// refuse answers a request the guard refused, and names the refusal in
+// the request's access log line.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, ref *refusal) {
+	serve.LogAttrs(r.Context(), slog.String("refused", ref.code))
+	writeJSON(w, ref.status, gqlErrors{Errors: []gqlerrors.FormattedError{{Message: ref.Error(), Extensions: ref.Extensions()}}}, "no-store")
 }
 
 var expectedType = regexp.MustCompile(`Expected type "(\w+)"`)
@@ -298,49 +355,6 @@ func (h *Handler) explainEnums(errs []gqlerrors.FormattedError) {
 		errs[i].Extensions["code"] = CodeBadInput
 		errs[i].Extensions["valid"] = valid
 	}
-}
-
-// depth is the deepest nesting of fields in the document's operations,
-// following fragments.
-func depth(doc *ast.Document) int {
-	frags := map[string]*ast.FragmentDefinition{}
-	for _, d := range doc.Definitions {
-		if f, ok := d.(*ast.FragmentDefinition); ok && f.Name != nil {
-			frags[f.Name.Value] = f
-		}
-	}
-	var walk func(s *ast.SelectionSet, seen map[string]bool) int
-	walk = func(s *ast.SelectionSet, seen map[string]bool) int {
-		if s == nil {
-			return 0
-		}
-		deepest := 0
-		for _, sel := range s.Selections {
-			d := 0
-			switch sel := sel.(type) {
-			case *ast.Field:
-				d = 1 + walk(sel.SelectionSet, seen)
-			case *ast.InlineFragment:
-				d = walk(sel.SelectionSet, seen)
-			case *ast.FragmentSpread:
-				name := sel.Name.Value
-				if f := frags[name]; f != nil && !seen[name] {
-					seen[name] = true
-					d = walk(f.SelectionSet, seen)
-					delete(seen, name)
-				}
-			}
-			deepest = max(deepest, d)
-		}
-		return deepest
-	}
-	deepest := 0
-	for _, d := range doc.Definitions {
-		if op, ok := d.(*ast.OperationDefinition); ok {
-			deepest = max(deepest, walk(op.SelectionSet, map[string]bool{}))
-		}
-	}
-	return deepest
 }
 
 // requestSum identifies a request: the SHA-256 of the base URL (links in

@@ -96,6 +96,12 @@ func decode(t testing.TB, rec *httptest.ResponseRecorder) answer {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
+	return decodeAny(t, rec)
+}
+
+// decodeAny decodes an answer of any status.
+func decodeAny(t testing.TB, rec *httptest.ResponseRecorder) answer {
+	t.Helper()
 	var a answer
 	if err := json.Unmarshal(rec.Body.Bytes(), &a); err != nil {
 		t.Fatalf("answer is not JSON: %v\n%s", err, rec.Body)

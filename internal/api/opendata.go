@@ -235,19 +235,6 @@ func baseURL(r *http.Request, prefix string) string {
 	return scheme + "://" + r.Host + prefix
 }
 
-// openDataRoute splits a path into the prefix before OpenDataPath and the
-// route after it ("reports/9:4.csv"), if it is an open-data path.
-func openDataRoute(path string) (prefix, route string, ok bool) {
-	i := strings.LastIndex(path, OpenDataPath)
-	if i < 0 {
-		if strings.HasSuffix(path, strings.TrimSuffix(OpenDataPath, "/")) {
-			return strings.TrimSuffix(path, strings.TrimSuffix(OpenDataPath, "/")), "", true
-		}
-		return "", "", false
-	}
-	return path[:i], path[i+len(OpenDataPath):], true
-}
-
 // openFile is an answer of the open-data routes.
 type openFile struct {
 	body        []byte
@@ -267,7 +254,9 @@ var openDataRoutes = []string{
 // version, with an ETag of the version and the URL, Cache-Control on
 // success, and errors as JSON in the GraphQL shape (400 naming the
 // parameter and listing the valid values, 404 for an unknown table).
-func (h *Handler) serveOpenData(w http.ResponseWriter, r *http.Request, base, route string) {
+func (h *Handler) serveOpenData(w http.ResponseWriter, r *http.Request) {
+	base := baseURL(r, serve.PathPrefix(r.Context()))
+	route := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, strings.TrimSuffix(OpenDataPath, "/")), "/")
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD, OPTIONS")
 		writeJSON(w, http.StatusMethodNotAllowed, errorResponse("method "+r.Method+": the open-data files are read with GET", CodeBadInput), "no-store")

@@ -17,6 +17,9 @@ import (
 // request is what resolvers share for one HTTP request: the lake version
 // every answer of it comes from, and its cell budget.
 type request struct {
+	// ctx carries the request's deadline (Limits.Timeout); nil for work
+	// without one (the open-data files, tests).
+	ctx    context.Context
 	v      *version
 	budget *budget
 	rules  Rules
@@ -74,6 +77,9 @@ type resolver func(r *request, p graphql.ResolveParams) (any, error)
 func resolve(fn resolver) graphql.FieldResolveFn {
 	return func(p graphql.ResolveParams) (any, error) {
 		r := requestOf(p.Context)
+		if err := r.expired(); err != nil {
+			return nil, err
+		}
 		out, err := fn(r, p)
 		if err == nil {
 			return out, nil
@@ -424,8 +430,21 @@ func tableRequestFrom(args map[string]any) tableRequest {
 	return req
 }
 
+// expired is a CodeTimeout error once the request's deadline has passed:
+// the executor stops waiting then, and every resolver after it does no
+// work.
+func (r *request) expired() error {
+	if r.ctx == nil || r.ctx.Err() == nil {
+		return nil
+	}
+	return &queryError{code: CodeTimeout, message: "the request took longer than its limit (" + EnvTimeout + ")"}
+}
+
 // table plans, budgets and computes a table query.
 func (r *request) table(req tableRequest) (*tableAnswer, error) {
+	if err := r.expired(); err != nil {
+		return nil, err
+	}
 	p, err := r.v.planTable(req)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/stockholm/insyn/internal/serve"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -62,7 +63,7 @@ func TestBrowser(t *testing.T) {
 
 	var mu sync.Mutex
 	var posts []string // bodies of the POSTs the API got
-	h := served(t)
+	h := serve.StripPrefix("/prod", served(t))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
 			body, _ := io.ReadAll(r.Body)

@@ -9,9 +9,10 @@
 //	                              and style, names carrying a content hash
 //	GET /                         302 to /graphiql
 //
-// Every path may carry a prefix, such as an API Gateway stage
-// (/prod/graphiql), as the API's own /graphql may. The page refers to its
-// assets and to the API by relative URLs, so it works under any prefix.
+// Behind an API Gateway stage every path carries the stage's prefix
+// (/prod/graphiql), which serve takes off before routing. The page refers
+// to its assets and to the API by relative URLs, so it works under any
+// prefix.
 //
 // Everything the page loads is embedded in the binary: GraphiQL 3 and React
 // 18 as built by their authors (UMD builds vendored from npm by
@@ -40,7 +41,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+	"github.com/stockholm/insyn/internal/serve"
 )
 
 // PagePath is where the explorer page is served (below any prefix).
@@ -249,56 +250,37 @@ func examples() ([]Example, error) {
 }
 
 // Handler serves the explorer (see the package documentation) and passes
-// every other request on to api.
+// every other request on to api. Paths are routed from the root; a stage's
+// prefix is taken off before (serve.StripPrefix), and redirects put it back.
 func Handler(api http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := r.URL.Path
-		var serve func(*site, http.ResponseWriter, *http.Request)
-		switch {
-		case strings.HasSuffix(p, PagePath):
-			serve = servePage
-		case strings.Contains(p, assetsPath):
-			serve = serveAsset
-		case strings.HasSuffix(p, PagePath+"/"):
-			// Relative to …/graphiql/ the page's relative URLs would miss.
-			redirect(w, r, "../"+strings.TrimPrefix(PagePath, "/"))
-			return
-		default:
-			if root, ok := rootOf(r); ok && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-				redirect(w, r, root+strings.TrimPrefix(PagePath, "/"))
+	mux := http.NewServeMux()
+	onSite := func(serve func(*site, http.ResponseWriter, *http.Request)) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			s, err := loadSite()
+			if err != nil {
+				writeError(w, http.StatusInternalServerError, err.Error())
 				return
 			}
-			api.ServeHTTP(w, r)
-			return
+			serve(s, w, r)
 		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+": the explorer answers GET")
-			return
-		}
-		s, err := loadSite()
-		if err != nil {
-			writeError(w, http.StatusInternalServerError, err.Error())
-			return
-		}
-		serve(s, w, r)
+	}
+	mux.HandleFunc("GET "+PagePath, onSite(servePage)) // and HEAD
+	mux.HandleFunc("GET "+assetsPath+"{name}", onSite(serveAsset))
+	mux.HandleFunc("GET "+PagePath+"/{$}", func(w http.ResponseWriter, r *http.Request) {
+		// Relative to …/graphiql/ the page's relative URLs would miss.
+		redirect(w, r, serve.PathPrefix(r.Context())+PagePath)
 	})
-}
-
-// rootOf returns the root path of the API for a request to it: "/", or
-// on an API Gateway stage other than $default, whose name starts every
-// path, "/<stage>/".
-func rootOf(r *http.Request) (string, bool) {
-	if r.URL.Path == "/" {
-		return "/", true
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		redirect(w, r, serve.PathPrefix(r.Context())+PagePath)
+	})
+	notGET := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+": the explorer answers GET")
 	}
-	if gw, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok && gw.Stage != "" && gw.Stage != "$default" {
-		stage := "/" + gw.Stage
-		if r.URL.Path == stage || r.URL.Path == stage+"/" {
-			return stage + "/", true
-		}
-	}
-	return "", false
+	mux.HandleFunc(PagePath, notGET)
+	mux.HandleFunc(assetsPath+"{name}", notGET)
+	mux.Handle("/", api)
+	return mux
 }
 
 // redirect answers 302 to location, keeping the request's query string
@@ -321,7 +303,7 @@ func servePage(s *site, w http.ResponseWriter, _ *http.Request) {
 }
 
 func serveAsset(s *site, w http.ResponseWriter, r *http.Request) {
-	name := r.URL.Path[strings.LastIndex(r.URL.Path, assetsPath)+len(assetsPath):]
+	name := r.PathValue("name")
 	a, ok := s.assets[name]
 	if !ok {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no explorer asset %q (a page from an older build? reload it)", name))

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/stockholm/insyn/internal/serve"
 	"io"
 	"io/fs"
 	"net/http"
@@ -46,7 +47,7 @@ var (
 // (relative, hashed, served with their types and a year of caching) and its
 // examples.
 func TestPage(t *testing.T) {
-	h := served(t)
+	h := serve.StripPrefix("/prod", served(t))
 	for _, prefix := range []string{"", "/prod"} {
 		t.Run("prefix "+prefix, func(t *testing.T) {
 			rec := get(t, h, prefix+"/graphiql", nil)
@@ -160,7 +161,10 @@ func TestTransport(t *testing.T) {
 			body           string // part of the body
 		}{
 			{"GET", "/graphql?query=" + "%7B%20lake%20%7B%20version%20%7D%20%7D", 200, `"lake":{"version":`},
-			{"GET", "/prod/graphql?query=" + "%7B%20lake%20%7B%20version%20%7D%20%7D", 200, `"lake":{"version":`},
+			{"GET", "/prod/graphql?query=" + "%7B%20lake%20%7B%20version%20%7D%20%7D", 404, "no API at /prod/graphql"},
+			{"GET", "/a/b/c/graphql?query=" + "%7B%20lake%20%7B%20version%20%7D%20%7D", 404, "no API at /a/b/c/graphql"},
+			{"GET", "/x/y/v1/reports", 404, "no API at /x/y/v1/reports"},
+			{"GET", "/x/graphiql", 404, "no API at /x/graphiql"},
 			{"GET", "/nothing", 404, "GraphQL is answered at /graphql"},
 			{"GET", "/graphiql/assets/graphiql.min.000000000000.js", 404, `no explorer asset \"graphiql.min.000000000000.js\"`},
 			{"POST", "/graphiql", 405, "the explorer answers GET"},
@@ -181,13 +185,15 @@ func TestTransport(t *testing.T) {
 // starts every path (the API Gateway v2 event as the adapter reads it).
 func TestRedirects(t *testing.T) {
 	h := served(t)
+	staged := serve.StripPrefix("/prod", h)
 	for _, tc := range []struct{ target, location string }{
 		{"/", "/graphiql"},
 		{"/?query=%7B%20lake%20%7B%20version%20%7D%20%7D", "/graphiql?query=%7B%20lake%20%7B%20version%20%7D%20%7D"},
-		{"/graphiql/", "../graphiql"},
-		{"/prod/graphiql/", "../graphiql"},
+		{"/graphiql/", "/graphiql"},
+		{"/prod/graphiql/", "/prod/graphiql"},
+		{"/prod", "/prod/graphiql"},
 	} {
-		rec := get(t, h, tc.target, nil)
+		rec := get(t, staged, tc.target, nil)
 		if rec.Code != http.StatusFound || rec.Header().Get("Location") != tc.location {
 			t.Errorf("GET %s: status %d, Location %q; want 302 to %q", tc.target, rec.Code, rec.Header().Get("Location"), tc.location)
 		}

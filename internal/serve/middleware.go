@@ -25,11 +25,13 @@ import (
 //   - recoverPanic: a panic becomes a 500 JSON error;
 //   - readBody: the size limit, and the query hash for the access log;
 //   - gzipResponse: compresses what conditionalGET lets through;
-//   - conditionalGET: 304 when the handler's ETag matches If-None-Match.
+//   - conditionalGET: 304 when the handler's ETag matches If-None-Match;
+//   - stripStage: an API Gateway stage's "/<stage>" off the path.
 //
 // Zero fields of opts take their defaults (see Options).
 func Wrap(h http.Handler, opts Options) http.Handler {
 	o := opts.withDefaults()
+	h = stripStage(h)
 	h = conditionalGET(h)
 	h = gzipResponse(h, o.GzipMinBytes)
 	h = readBody(h, o.MaxRequestBytes)
@@ -44,6 +46,7 @@ type contextKey int
 const (
 	requestIDKey contextKey = iota
 	logFieldsKey
+	pathPrefixKey
 )
 
 // RequestID returns the id of the request whose context ctx is, as Wrap
@@ -109,9 +112,11 @@ func addLogAttrs(ctx context.Context, attrs ...slog.Attr) {
 }
 
 // accessLog writes one JSON line per request: request_id, method, path,
-// status, bytes (of the body as sent, compressed or not), duration_ms and,
-// when there is a GraphQL query, its query_hash. 5xx lines are at level
-// ERROR, the others INFO.
+// status, bytes (of the body as sent, compressed or not), duration_ms,
+// when there is a GraphQL query its query_hash, when the API refused the
+// request the refusal's code (refused), and when the answer could not be
+// written whole the write_error. 5xx lines are at level ERROR, lines with
+// a write_error at least WARN, the others INFO.
 // The client's address and user agent are deliberately left out: they are
 // personal data, and API Gateway's access log has them when needed.
 func accessLog(next http.Handler, log *slog.Logger) http.Handler {
@@ -139,6 +144,12 @@ func accessLog(next http.Handler, log *slog.Logger) http.Handler {
 				slog.Int("status", status),
 				slog.Int64("bytes", rec.bytes),
 				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+			}
+			if rec.err != nil {
+				// The client got less than the status says (the connection
+				// closed, or the server's write deadline passed).
+				attrs = append(attrs, slog.String("write_error", rec.err.Error()))
+				level = max(level, slog.LevelWarn)
 			}
 			fields.mu.Lock()
 			attrs = append(attrs, fields.attrs...)
@@ -208,6 +219,7 @@ type recorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	err    error // the first failed write
 }
 
 func (r *recorder) WriteHeader(code int) {
@@ -224,6 +236,9 @@ func (r *recorder) Write(p []byte) (int, error) {
 	}
 	n, err := r.ResponseWriter.Write(p)
 	r.bytes += int64(n)
+	if err != nil && r.err == nil {
+		r.err = err
+	}
 	return n, err
 }
 

@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -649,5 +651,29 @@ func TestDefaults(t *testing.T) {
 	if o.Listen != "127.0.0.1:8080" || !slices.Equal(o.CORSOrigins, []string{"*"}) ||
 		o.MaxRequestBytes != 65536 || o.GzipMinBytes != 1024 || o.Logger == nil {
 		t.Errorf("defaults %+v", o)
+	}
+}
+
+// failingWriter is a client that went away: every write fails.
+type failingWriter struct{ h http.Header }
+
+func (w *failingWriter) Header() http.Header { return w.h }
+func (w *failingWriter) WriteHeader(int)     {}
+func (w *failingWriter) Write([]byte) (int, error) {
+	return 0, errors.New("write tcp 127.0.0.1:8080->127.0.0.1:51234: i/o timeout")
+}
+
+// TestAccessLogWriteError: an answer the client did not get is logged as
+// such, not as a plain 200.
+func TestAccessLogWriteError(t *testing.T) {
+	var sink logSink
+	h := Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"data":{}}`))
+	}), Options{Logger: sink.logger()})
+	h.ServeHTTP(&failingWriter{h: http.Header{}}, httptest.NewRequest(http.MethodGet, "/graphql", nil))
+	line := sink.only(t, "request")
+	if line["status"] != float64(200) || line["bytes"] != float64(0) || line["level"] != "WARN" ||
+		!strings.Contains(fmt.Sprint(line["write_error"]), "i/o timeout") {
+		t.Errorf("log line %v; want status 200, 0 bytes, level WARN and the write error", line)
 	}
 }

@@ -1,0 +1,341 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/graphql-go/graphql/language/parser"
+	"github.com/graphql-go/graphql/language/source"
+
+	"github.com/stockholm/insyn/internal/serve"
+)
+
+// hostile is a request an attacker would choose, and how the guard must
+// answer it.
+type hostile struct {
+	name   string
+	method string // GET or POST
+	query  string
+	vars   map[string]any
+	status int
+	code   string
+}
+
+// nested returns open n times, then middle, then close n times.
+func nested(open, middle, close string, n int) string {
+	return strings.Repeat(open, n) + middle + strings.Repeat(close, n)
+}
+
+// doublingFragments is a chain of n fragments, each spreading the one
+// before twice: 2^n paths to one field.
+func doublingFragments(n int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "query { ...F%d } fragment F0 on Query { lake { version } }", n)
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, " fragment F%d on Query { ...F%d ...F%d }", i, i-1, i-1)
+	}
+	return b.String()
+}
+
+// hostileRequests are the cases outsiders found (numbered as in the
+// finding) and their neighbours just past each limit.
+func hostileRequests() []hostile {
+	table := func(groupBy string) string {
+		return `{ table(dataset: "insatser", measure: DECISIONS, period: "2024", groupBy: ` + groupBy + `) { unit } }`
+	}
+	var aliases, schemas, reports strings.Builder
+	for i := range 2500 {
+		fmt.Fprintf(&schemas, " s%d: __schema { queryType { name } }", i)
+	}
+	for i := range 3 {
+		fmt.Fprintf(&aliases, " s%d: __schema { queryType { name } }", i)
+	}
+	for range 2000 {
+		reports.WriteString(` report(id:"9:4"){number}`)
+	}
+	var manyAliases strings.Builder
+	for i := range 70 {
+		fmt.Fprintf(&manyAliases, " l%d: lake { version }", i)
+	}
+	var manyFields strings.Builder
+	for range 501 {
+		manyFields.WriteString(" version")
+	}
+	return []hostile{
+		{"1: a fragment that spreads itself", "GET", `{ lake { ...A } } fragment A on Lake { version ...A }`, nil, 400, CodeFragmentCycle},
+		{"1: a cycle through three fragments", "POST", `{ lake { ...A } } fragment A on Lake { ...B } fragment B on Lake { version ...C } fragment C on Lake { ...A }`, nil, 400, CodeFragmentCycle},
+		{"2: a list literal 320 deep", "POST", table(nested("[", `"kon"`, "]", 320)), nil, 400, CodeTooDeep},
+		{"2: a list literal 30 000 deep", "POST", table(nested("[", `"kon"`, "]", 30000)), nil, 413, CodeQueryTooLarge},
+		{"2: a list literal 9 deep", "POST", table(nested("[", `"kon"`, "]", 9)), nil, 400, CodeTooDeep},
+		{"2: a variable 9 deep", "POST", `query($g: [String!]) ` + table("$g"), map[string]any{"g": json.RawMessage(nested("[", `"kon"`, "]", 9))}, 400, CodeTooDeep},
+		{"3: a selection 6 500 deep", "POST", nested("{ lake ", "version", " }", 6500), nil, 413, CodeQueryTooLarge},
+		{"3: a selection 1 000 deep", "GET", nested("{lake", "", "}", 1000), nil, 400, CodeTooDeep},
+		{"3: 16 levels through fragments", "POST", `query { ...R } fragment R on Query { __schema { types { fields { type ` + nested("{ ofType ", "{ name }", " }", 11) + ` } } } }`, nil, 400, CodeTooDeep},
+		{"4: fragments that double 22 times", "POST", doublingFragments(22), nil, 400, CodeTooComplex},
+		{"4: fragments that double 60 times", "POST", doublingFragments(60), nil, 400, CodeTooComplex},
+		{"5: 2 000 report fields", "POST", "{" + reports.String() + " }", nil, 413, CodeQueryTooLarge},
+		{"5: 2 500 aliases of __schema", "POST", "{" + schemas.String() + " }", nil, 413, CodeQueryTooLarge},
+		{"5: three aliases of __schema", "POST", "{" + aliases.String() + " }", nil, 400, CodeTooComplex},
+		{"5: 70 aliases", "POST", "{" + manyAliases.String() + " }", nil, 400, CodeTooComplex},
+		{"5: 501 fields", "POST", "{ lake {" + manyFields.String() + " } }", nil, 400, CodeTooComplex},
+		{"a query of 2 001 tokens", "POST", "{ lake { " + strings.Repeat("version ", 2001) + "} }", nil, 413, CodeQueryTooLarge},
+	}
+}
+
+// send answers one hostile request through the handler behind serve.Wrap,
+// as it is served, and returns the answer and the access log line.
+func send(t testing.TB, h http.Handler, c hostile) (*httptest.ResponseRecorder, map[string]any) {
+	t.Helper()
+	var logged bytes.Buffer
+	wrapped := serve.Wrap(h, serve.Options{Logger: slog.New(slog.NewJSONHandler(&logged, nil))})
+	var req *http.Request
+	if c.method == http.MethodGet {
+		req = httptest.NewRequest(http.MethodGet, Path+"?query="+url.QueryEscape(c.query), nil)
+	} else {
+		body, err := json.Marshal(map[string]any{"query": c.query, "variables": c.vars})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req = httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+	}
+	rec := httptest.NewRecorder()
+	wrapped.ServeHTTP(rec, req)
+	var line map[string]any
+	if err := json.Unmarshal(logged.Bytes(), &line); err != nil {
+		t.Fatalf("%s: the access log line is not one JSON object: %v\n%s", c.name, err, logged.Bytes())
+	}
+	return rec, line
+}
+
+// TestHostileRequests: every request of the finding is refused before
+// graphql-go validates it, with a GraphQL error whose code names the
+// limit, a 4xx status and an access log line that says so; each costs
+// little memory; valid requests are answered after them.
+func TestHostileRequests(t *testing.T) {
+	h := sampleHandler(t)
+	// The wrapped body limit is the transport's default; the GET cases
+	// are sent without the header limit a server would apply.
+	for _, c := range hostileRequests() {
+		t.Run(c.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			rec, line := send(t, h, c)
+			runtime.ReadMemStats(&after)
+			if rec.Code == http.StatusRequestEntityTooLarge && c.code == CodeQueryTooLarge && strings.Contains(rec.Body.String(), "request body") {
+				// The transport's body limit came first: a refusal too.
+				return
+			}
+			a := decodeAny(t, rec)
+			if rec.Code != c.status || len(a.Errors) != 1 || a.Errors[0].Extensions["code"] != c.code {
+				t.Fatalf("status %d, errors %+v; want %d with code %s", rec.Code, a.Errors, c.status, c.code)
+			}
+			if !strings.Contains(a.Errors[0].Message, "INSYN_") && c.code != CodeFragmentCycle {
+				t.Errorf("the message does not name the setting: %q", a.Errors[0].Message)
+			}
+			if line["status"] != float64(c.status) || line["refused"] != c.code {
+				t.Errorf("access log %v; want status %d, refused %s", line, c.status, c.code)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
+				t.Errorf("refusing it allocated %d MiB", alloc>>20)
+			}
+		})
+	}
+	if a := decode(t, post(t, h, `{ lake { version } }`, nil)); len(a.Errors) != 0 {
+		t.Errorf("a valid request after them: %+v", a.Errors)
+	}
+}
+
+// TestGuardAdmits: what a frontend or a tool sends passes: GraphiQL's
+// introspection query, a table with its filter, fragments spread many
+// times (not a cycle), every limit reached exactly.
+func TestGuardAdmits(t *testing.T) {
+	l := Limits{}.withDefaults()
+	var exact strings.Builder
+	for range l.Fields - 1 {
+		exact.WriteString(" version")
+	}
+	for _, q := range []string{
+		introspectionQuery,
+		`{ table(dataset: "insatser", measure: DECISIONS, period: "2024", groupBy: ["kon"], filter: [{dimension: "insats", codes: ["ledsagarservice"]}]) { cells { display } } }`,
+		`{ a: lake { ...V } b: lake { ...V } } fragment V on Lake { version ...W } fragment W on Lake { created }`,
+		"{ lake {" + exact.String() + " } }", // the limit of fields, lake counted
+		doublingFragments(7),                 // 2^7 + 1 fields
+	} {
+		if ref := l.checkText(q); ref != nil {
+			t.Errorf("%.80s: refused: %v", q, ref)
+			continue
+		}
+		doc, err := parser.Parse(parser.ParseParams{Source: source.NewSource(&source.Source{Body: []byte(q)})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ref := l.checkDocument(doc); ref != nil {
+			t.Errorf("%.80s: refused: %v", q, ref)
+		}
+	}
+	if ref := l.checkVariables(map[string]any{"f": []any{map[string]any{"dimension": "insats", "codes": []any{"a"}}}}); ref != nil {
+		t.Errorf("a filter in a variable: refused: %v", ref)
+	}
+}
+
+// TestRequestDeadline: a request whose deadline passes is answered 503
+// with CodeTimeout, and no resolver computes after it; an answer over
+// the byte limit is refused whole.
+func TestRequestDeadline(t *testing.T) {
+	l := sampleHandler(t).lake
+	for _, tc := range []struct {
+		limits Limits
+		query  string
+		status int
+		code   string
+	}{
+		{Limits{Timeout: time.Nanosecond}, `{ report(id: "9:4") { number } }`, 503, CodeTimeout},
+		{Limits{Timeout: time.Nanosecond}, `{ table(dataset: "insatser", measure: DECISIONS, period: "2024", groupBy: ["kon"]) { cells { display } } }`, 503, CodeTimeout},
+		{Limits{AnswerBytes: 100}, `{ report(id: "9:4") { rows { label } } }`, 400, CodeAnswerTooLarge},
+	} {
+		h, err := NewHandler(l, HandlerOptions{Limits: tc.limits, AnswerCacheBytes: -1, Logger: discardLogger()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, line := send(t, h, hostile{name: tc.query, method: "POST", query: tc.query})
+		a := decodeAny(t, rec)
+		if rec.Code != tc.status || len(a.Errors) != 1 || a.Errors[0].Extensions["code"] != tc.code || line["refused"] != tc.code {
+			t.Errorf("%s with %+v: status %d, %+v, log %v; want %d, %s", tc.query, tc.limits, rec.Code, a.Errors, line, tc.status, tc.code)
+		}
+		if rec.Header().Get("ETag") != "" || rec.Header().Get("Cache-Control") != "no-store" {
+			t.Errorf("a refused answer is cacheable: %v", rec.Header())
+		}
+	}
+}
+
+// TestRoutes: paths are matched from the root, by method; a stage's
+// prefix is served only where serve.StripPrefix takes it off.
+func TestRoutes(t *testing.T) {
+	h := sampleHandler(t)
+	q := "?query=" + url.QueryEscape("{ lake { version } }")
+	for _, tc := range []struct {
+		method, target string
+		status         int
+	}{
+		{"GET", Path + q, 200},
+		{"HEAD", Path + q, 200},
+		{"DELETE", Path, 405},
+		{"GET", "/a/b/c/graphql" + q, 404},
+		{"GET", "/x/y/v1/reports", 404},
+		{"GET", "/graphql/" + q, 404},
+		{"GET", "/v1/reports", 200},
+		{"GET", "/v1/reports/", 200},
+		{"GET", "/v1/reports/9:4.csv", 200},
+		{"GET", "/v1/reports/9:4.csv/x", 404},
+		{"POST", "/v1/reports", 405},
+		{"GET", "/v1", 404},
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(tc.method, tc.target, nil))
+		if rec.Code != tc.status {
+			t.Errorf("%s %s: %d, want %d\n%s", tc.method, tc.target, rec.Code, tc.status, rec.Body)
+		}
+		if tc.status >= 400 && tc.method != "HEAD" && !strings.Contains(rec.Body.String(), `"errors"`) {
+			t.Errorf("%s %s: not a JSON error: %s", tc.method, tc.target, rec.Body)
+		}
+	}
+}
+
+// TestHostileConcurrently: valid requests sent while others send the
+// hostile ones are all answered (run with -race).
+func TestHostileConcurrently(t *testing.T) {
+	h := sampleHandler(t)
+	cases := hostileRequests()
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() {
+			for j := range 20 {
+				c := cases[(i*20+j)%len(cases)]
+				if rec, _ := send(t, h, c); rec.Code < 400 || rec.Code >= 500 {
+					t.Errorf("%s: %d", c.name, rec.Code)
+				}
+			}
+		})
+		wg.Go(func() {
+			for range 20 {
+				rec := post(t, h, `{ report(id: "9:4") { number } }`, nil)
+				if rec.Code != 200 || strings.Contains(rec.Body.String(), `"errors"`) {
+					t.Errorf("valid request: %d %s", rec.Code, rec.Body)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// FuzzRequest sends any bytes as a GraphQL request, as a POST body and as
+// a GET query: the handler never fails, answers JSON with a status it
+// documents, and never more bytes than the answer limit.
+func FuzzRequest(f *testing.F) {
+	for _, c := range hostileRequests() {
+		if len(c.query) < 4<<10 {
+			f.Add([]byte(c.query))
+		}
+	}
+	for _, q := range []string{
+		`{ lake { version } }`,
+		`{ report(id: "9:4") { rows { label cells { display } } } }`,
+		`query($p: String!) { table(dataset: "kbf", measure: SUM_SEK, period: $p, groupBy: ["namnd"]) { cells { value mark } } }`,
+		`{ datasets { name dimensions { name codes { code } } } }`,
+		introspectionQuery,
+	} {
+		f.Add([]byte(q))
+	}
+	h := sampleHandler(f)
+	limit := h.opts.Limits.AnswerBytes
+	f.Fuzz(func(t *testing.T, query []byte) {
+		body, _ := json.Marshal(map[string]any{"query": string(query), "variables": map[string]any{"p": "2024"}})
+		for _, req := range []*http.Request{
+			httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(body)),
+			httptest.NewRequest(http.MethodGet, Path+"?query="+url.QueryEscape(string(query)), nil),
+		} {
+			req.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			switch rec.Code {
+			case 200, 400, 413, 503:
+			default:
+				t.Fatalf("status %d for %q: %s", rec.Code, query, rec.Body)
+			}
+			if rec.Body.Len() > limit {
+				t.Fatalf("%d bytes for %q, over the limit of %d", rec.Body.Len(), query, limit)
+			}
+			if !json.Valid(rec.Body.Bytes()) {
+				t.Fatalf("not JSON for %q: %s", query, rec.Body)
+			}
+		}
+	})
+}
+
+// BenchmarkHostile times the guard's refusal of each hostile request,
+// through the handler as served (serve.Wrap): the CPU and memory one
+// costs.
+func BenchmarkHostile(b *testing.B) {
+	h := sampleHandler(b)
+	for _, c := range hostileRequests() {
+		b.Run(strings.ReplaceAll(c.name, " ", "_"), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if rec, _ := send(b, h, c); rec.Code < 400 {
+					b.Fatalf("%d", rec.Code)
+				}
+			}
+		})
+	}
+}
