@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"regexp"
 	"runtime"
 	"strings"
 	"time"
@@ -24,22 +25,35 @@ func fairnessMain(args []string) {
 	template := fs.String("template", "template.yaml", "SAM template whose GOMEMLIMIT the API runs with")
 	memLimit := fs.String("gomemlimit", "", "GOMEMLIMIT of the API, e.g. 820MiB (default: the template's for the api function's default memory)")
 	out := fs.String("o", "", "write the figures as markdown to this file")
+	only := fs.String("abuses", "", "send only the abusive requests whose names match this regular expression (default: all of load.Abuses)")
 	fs.Parse(args)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := fairness(ctx, args, *clients, *abusive, *d, *lake, *template, *memLimit, *out); err != nil {
+	if err := fairness(ctx, args, *clients, *abusive, *d, *lake, *template, *memLimit, *out, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "load fairness:", err)
 		os.Exit(1)
 	}
 }
 
-func fairness(ctx context.Context, args []string, clients, abusive int, d time.Duration, lake, template, memLimit, out string) error {
+func fairness(ctx context.Context, args []string, clients, abusive int, d time.Duration, lake, template, memLimit, out, only string) error {
 	if abusive < 1 || clients-abusive < 1 {
 		return fmt.Errorf("-c %d -abusive %d: give at least one valid and one abusive client", clients, abusive)
 	}
+	match, err := regexp.Compile(only)
+	if err != nil {
+		return fmt.Errorf("-abuses: %w", err)
+	}
+	var abuses []load.Abuse
+	for _, a := range load.Abuses() {
+		if match.MatchString(a.Name) {
+			abuses = append(abuses, a)
+		}
+	}
+	if len(abuses) == 0 {
+		return fmt.Errorf("-abuses %q matches no abusive request", only)
+	}
 	var (
 		limit  int64
-		err    error
 		source = "-gomemlimit"
 	)
 	if memLimit == "" {
@@ -73,6 +87,7 @@ func fairness(ctx context.Context, args []string, clients, abusive int, d time.D
 		Abusive:  abusive,
 		Duration: d,
 		MemLimit: limit,
+		Abuses:   abuses,
 		Log:      os.Stdout,
 	})
 	if err != nil {
