@@ -12,9 +12,11 @@ go 1.26.0
 //   - excelize: reads the XLSX files staff upload (internal/upload).
 //   - x/text (encoding/charmap, encoding/unicode): decodes Windows-1252 and UTF-16 CSV exports (internal/upload).
 //   - graphql-go: the GraphQL schema, validation and execution (internal/api).
-//   - yaml.v3 (tests only): reads template.yaml with CloudFormation's !Ref/!Sub/!GetAtt
-//     tags kept as nodes, so infra's tests check the IAM policies (goformation v5+ is not
-//     served here, and v4 rejects Architectures and AWS::Serverless::HttpApi).
+//   - yaml.v3 (tests and infra/load, in no Lambda binary): reads template.yaml with
+//     CloudFormation's !Ref/!Sub/!GetAtt tags kept as nodes, so infra's tests check the IAM
+//     policies and the fairness scenario runs the API with the template's GOMEMLIMIT
+//     (goformation v5+ is not served here, and v4 rejects Architectures and
+//     AWS::Serverless::HttpApi).
 //   - chromedp (+ cdproto, its typed DevTools protocol): drives headless
 //     Chromium in the explorer's browser test (internal/explorer, tests
 //     only, in no binary). Standard library plus cdproto, with its own

@@ -7,6 +7,15 @@
 //
 //	go run ./infra/load -target http://127.0.0.1:8080 -c 8 -d 30s
 //	go run ./infra/load -lake dir:.tools/national -c 8 -n 5000 -d 1m
+//
+// With the subcommand fairness it runs the fairness scenario
+// (load.Fairness, docs/load.md): a clean run of valid clients, then the
+// same valid clients beside abusive ones, each against the API built as
+// deployed and started for it with the template's GOMEMLIMIT. It prints
+// the figures (and writes them to -o as markdown) and exits 1 when a goal
+// is missed or the API died, saying which.
+//
+//	go run ./infra/load fairness -c 64 -abusive 16 -d 20s -o docs/load-fairness.md
 package main
 
 import (
@@ -24,6 +33,10 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "fairness" {
+		fairnessMain(os.Args[2:])
+		return
+	}
 	target := flag.String("target", "", "base URL of a running API on 127.0.0.1 (default: build and start one over -lake)")
 	lake := flag.String("lake", "embedded", "INSYN_LAKE of the API this command starts when -target is empty: embedded, dir:/path/to/lake, s3://…")
 	conc := flag.Int("c", 8, "requests in flight")

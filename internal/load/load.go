@@ -45,6 +45,10 @@ type Result struct {
 	// failed: a transport error, a status other than 200, an answer that
 	// is not JSON, GraphQL errors, or no table or report in the answer.
 	Requests, Errors int
+	// Outcomes counts the requests by how they ended: the status of the
+	// answer (a 200 with GraphQL errors counts as "200"), or why there
+	// was no whole answer (EmptyReply, CutShort, …).
+	Outcomes Outcomes
 	// Elapsed is from the first request sent to the last answer.
 	Elapsed time.Duration
 	// P50, P99 and Max are latencies over every completed request.
@@ -59,6 +63,17 @@ func (r Result) Throughput() float64 {
 		return 0
 	}
 	return float64(r.Requests) / r.Elapsed.Seconds()
+}
+
+// Answered is the number of requests answered right.
+func (r Result) Answered() int { return r.Requests - r.Errors }
+
+// AnswerRate is requests answered right per second.
+func (r Result) AnswerRate() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Answered()) / r.Elapsed.Seconds()
 }
 
 // maxErrorSamples is how many failures a Result describes.
@@ -95,7 +110,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	var (
 		next    atomic.Int64
 		mu      sync.Mutex
-		res     Result
+		res     = Result{Outcomes: Outcomes{}}
 		times   []time.Duration
 		wg      sync.WaitGroup
 		stopped = func() bool { return ctx.Err() != nil }
@@ -114,10 +129,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 				}
 				q := i % len(bodies)
 				t := time.Now()
-				err := send(ctx, client, url, bodies[q])
+				o, err := send(ctx, client, url, bodies[q])
 				d := time.Since(t)
 				mu.Lock()
 				res.Requests++
+				res.Outcomes[o]++
 				times = append(times, d)
 				if err != nil {
 					res.Errors++
@@ -138,27 +154,29 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	return res, nil
 }
 
-// send posts one request and reports why its answer is not a good one.
-func send(ctx context.Context, client *http.Client, url string, body []byte) error {
+// send posts one request and returns how it ended and why its answer is
+// not a good one.
+func send(ctx context.Context, client *http.Client, url string, body []byte) (Outcome, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return OtherError, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return err
+		return failure(err, false), err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return fmt.Errorf("reading the answer: %w", err)
+		return failure(err, true), fmt.Errorf("reading the answer: %w", err)
 	}
+	o := statusOutcome(resp.StatusCode)
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("status %d: %.200s", resp.StatusCode, b)
+		return o, fmt.Errorf("status %d: %.200s", resp.StatusCode, b)
 	}
 	_, err = workload.Decode(b)
-	return err
+	return o, err
 }
 
 // Percentile returns the p-quantile (0..1) of sorted durations, the

@@ -6,8 +6,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -103,19 +105,13 @@ func TestRunBounds(t *testing.T) {
 }
 
 // TestStartTheAPI: the API built as deployed starts over the embedded
-// sample lake, answers, reports its peak memory and stops.
+// sample lake, answers, reports its peak memory and CPU time, and stops;
+// its peak memory is known after it exited too.
 func TestStartTheAPI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the API binary")
 	}
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin, err := BuildAPI(context.Background(), root, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := builtAPI(t)
 	s, err := Start(bin, "embedded")
 	if err != nil {
 		t.Fatal(err)
@@ -135,9 +131,21 @@ func TestStartTheAPI(t *testing.T) {
 	if err != nil || rss < 1<<20 {
 		t.Errorf("peak memory %d bytes: %v", rss, err)
 	}
+	if ticks, err := s.CPUTicks(); err != nil || ticks < 0 {
+		t.Errorf("CPU time %d ticks: %v", ticks, err)
+	}
+	if dead, how := s.Exited(); dead {
+		t.Errorf("a running server has exited: %s", how)
+	}
 	s.Stop()
 	if _, err := s.WaitAnswer(ctx, []byte(`{"query":"{ lake { version } }"}`)); err == nil {
 		t.Error("a stopped server answered")
+	}
+	if dead, how := s.Exited(); !dead || how != "signal: killed" {
+		t.Errorf("a stopped server: exited %v, %q", dead, how)
+	}
+	if after, err := s.PeakRSS(); err != nil || after < rss*9/10 { // the kernel's maxrss, a little under VmHWM
+		t.Errorf("peak memory of the stopped server: %d bytes (%d before): %v", after, rss, err)
 	}
 
 	broken, err := Start(bin, "dir:"+filepath.Join(t.TempDir(), "no-lake"))
@@ -148,5 +156,40 @@ func TestStartTheAPI(t *testing.T) {
 	if _, err := broken.WaitAnswer(ctx, []byte(`{"query":"{ lake { version } }"}`)); err == nil || !strings.Contains(err.Error(), "exited before answering") {
 		t.Errorf("a server that cannot open its lake: %v", err)
 	}
+}
 
+// The API's binary, built once for the tests that start it.
+var apiBuild struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+// builtAPI builds the API as deployed, once per test binary.
+func builtAPI(t *testing.T) string {
+	t.Helper()
+	apiBuild.once.Do(func() {
+		root, err := filepath.Abs(filepath.Join("..", ".."))
+		if err != nil {
+			apiBuild.err = err
+			return
+		}
+		if apiBuild.dir, apiBuild.err = os.MkdirTemp("", "insyn-load-test-"); apiBuild.err != nil {
+			return
+		}
+		apiBuild.bin, apiBuild.err = BuildAPI(context.Background(), root, apiBuild.dir)
+	})
+	if apiBuild.err != nil {
+		t.Fatal(apiBuild.err)
+	}
+	return apiBuild.bin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if apiBuild.dir != "" {
+		os.RemoveAll(apiBuild.dir)
+	}
+	os.Exit(code)
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/stockholm/insyn/internal/api"
@@ -100,8 +101,17 @@ func (s *Server) WaitAnswer(ctx context.Context, body []byte) (time.Duration, er
 	}
 }
 
-// PeakRSS is the process's peak resident set size so far (VmHWM), in bytes.
+// PeakRSS is the process's peak resident set size so far (VmHWM), in
+// bytes; after it exited, its peak over its life (the kernel's maxrss).
 func (s *Server) PeakRSS() (int64, error) {
+	select {
+	case <-s.done:
+		if ru, ok := s.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > 0 {
+			return ru.Maxrss << 10, nil // kilobytes on Linux
+		}
+		return 0, errors.New("load: peak memory: the process exited and its usage is unknown")
+	default:
+	}
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(s.cmd.Process.Pid) + "/status")
 	if err != nil {
 		return 0, fmt.Errorf("load: peak memory: %w", err)
@@ -116,6 +126,44 @@ func (s *Server) PeakRSS() (int64, error) {
 		}
 	}
 	return 0, errors.New("load: peak memory: no VmHWM in /proc/<pid>/status")
+}
+
+// CPUTicks is the CPU time the process has used so far, user and system,
+// in the kernel's clock ticks (USER_HZ, 100 a second on Linux).
+func (s *Server) CPUTicks() (int64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(s.cmd.Process.Pid) + "/stat")
+	if err != nil {
+		return 0, fmt.Errorf("load: CPU time: %w", err)
+	}
+	// pid (comm) state ppid … utime stime: comm may hold spaces.
+	i := bytes.LastIndexByte(b, ')')
+	f := strings.Fields(string(b[i+1:]))
+	if i < 0 || len(f) < 13 {
+		return 0, fmt.Errorf("load: CPU time: /proc/<pid>/stat is %q", b)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, fmt.Errorf("load: CPU time: %w", err)
+	}
+	return utime + stime, nil
+}
+
+// Done is closed when the process has exited.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+// Exited returns whether the process has exited and, if so, how (e.g.
+// "exit status 2").
+func (s *Server) Exited() (bool, string) {
+	select {
+	case <-s.done:
+		if s.err == nil {
+			return true, "exit status 0"
+		}
+		return true, s.err.Error()
+	default:
+		return false, ""
+	}
 }
 
 // Log is what the server wrote to standard error.
