@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -201,8 +202,17 @@ func (h *Handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	// A version's answers never change, so a repeated request is answered
 	// with the bytes of the first.
 	key := answerKey{v.lakeVersion(), sum}
-	if body := h.answers.get(key); body != nil {
-		writeBody(w, http.StatusOK, body, public)
+	if a := h.answers.get(key); a != nil {
+		if gz := a.gzipped(r); gz != nil {
+			// Compressed once per cached answer, not once per request;
+			// serve.Wrap passes an answer with a Content-Encoding on.
+			hd := w.Header()
+			hd.Set("Content-Encoding", "gzip")
+			hd.Set("ETag", "W/"+hd.Get("ETag"))
+			writeBytes(w, http.StatusOK, gz, public)
+			return
+		}
+		writeBody(w, http.StatusOK, a.body, public)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.opts.Limits.Timeout)
@@ -424,21 +434,39 @@ type answerKey struct {
 }
 
 // answerCache holds the bytes of successful answers, up to limit bytes in
-// all; when full it starts over, as docCache does (frontends send few
-// distinct requests). Answers of an older version are never served: the
-// version is part of the key, and they go with the next start-over.
+// all (plain and compressed copies counted); when full it starts over, as
+// docCache does (frontends send few distinct requests). Answers of an
+// older version are never served: the version is part of the key, and
+// they go with the next start-over.
 type answerCache struct {
 	mu      sync.RWMutex
 	limit   int
 	size    int
-	answers map[answerKey]body
+	answers map[answerKey]*cachedAnswer
+}
+
+// cachedAnswer is an answer kept, and its gzip, made when a client first
+// accepts it.
+type cachedAnswer struct {
+	body body
+	gz   func() []byte
+}
+
+// gzipped returns the answer compressed for a request that accepts gzip,
+// or nil: the client does not accept it, or the answer is too small to
+// gain from it.
+func (a *cachedAnswer) gzipped(r *http.Request) []byte {
+	if a.body.size() < serve.DefaultGzipMinBytes || !serve.AcceptsGzip(r.Header) {
+		return nil
+	}
+	return a.gz()
 }
 
 func newAnswerCache(limit int) *answerCache {
-	return &answerCache{limit: limit, answers: map[answerKey]body{}}
+	return &answerCache{limit: limit, answers: map[answerKey]*cachedAnswer{}}
 }
 
-func (c *answerCache) get(k answerKey) body {
+func (c *answerCache) get(k answerKey) *cachedAnswer {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.answers[k]
@@ -460,7 +488,22 @@ func (c *answerCache) put(k answerKey, b body) {
 		clear(c.answers)
 		c.size = 0
 	}
-	c.answers[k] = b
+	a := &cachedAnswer{body: b}
+	a.gz = sync.OnceValue(func() []byte {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+		for _, chunk := range b {
+			zw.Write(chunk)
+		}
+		zw.Close()
+		c.mu.Lock()
+		if c.answers[k] == a {
+			c.size += buf.Len()
+		}
+		c.mu.Unlock()
+		return buf.Bytes()
+	})
+	c.answers[k] = a
 	c.size += n
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -167,5 +168,36 @@ func TestBehindServe(t *testing.T) {
 		if _, ok := line[k]; !ok {
 			t.Errorf("access log line lacks %s: %v", k, line)
 		}
+	}
+}
+
+// TestCachedAnswerGzip: a repeated answer goes out gzipped from its one
+// compressed copy, the same bytes as the plain answer once unzipped, with
+// the weak ETag serve.Wrap gives compressed answers, which a conditional
+// GET then matches.
+func TestCachedAnswerGzip(t *testing.T) {
+	h := serve.Wrap(sampleHandler(t), serve.Options{Logger: discardLogger()})
+	q := `{ report(id: "9:3") { rows { label cells { display } } } }`
+	gz := http.Header{"Accept-Encoding": {"gzip"}}
+	plain := get(t, h, q, nil)
+	first, again := get(t, h, q, gz), get(t, h, q, gz)
+	for i, rec := range []*httptest.ResponseRecorder{first, again} {
+		if rec.Code != 200 || rec.Header().Get("Content-Encoding") != "gzip" || rec.Header().Get("ETag") != "W/"+plain.Header().Get("ETag") {
+			t.Fatalf("answer %d: %d, headers %v", i, rec.Code, rec.Header())
+		}
+		if n, _ := strconv.Atoi(rec.Header().Get("Content-Length")); n != rec.Body.Len() {
+			t.Errorf("answer %d: Content-Length %d, body %d", i, n, rec.Body.Len())
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(rec.Body.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(zr)
+		if err != nil || !bytes.Equal(got, plain.Body.Bytes()) {
+			t.Errorf("answer %d unzipped: %d bytes (%v), want the %d of the plain answer", i, len(got), err, plain.Body.Len())
+		}
+	}
+	if rec := get(t, h, q, http.Header{"Accept-Encoding": {"gzip"}, "If-None-Match": {again.Header().Get("ETag")}}); rec.Code != http.StatusNotModified {
+		t.Errorf("If-None-Match with the weak ETag: %d", rec.Code)
 	}
 }

@@ -34,6 +34,10 @@ func gzipResponse(next http.Handler, minBytes int) http.Handler {
 	})
 }
 
+// AcceptsGzip reports whether a request with header h accepts a gzip
+// answer, as Wrap decides it.
+func AcceptsGzip(h http.Header) bool { return acceptsGzip(h) }
+
 // acceptsGzip reports whether an Accept-Encoding request header admits
 // gzip: gzip (or x-gzip, or failing those *) with a q-value other than 0.
 func acceptsGzip(h http.Header) bool {
