@@ -15,7 +15,7 @@
 //	INSYN_REFRESH_INTERVAL  how often the manifest is checked (default 30s)
 //	INSYN_MAX_CELLS         cells per request (default 10000)
 //	INSYN_MAX_DEPTH, INSYN_MAX_VALUE_DEPTH, INSYN_MAX_QUERY_BYTES,
-//	INSYN_MAX_TOKENS, INSYN_MAX_FIELDS, INSYN_MAX_ALIASES,
+//	INSYN_MAX_TOKENS, INSYN_MAX_FIELDS, INSYN_MAX_ALIASES, INSYN_MAX_REPEATS,
 //	INSYN_MAX_INTROSPECTION, INSYN_MAX_ANSWER_BYTES, INSYN_TIMEOUT
 //	                        what one request may ask (internal/api Limits)
 //	INSYN_CACHE_MAX_AGE     Cache-Control max-age of GETs (default 5m)

@@ -28,6 +28,7 @@ const (
 	EnvMaxTokens        = "INSYN_MAX_TOKENS"
 	EnvMaxFields        = "INSYN_MAX_FIELDS"
 	EnvMaxAliases       = "INSYN_MAX_ALIASES"
+	EnvMaxRepeats       = "INSYN_MAX_REPEATS"
 	EnvMaxIntrospection = "INSYN_MAX_INTROSPECTION"
 	EnvMaxAnswerBytes   = "INSYN_MAX_ANSWER_BYTES"
 	EnvTimeout          = "INSYN_TIMEOUT"
@@ -135,6 +136,7 @@ func configFrom(lookup func(string) (string, bool)) (Config, error) {
 		{EnvMaxValueDepth, &c.Limits.ValueDepth, "8"},
 		{EnvMaxFields, &c.Limits.Fields, "500"},
 		{EnvMaxAliases, &c.Limits.Aliases, "64"},
+		{EnvMaxRepeats, &c.Limits.Repeats, "16"},
 		{EnvMaxIntrospection, &c.Limits.Introspection, "2"},
 		{EnvMaxAnswerBytes, &c.Limits.AnswerBytes, "16777216"},
 	} {

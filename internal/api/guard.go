@@ -27,7 +27,11 @@ import (
 //     expands to, spreads counted as often as they are spread (each
 //     fragment's count memoized, so a chain that doubles costs one visit
 //     per fragment), aliases and introspection fields counted the same
-//     way (Limits.Fields, Aliases, Introspection); the nesting of fields
+//     way (Limits.Fields, Aliases, Introspection); how often one response
+//     key occurs in one selection set (Limits.Repeats: graphql-go's rule
+//     that fields of one key can be merged compares them pair by pair,
+//     arguments printed, and cannot be stopped by the deadline); the
+//     nesting of fields
 //     through fragments (Limits.Depth); the nesting of list and object
 //     values in arguments (Limits.ValueDepth);
 //  4. the variables' nesting (Limits.ValueDepth), on every request.
@@ -53,6 +57,11 @@ type Limits struct {
 	Fields int
 	// Aliases bounds the aliased fields, counted like Fields.
 	Aliases int
+	// Repeats bounds how often one response key (a field's alias, else
+	// its name) occurs in one selection set, fragments looked into:
+	// graphql-go compares such fields pair by pair, arguments and
+	// selections, before anything else can stop it.
+	Repeats int
 	// Introspection bounds the __schema and __type fields, counted like
 	// Fields.
 	Introspection int
@@ -73,6 +82,7 @@ const (
 	DefaultMaxValueDepth    = 8
 	DefaultMaxFields        = 500
 	DefaultMaxAliases       = 64
+	DefaultMaxRepeats       = 16
 	DefaultMaxIntrospection = 2
 	// DefaultMaxAnswerBytes: the largest table the cell limit allows is
 	// a few MB of JSON.
@@ -95,6 +105,7 @@ func (l Limits) withDefaults() Limits {
 	def(&l.ValueDepth, DefaultMaxValueDepth)
 	def(&l.Fields, DefaultMaxFields)
 	def(&l.Aliases, DefaultMaxAliases)
+	def(&l.Repeats, DefaultMaxRepeats)
 	def(&l.Introspection, DefaultMaxIntrospection)
 	def(&l.AnswerBytes, DefaultMaxAnswerBytes)
 	if l.Timeout <= 0 {
@@ -221,7 +232,108 @@ func (l Limits) checkDocument(doc *ast.Document) *refusal {
 		return refuse(http.StatusBadRequest, CodeTooComplex, EnvMaxIntrospection,
 			"the query asks for __schema or __type %s times, more than the limit of %d", countText(total.introspection), l.Introspection)
 	}
+	// With the fields bounded, walking them as they merge is cheap.
+	m := &merger{frags: frags}
+	for _, d := range doc.Definitions {
+		if op, ok := d.(*ast.OperationDefinition); ok {
+			m.walk([]*ast.SelectionSet{op.SelectionSet})
+		}
+	}
+	switch {
+	case m.repeats > l.Repeats:
+		return refuse(http.StatusBadRequest, CodeTooComplex, EnvMaxRepeats,
+			"the query asks for one field (or alias) %d times in one selection, counting the selections merged into it, more than the limit of %d; give each an alias of its own", m.repeats, l.Repeats)
+	case m.compared > maxComparedArguments:
+		return refuse(http.StatusBadRequest, CodeTooComplex, "",
+			"fields of one name in one selection have their arguments compared pair by pair, and this query's would be compared %d values deep, more than the limit of %d; give each field an alias of its own", m.compared, maxComparedArguments)
+	}
 	return nil
+}
+
+// maxComparedArguments bounds the argument values graphql-go's validation
+// prints to compare fields of one response key (each value node printed
+// costs tens of microseconds there): about 10 ms of printing.
+const maxComparedArguments = 256
+
+// merger walks a document's fields as they merge: the fields of one
+// response key in one selection set (fragments flattened) become one
+// field whose selection set is all of theirs — what graphql-go's rule
+// that such fields can be merged compares, pair by pair.
+type merger struct {
+	frags    map[string]*ast.FragmentDefinition
+	repeats  int // the most fields of one key in one merged selection set
+	compared int // argument value nodes printed to compare them, about
+}
+
+func (m *merger) walk(sets []*ast.SelectionSet) {
+	var keys []string
+	byKey := map[string][]*ast.Field{}
+	var collect func(s *ast.SelectionSet)
+	collect = func(s *ast.SelectionSet) {
+		if s == nil {
+			return
+		}
+		for _, sel := range s.Selections {
+			switch sel := sel.(type) {
+			case *ast.Field:
+				key := ""
+				if sel.Alias != nil {
+					key = sel.Alias.Value
+				} else if sel.Name != nil {
+					key = sel.Name.Value
+				}
+				if _, ok := byKey[key]; !ok {
+					keys = append(keys, key)
+				}
+				byKey[key] = append(byKey[key], sel)
+			case *ast.InlineFragment:
+				collect(sel.SelectionSet)
+			case *ast.FragmentSpread:
+				if sel.Name != nil && m.frags[sel.Name.Value] != nil {
+					collect(m.frags[sel.Name.Value].SelectionSet)
+				}
+			}
+		}
+	}
+	for _, s := range sets {
+		collect(s)
+	}
+	for _, key := range keys {
+		fields := byKey[key]
+		m.repeats = max(m.repeats, len(fields))
+		if len(fields) > 1 {
+			for _, f := range fields {
+				for _, a := range f.Arguments {
+					m.compared += (len(fields) - 1) * valueNodes(a.Value)
+				}
+			}
+		}
+		var subs []*ast.SelectionSet
+		for _, f := range fields {
+			if f.SelectionSet != nil {
+				subs = append(subs, f.SelectionSet)
+			}
+		}
+		if len(subs) > 0 {
+			m.walk(subs)
+		}
+	}
+}
+
+// valueNodes counts the nodes of a literal value.
+func valueNodes(v ast.Value) int {
+	n := 1
+	switch v := v.(type) {
+	case *ast.ListValue:
+		for _, x := range v.Values {
+			n += valueNodes(x)
+		}
+	case *ast.ObjectValue:
+		for _, f := range v.Fields {
+			n += valueNodes(f.Value)
+		}
+	}
+	return n
 }
 
 func countText(n int) string {
