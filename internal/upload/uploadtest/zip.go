@@ -102,3 +102,47 @@ func CutSheet(xlsx []byte) ([]byte, error) {
 	}
 	return Zip(parts)
 }
+
+// ZipRaw is Zip with the part named name replaced by data already
+// deflated, declaring size bytes and a CRC-32 of zero: a zip bomb, or a
+// part that lies about its size.
+func ZipRaw(parts []Part, name string, deflated []byte, size uint64) ([]byte, error) {
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for _, p := range parts {
+		if p.Name != name {
+			continue
+		}
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Deflate, CompressedSize64: uint64(len(deflated)), UncompressedSize64: size})
+		if err != nil {
+			return nil, err
+		}
+		if _, err := w.Write(deflated); err != nil {
+			return nil, err
+		}
+	}
+	var rest []Part
+	for _, p := range parts {
+		if p.Name != name {
+			rest = append(rest, p)
+		}
+	}
+	tail, err := Zip(rest)
+	if err != nil {
+		return nil, err
+	}
+	// Copy the other parts through a reader of the package Zip made.
+	zr, err := zip.NewReader(bytes.NewReader(tail), int64(len(tail)))
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range zr.File {
+		if err := zw.Copy(f); err != nil {
+			return nil, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
