@@ -109,10 +109,12 @@ func TestDamagedPackagesAreRefused(t *testing.T) {
 		t.Fatal("no xl/worksheets/sheet1.xml")
 	}
 	for name, damage := range map[string]func(p *uploadtest.Part){
-		"crc":        func(p *uploadtest.Part) { p.DeclaredCRC = 0xdeadbeef },
-		"longer":     func(p *uploadtest.Part) { p.DeclaredSize = uint64(len(p.Data)) + 1 },
-		"cut-xml":    func(p *uploadtest.Part) { p.Data = p.Data[:bytes.LastIndex(p.Data, []byte("</row>"))+6] },
-		"comment":    func(p *uploadtest.Part) { p.Data = bytes.Replace(p.Data, []byte("<sheetData>"), []byte("<sheetData><!-- x -->"), 1) },
+		"crc":     func(p *uploadtest.Part) { p.DeclaredCRC = 0xdeadbeef },
+		"longer":  func(p *uploadtest.Part) { p.DeclaredSize = uint64(len(p.Data)) + 1 },
+		"cut-xml": func(p *uploadtest.Part) { p.Data = p.Data[:bytes.LastIndex(p.Data, []byte("</row>"))+6] },
+		"comment": func(p *uploadtest.Part) {
+			p.Data = bytes.Replace(p.Data, []byte("<sheetData>"), []byte("<sheetData><!-- x -->"), 1)
+		},
 		"doctype":    func(p *uploadtest.Part) { p.Data = append([]byte(`<!DOCTYPE x [<!ENTITY a "b">]>`), p.Data...) },
 		"twice-part": nil,
 	} {
@@ -283,18 +285,18 @@ func TestWideCSVIsRefused(t *testing.T) {
 func TestDisguisedPersonnummerIsRefused(t *testing.T) {
 	for _, id := range []string{
 		"19121212-1212", "191212121212", "1212121212", "121212+1212",
-		"19121212\u20131212",             // en dash
-		"19121212\u22121212",             // minus sign
-		"19121212\u20111212",             // non-breaking hyphen
-		"19121212\u20101212",             // hyphen
-		"19121212\u20141212",             // em dash
-		"19121212\u20151212",             // horizontal bar
-		"19121212\ufe581212",             // small em dash
-		"19121212\ufe631212",             // small hyphen-minus
-		"19121212\uff0d1212",             // full-width hyphen-minus
-		"１９１２１２１２－１２１２",                 // full-width digits and dash
+		"19121212\u20131212", // en dash
+		"19121212\u22121212", // minus sign
+		"19121212\u20111212", // non-breaking hyphen
+		"19121212\u20101212", // hyphen
+		"19121212\u20141212", // em dash
+		"19121212\u20151212", // horizontal bar
+		"19121212\ufe581212", // small em dash
+		"19121212\ufe631212", // small hyphen-minus
+		"19121212\uff0d1212", // full-width hyphen-minus
+		"１９１２１２１２－１２１２",      // full-width digits and dash
 		"19121212_1212", "19.12.12.12-12.12", "19121212 1212", "19121212\u00a01212",
-		"1912\u200b12121212",             // zero-width space
+		"1912\u200b12121212", // zero-width space
 		"\u0661\u0669\u0661\u0662\u0661\u0662\u0661\u0662\u0661\u0662\u0661\u0662", // Arabic-Indic digits
 	} {
 		data := "Person-id;Nämnd;Kön;Belopp\n" + id + ";Bromma;K;100\nP2;Bromma;M;100\n"
