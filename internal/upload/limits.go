@@ -89,6 +89,11 @@ func verifyZip(data []byte) error {
 		size := f.UncompressedSize64
 		total += size
 		streamed := strings.HasPrefix(name, "xl/worksheets/sheet") || name == "xl/sharedstrings.xml"
+		if !streamed && size > streamedFrom {
+			// excelize decodes such a part (styles, the workbook) into
+			// structs several times its size.
+			return tooLarge("the part %q unpacks to %d MiB; parts other than worksheets and shared strings may have at most %d MiB", f.Name, size>>20, streamedFrom>>20)
+		}
 		if !streamed || size <= streamedFrom {
 			inMemory += size
 		}

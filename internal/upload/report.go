@@ -176,7 +176,7 @@ func (r *Report) Error() string {
 // holds characters that would break a line of the report (a name the
 // contract refuses may).
 func printableName(name string) string {
-	if CheckName(name) != nil && strings.ContainsFunc(name, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) || !utf8.ValidString(name) {
+	if !utf8.ValidString(name) || strings.ContainsFunc(name, func(r rune) bool { return !unicode.IsPrint(r) }) {
 		return strconv.Quote(name)
 	}
 	return name

@@ -31,7 +31,8 @@ func TestVerifyZipDirectory(t *testing.T) {
 		tooLarge bool
 	}{
 		{"xl/styles.xml", 1 << 20, false},
-		{"xl/styles.xml", maxInMemory + 1, true},
+		{"xl/styles.xml", streamedFrom + 1, true},
+		{"xl/worksheets/sheet2.xml", streamedFrom, false},
 		{"xl/worksheets/sheet1.xml", 200 << 20, false}, // streamed through a temporary file, but holds 5 bytes
 		{"xl/worksheets/sheet1.xml", MaxUnzipped + 1, true},
 		{"xl/worksheets/sheet1.xml", 2 << 30, true},
