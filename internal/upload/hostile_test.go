@@ -189,6 +189,11 @@ func TestZipBombsAreRefusedCheaply(t *testing.T) {
 	}
 	xfd.WriteString(`</sheetData></worksheet>`)
 	wide := withSheet(uploadtest.Part{Name: "xl/worksheets/sheet1.xml", Data: xfd.Bytes()})
+	// The same cells hidden one element deeper, where excelize still
+	// reads them.
+	deeper := bytes.ReplaceAll(xfd.Bytes(), []byte(`"><c r="XFD`), []byte(`"><x><c r="XFD`))
+	deeper = bytes.ReplaceAll(deeper, []byte(`<v>1</v></c></row>`), []byte(`<v>1</v></c></x></row>`))
+	nested := withSheet(uploadtest.Part{Name: "xl/worksheets/sheet1.xml", Data: deeper})
 
 	for _, tc := range []struct {
 		name   string
@@ -199,6 +204,7 @@ func TestZipBombsAreRefusedCheaply(t *testing.T) {
 		{"honest 2 GiB", honest2G, upload.ReasonTooLarge},
 		{"honest 1000 MiB", honest1000M, upload.ReasonTooLarge},
 		{"column XFD", wide, upload.ReasonTooLarge},
+		{"column XFD nested", nested, upload.ReasonTooLarge},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			bounded(t, 32<<20, 2*time.Second, func() {

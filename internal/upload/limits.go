@@ -241,18 +241,22 @@ func (g *xmlGuard) Read(p []byte) (int, error) {
 }
 
 // scanXML reads one XML part to its end and checks that it is
-// well-formed, and, for worksheet rows and shared strings wherever they
-// are, the limits on rows, columns, cells and strings.
+// well-formed, and the limits on rows, columns, cells and strings. Like
+// excelize, it takes any element named row for a row, any c inside a row
+// for a cell and any si for a shared string, however deep: a part cannot
+// hide one from the scan by nesting it.
 func scanXML(r io.Reader, name string) error {
 	d := xml.NewDecoder(&xmlGuard{r: r, name: name})
 	var (
-		stack          []string
-		rows, sst      int
-		col, lastCol   int
-		cellRef        string
-		text           int // bytes of text in the current cell or string
-		inCell, inSI   bool
-		cellHasContent bool
+		stack      []string
+		rows, sst  int
+		inRow      int // open row elements
+		col, last  int // the current cell's column, the row's last
+		cellRef    string
+		cellDepth  int // depth of the open cell, 0 outside one
+		siDepth    int // depth of the open shared string, 0 outside one
+		text       int // bytes of text in the open cell or string
+		hasContent bool
 	)
 	for {
 		tok, err := d.Token()
@@ -274,20 +278,17 @@ func scanXML(r io.Reader, name string) error {
 			if len(stack) == maxXMLDepth {
 				return tooLarge("the part %q nests elements more than %d deep", name, maxXMLDepth)
 			}
-			parent := ""
-			if len(stack) > 0 {
-				parent = stack[len(stack)-1]
-			}
 			stack = append(stack, t.Name.Local)
-			switch {
-			case t.Name.Local == "row" && parent == "sheetData":
+			switch local := t.Name.Local; {
+			case local == "row":
 				if rows++; rows > excelRows {
-					return tooLarge("a worksheet has more than %d rows (MaxRows for a sheet, Excel's own limit)", excelRows)
+					return tooLarge("a worksheet has more than %d rows (Excel's own limit)", excelRows)
 				}
-				lastCol = 0
-			case t.Name.Local == "c" && parent == "row":
-				inCell, cellHasContent, text = true, false, 0
-				col, cellRef = lastCol+1, ""
+				inRow++
+				last = 0
+			case local == "c" && inRow > 0 && cellDepth == 0:
+				cellDepth, hasContent, text = len(stack), false, 0
+				col, cellRef = last+1, ""
 				for _, a := range t.Attr {
 					if a.Name.Local == "r" {
 						cellRef = a.Value
@@ -296,30 +297,33 @@ func scanXML(r io.Reader, name string) error {
 						}
 					}
 				}
-				lastCol = col
-			case t.Name.Local == "si" && parent == "sst":
+				last = col
+			case local == "si" && siDepth == 0:
 				if sst++; sst > MaxSharedStrings {
 					return tooLarge("the workbook has more than %d distinct strings (MaxSharedStrings)", MaxSharedStrings)
 				}
-				inSI, text = true, 0
-			case inCell && (t.Name.Local == "f" || t.Name.Local == "v" || t.Name.Local == "is"):
-				cellHasContent = true
+				siDepth, text = len(stack), 0
+			case cellDepth > 0 && (local == "f" || local == "v" || local == "is"):
+				hasContent = true
 			}
 		case xml.EndElement:
-			stack = stack[:len(stack)-1]
-			switch {
-			case t.Name.Local == "c" && inCell:
-				inCell = false
-				if cellHasContent && col > MaxColumns {
+			switch len(stack) {
+			case cellDepth:
+				cellDepth = 0
+				if hasContent && col > MaxColumns {
 					return tooLarge("the cell %s holds a value in column %d; the limit is %d columns (MaxColumns, column %s)", cellOr(cellRef, col), col, MaxColumns, columnName(MaxColumns))
 				}
-			case t.Name.Local == "si" && inSI:
-				inSI = false
+			case siDepth:
+				siDepth = 0
 			}
+			if t.Name.Local == "row" && inRow > 0 {
+				inRow--
+			}
+			stack = stack[:len(stack)-1]
 		case xml.CharData:
-			if inCell || inSI {
+			if cellDepth > 0 || siDepth > 0 {
 				if text += len(t); text > MaxCellBytes {
-					if inSI {
+					if siDepth > 0 {
 						return tooLarge("shared string %d of the workbook has more than %d bytes; the limit for a cell is %d bytes (MaxCellBytes)", sst, MaxCellBytes, MaxCellBytes)
 					}
 					return tooLarge("the cell %s has more than %d bytes; the limit is %d bytes (MaxCellBytes)", cellOr(cellRef, col), MaxCellBytes, MaxCellBytes)
