@@ -312,6 +312,18 @@ func TestDisguisedPersonnummerIsRefused(t *testing.T) {
 			t.Errorf("%q: the report repeats the personnummer:\n%s", id, r)
 		}
 	}
+	// In any other column a personnummer is not repeated either.
+	for _, data := range []string{
+		"Person-id;Nämnd;Kön;Belopp\nP1;19121212\u20131212;K;100\n",
+		"Person-id;Nämnd;Kön;Belopp;19121212-1212\nP1;Bromma;K;100;x\n",
+		"Person-id;Nämnd;Kön;Belopp\nP1;Bromma;K;1912121212\n",
+	} {
+		_, err := upload.Read("uploads/kbf/2024/a.csv", []byte(data))
+		r, ok := upload.AsReport(err)
+		if js, _ := json.Marshal(r); !ok || strings.Contains(r.String(), "1212") || strings.Contains(string(js), "1212") {
+			t.Errorf("the report repeats a personnummer:\n%v", r)
+		}
+	}
 	for _, id := range []string{"P1001", "Pad5c20bcff9c", "１２３", "A-12-B", "19121212-121"} {
 		data := "Person-id;Nämnd;Kön;Belopp\n" + id + ";Bromma;K;100\n"
 		if _, err := upload.Read("uploads/kbf/2024/a.csv", []byte(data)); err != nil {

@@ -125,6 +125,12 @@ func (r *Report) add(p Problem) {
 		r.Counts = map[Reason]int{}
 	}
 	r.Counts[p.Reason]++
+	if p.Value != "" && looksLikePersonnummer(strings.TrimSpace(p.Value)) {
+		// Whatever column it is in, a personnummer is not repeated.
+		p.Message = strings.ReplaceAll(p.Message, p.Value, "(personnummer)")
+		p.Column = strings.ReplaceAll(p.Column, p.Value, "(personnummer)")
+		p.Value = "(personnummer)"
+	}
 	p.Value = clip(p.Value, MaxValueRunes)
 	p.Column = clip(p.Column, MaxValueRunes)
 	p.Message = clip(p.Message, maxMessageRunes)
