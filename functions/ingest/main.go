@@ -138,7 +138,7 @@ func startLambda(log *slog.Logger) error {
 		res, err := ingest.Run(ctx, st, ingest.Options{Keys: keys, Rules: cfg.rules, Keep: cfg.keep, Logger: log})
 		log.Info("ingest done", "version", res.Version, "published", res.Published,
 			"accepted", len(res.Accepted), "rejected", len(res.Rejected), "retries", res.Retries, "deleted", res.Deleted)
-		return res, err
+		return response(res), err
 	})
 	return nil
 }
