@@ -27,9 +27,11 @@
 // a new id. The id is a hash over the aggregates and the disclosure
 // pattern (lake.Manifest.Version), so uploads that would change the
 // microdata under raw/ and no figure at all are rejected
-// (ReasonNoNewFigures) rather than published under the served id. A run stopped at any point leaves the served version
-// whole, and running again completes the work: ingesting an upload the
-// lake already holds publishes nothing and only files the upload away.
+// (ReasonNoNewFigures) rather than published under the served id.
+//
+// A run stopped at any point leaves the served version whole, and running
+// again completes the work: ingesting an upload the lake already holds
+// publishes nothing and only files the upload away.
 //
 // The package knows nothing of AWS or Lambda (functions/ingest is the
 // adapter); it imports no AWS package.
@@ -208,7 +210,6 @@ type accepted struct {
 	key     string
 	modTime time.Time
 	file    *upload.File
-	data    []byte
 }
 
 // Run ingests the pending uploads into the lake in st; see the package
@@ -272,7 +273,7 @@ func Run(ctx context.Context, st store.Store, opts Options) (Result, error) {
 			res.Rejected = append(res.Rejected, rep)
 			continue
 		}
-		good = append(good, accepted{key: a.Key, modTime: a.ModTime, file: f, data: data})
+		good = append(good, accepted{key: a.Key, modTime: a.ModTime, file: f})
 	}
 	// Later uploads replace earlier ones of the same period.
 	slices.SortStableFunc(good, func(a, b accepted) int {
@@ -294,8 +295,15 @@ func Run(ctx context.Context, st store.Store, opts Options) (Result, error) {
 					keep = append(keep, a)
 					continue
 				}
+				data, err := get(ctx, st, a.key, upload.MaxFileBytes)
+				if errors.Is(err, store.ErrNotFound) {
+					continue // another ingest filed it away
+				}
+				if err != nil {
+					return res, fmt.Errorf("ingest: read upload: %w", err)
+				}
 				rep := noNewFiguresReport(a)
-				if err := reject(ctx, st, a.key, a.data, rep); err != nil {
+				if err := reject(ctx, st, a.key, data, rep); err != nil {
 					return res, err
 				}
 				log.Info("upload rejected: it changes no figure", "key", a.key)
