@@ -412,7 +412,7 @@ func (rd *reader) readRows(src source) {
 			rd.kbfRow(before)
 		}
 	}
-	if rd.rep.Rows == 0 {
+	if rd.rep.Rows == 0 && rd.rep.Counts[ReasonTooLarge] == 0 {
 		rd.rep.add(Problem{Reason: ReasonNoRows,
 			Message: "the file has a header but no rows; an upload replaces its whole period, so an empty file is refused rather than read as none"})
 	}
