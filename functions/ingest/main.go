@@ -13,6 +13,11 @@
 // file's report. That command rebuilds the sample lake from the sample
 // uploads (the rejected samples under bad/ are rejected on the way).
 //
+// Exit status of the command: 0 when every upload was accepted (or none
+// was pending), 2 when the run completed but rejected uploads (their
+// reports are on stderr and under rejected/), 1 when the run failed (it
+// changed nothing half-way; run it again).
+//
 // Configuration on Lambda (environment):
 //
 //	INSYN_LAKE              s3://bucket/prefix of the lake (also holds
@@ -56,11 +61,22 @@ func main() {
 	} else {
 		err = runLocal(context.Background(), os.Args[1:], log)
 	}
-	if err != nil {
+	var rej *rejectedError
+	switch {
+	case errors.As(err, &rej):
+		log.Warn("uploads rejected", "rejected", rej.n)
+		os.Exit(2)
+	case err != nil:
 		log.Error("ingest failed", "err", err.Error())
 		os.Exit(1)
 	}
 }
+
+// rejectedError is runLocal's answer to a run that completed but rejected
+// uploads: the command exits 2.
+type rejectedError struct{ n int }
+
+func (e *rejectedError) Error() string { return fmt.Sprintf("%d uploads rejected", e.n) }
 
 // config is what both modes share.
 type config struct {
@@ -122,7 +138,7 @@ func startLambda(log *slog.Logger) error {
 		res, err := ingest.Run(ctx, st, ingest.Options{Keys: keys, Rules: cfg.rules, Keep: cfg.keep, Logger: log})
 		log.Info("ingest done", "version", res.Version, "published", res.Published,
 			"accepted", len(res.Accepted), "rejected", len(res.Rejected), "retries", res.Retries, "deleted", res.Deleted)
-		return res, err
+		return response(res), err
 	})
 	return nil
 }
@@ -223,6 +239,9 @@ func runLocal(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	fmt.Printf("version %s, published %v, %d accepted, %d rejected, %d objects deleted\n",
 		res.Version, res.Published, len(res.Accepted), len(res.Rejected), res.Deleted)
+	if err == nil && len(res.Rejected) > 0 {
+		err = &rejectedError{n: len(res.Rejected)}
+	}
 	return err
 }
 

@@ -5,6 +5,8 @@
 //	uploads/<dataset>/<period>/<name>     pending uploads (staff write here)
 //	rejected/<same path>                  a rejected upload, byte for byte,
 //	rejected/<same path>.report.json|txt  and its report (upload.Report)
+//	rejected/.names/<hash>[.report.…]     the same for an upload whose name
+//	                                      upload.CheckName refuses
 //	processed/<version>/<same path>       an upload the version <version> holds
 //	manifests/<version>.json              superseded manifests, for retention
 //	manifest.json, aggregates/, raw/      the lake (internal/lake)
@@ -12,9 +14,24 @@
 // Run never loses an upload: an upload leaves uploads/ only after its copy
 // under rejected/ or processed/ is written, and its rows are published
 // only as a whole new lake version switched in with a conditional write of
-// manifest.json. A run stopped at any point leaves the served version
-// whole, and running again completes the work: ingesting an upload the
-// lake already holds publishes nothing and only files the upload away.
+// manifest.json. Each upload is judged alone: a bad one, whatever its
+// name, size or content, is rejected with a report and never stops the
+// others. Upload names never end in .report.json or .report.txt and never
+// start a folder with a dot (upload.CheckName), so no upload's copy is
+// another's report and none lands under rejected/.names/ but by its hash.
+// An upload the store cannot address (a backslash or a line break in an
+// S3 key) or larger than upload.MaxFileBytes cannot be copied; it stays in
+// uploads/ and gets its report only.
+//
+// A version's id names its manifest: a run publishes a manifest only with
+// a new id. The id is a hash over the aggregates and the disclosure
+// pattern (lake.Manifest.Version), so uploads that would change the
+// microdata under raw/ and no figure at all are rejected
+// (ReasonNoNewFigures) rather than published under the served id.
+//
+// A run stopped at any point leaves the served version whole, and running
+// again completes the work: ingesting an upload the lake already holds
+// publishes nothing and only files the upload away.
 //
 // The package knows nothing of AWS or Lambda (functions/ingest is the
 // adapter); it imports no AWS package.
@@ -23,6 +40,8 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,6 +68,16 @@ const (
 	ProcessedPrefix = "processed/"
 	ManifestsPrefix = "manifests/"
 )
+
+// NamesPrefix holds, under RejectedPrefix, the uploads whose names
+// upload.CheckName refuses and their reports, each under the hex SHA-256
+// of its key (16 digits), since the name itself may be unusable.
+const NamesPrefix = RejectedPrefix + ".names/"
+
+// ReasonNoNewFigures rejects uploads that change the lake's microdata but
+// no published figure (schema/uploads.md): publishing them would change
+// the manifest under the served version id.
+const ReasonNoNewFigures upload.Reason = "no_new_figures"
 
 // Defaults of Options.
 const (
@@ -190,7 +219,7 @@ func Run(ctx context.Context, st store.Store, opts Options) (Result, error) {
 	opts.defaults()
 	log := opts.Logger
 	var res Result
-	keys, err := pending(ctx, st, opts.Keys)
+	keys, bad, err := pending(ctx, st, opts.Keys)
 	if err != nil {
 		return res, err
 	}
@@ -199,8 +228,25 @@ func Run(ctx context.Context, st store.Store, opts Options) (Result, error) {
 		return res, err
 	}
 	var good []accepted
+	for _, name := range bad {
+		rep := nameReport(name, geo)
+		if err := writeReport(ctx, st, NamesPrefix+nameHash(name), rep); err != nil {
+			return res, err
+		}
+		log.Info("upload rejected: its name cannot be read", "key", name, "reason", upload.ReasonBadName)
+		res.Rejected = append(res.Rejected, rep)
+	}
 	for _, a := range keys {
-		data, err := get(ctx, st, a.Key)
+		if a.Size > upload.MaxFileBytes {
+			rep := tooLargeReport(a)
+			if err := writeReport(ctx, st, rejectedKey(a.Key), rep); err != nil {
+				return res, err
+			}
+			log.Info("upload rejected: too large to read", "key", a.Key, "bytes", a.Size)
+			res.Rejected = append(res.Rejected, rep)
+			continue
+		}
+		data, err := get(ctx, st, a.Key, upload.MaxFileBytes)
 		if errors.Is(err, store.ErrNotFound) {
 			// another ingest filed it away since we listed it
 			continue
@@ -239,6 +285,34 @@ func Run(ctx context.Context, st store.Store, opts Options) (Result, error) {
 
 	for attempt := 0; ; attempt++ {
 		version, published, err := publish(ctx, st, good, geo, opts)
+		var nf *noNewFigures
+		if errors.As(err, &nf) {
+			// Reject the uploads whose microdata differ from the served
+			// ones and publish the rest, which the lake may already hold.
+			var keep []accepted
+			for _, a := range good {
+				if !nf.changed[a.key] {
+					keep = append(keep, a)
+					continue
+				}
+				data, err := get(ctx, st, a.key, upload.MaxFileBytes)
+				if errors.Is(err, store.ErrNotFound) {
+					continue // another ingest filed it away
+				}
+				if err != nil {
+					return res, fmt.Errorf("ingest: read upload: %w", err)
+				}
+				rep := noNewFiguresReport(a)
+				if err := reject(ctx, st, a.key, data, rep); err != nil {
+					return res, err
+				}
+				log.Info("upload rejected: it changes no figure", "key", a.key)
+				res.Rejected = append(res.Rejected, rep)
+			}
+			good = keep
+			attempt--
+			continue
+		}
 		if errors.Is(err, store.ErrPreconditionFailed) && attempt < opts.Retries {
 			log.Info("another ingest published first; redoing on its version", "attempt", attempt+1)
 			res.Retries++
@@ -283,22 +357,77 @@ func servedGeography(ctx context.Context, st store.Store) (dataset.Geography, er
 }
 
 // pending lists the uploads to ingest, sorted by key: keys under
-// UploadsPrefix, all of them or those asked for.
-func pending(ctx context.Context, st store.Store, only []string) ([]store.Attrs, error) {
+// UploadsPrefix, all of them or those asked for. It returns apart the keys
+// whose names the store cannot address (a file named with a backslash or
+// a line break in a directory store, or such a key an S3 event names):
+// they cannot be read, moved or deleted, only reported.
+func pending(ctx context.Context, st store.Store, only []string) (ok []store.Attrs, bad []string, err error) {
 	all, err := st.List(ctx, UploadsPrefix)
 	if err != nil {
-		return nil, fmt.Errorf("ingest: list uploads: %w", err)
+		return nil, nil, fmt.Errorf("ingest: list uploads: %w", err)
 	}
-	if len(only) == 0 {
-		return all, nil
-	}
-	var out []store.Attrs
+	listed := map[string]bool{}
 	for _, a := range all {
-		if slices.Contains(only, a.Key) {
-			out = append(out, a)
+		listed[a.Key] = true
+		if len(only) > 0 && !slices.Contains(only, a.Key) {
+			continue
+		}
+		if store.ValidateKey(a.Key) != nil {
+			bad = append(bad, a.Key)
+			continue
+		}
+		ok = append(ok, a)
+	}
+	// A store may leave keys it cannot address out of its listing (S3
+	// does); an event that names one still gets it a report.
+	for _, k := range only {
+		if !listed[k] && strings.HasPrefix(k, UploadsPrefix) && store.ValidateKey(k) != nil {
+			bad = append(bad, k)
 		}
 	}
-	return out, nil
+	return ok, bad, nil
+}
+
+// rejectedKey is where a rejected upload is filed: under RejectedPrefix
+// with its path, or, when upload.CheckName refuses its name, under
+// NamesPrefix by its hash.
+func rejectedKey(key string) string {
+	if upload.CheckName(key) != nil {
+		return NamesPrefix + nameHash(key)
+	}
+	return RejectedPrefix + strings.TrimPrefix(key, UploadsPrefix)
+}
+
+func nameHash(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:8])
+}
+
+// nameReport is the report of an upload whose key cannot be read.
+func nameReport(key string, geo dataset.Geography) *upload.Report {
+	_, err := upload.ReadIn(key, nil, geo)
+	if rep, ok := upload.AsReport(err); ok {
+		rep.Problems[0].Message += "; insyn cannot read, move or delete a file with this name, so it stays in the upload area until it is removed"
+		return rep
+	}
+	return problemReport(key, upload.ReasonBadName, "the store cannot address this name; rename the file and upload it again")
+}
+
+func tooLargeReport(a store.Attrs) *upload.Report {
+	return problemReport(a.Key, upload.ReasonTooLarge, fmt.Sprintf("the file has %d MiB; the limit is %d MiB (MaxFileBytes): split it by period; it stays in the upload area until it is removed",
+		a.Size>>20, upload.MaxFileBytes>>20))
+}
+
+func noNewFiguresReport(a accepted) *upload.Report {
+	rep := problemReport(a.key, ReasonNoNewFigures, "the file changes the microdata insyn keeps (such as person ids or dates) but no figure it publishes; "+
+		"a lake version is named by its figures, so this alone cannot be published: upload it together with the file that changes figures, or leave the lake as it is")
+	rep.Dataset, rep.Period, rep.Dialect, rep.Rows = a.file.Dataset, a.file.Period.String(), a.file.Dialect, a.file.Len()
+	return rep
+}
+
+func problemReport(key string, reason upload.Reason, msg string) *upload.Report {
+	return &upload.Report{File: key, Counts: map[upload.Reason]int{reason: 1},
+		Problems: []upload.Problem{{Reason: reason, Message: msg}}}
 }
 
 // checkPersons runs the per-person checks of aggregate.Build on a file of
@@ -317,25 +446,15 @@ func checkPersons(key string, f *upload.File) *upload.Report {
 	return nil
 }
 
-// reject files an upload away under RejectedPrefix with its report, and
+// reject files an upload away with its report (see rejectedKey), and
 // removes it from the upload area only once all three are written.
 func reject(ctx context.Context, st store.Store, key string, data []byte, rep *upload.Report) error {
-	dst := RejectedPrefix + strings.TrimPrefix(key, UploadsPrefix)
-	js, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return fmt.Errorf("ingest: report of %s: %w", key, err)
+	dst := rejectedKey(key)
+	if _, err := st.Put(ctx, dst, data, store.PutOptions{ContentType: "application/octet-stream"}); err != nil {
+		return fmt.Errorf("ingest: reject %s: %w", key, err)
 	}
-	for _, o := range []struct {
-		key, typ string
-		body     []byte
-	}{
-		{dst, "application/octet-stream", data},
-		{dst + ".report.json", "application/json", append(js, '\n')},
-		{dst + ".report.txt", "text/plain; charset=utf-8", []byte(rep.String())},
-	} {
-		if _, err := st.Put(ctx, o.key, o.body, store.PutOptions{ContentType: o.typ}); err != nil {
-			return fmt.Errorf("ingest: reject %s: %w", key, err)
-		}
+	if err := writeReport(ctx, st, dst, rep); err != nil {
+		return err
 	}
 	if err := st.Delete(ctx, key); err != nil {
 		return fmt.Errorf("ingest: reject %s: %w", key, err)
@@ -343,10 +462,30 @@ func reject(ctx context.Context, st store.Store, key string, data []byte, rep *u
 	return nil
 }
 
+// writeReport writes rep as dst.report.json and dst.report.txt.
+func writeReport(ctx context.Context, st store.Store, dst string, rep *upload.Report) error {
+	js, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return fmt.Errorf("ingest: report of %s: %w", dst, err)
+	}
+	for _, o := range []struct {
+		key, typ string
+		body     []byte
+	}{
+		{dst + ".report.json", "application/json", append(js, '\n')},
+		{dst + ".report.txt", "text/plain; charset=utf-8", []byte(rep.String())},
+	} {
+		if _, err := st.Put(ctx, o.key, o.body, store.PutOptions{ContentType: o.typ}); err != nil {
+			return fmt.Errorf("ingest: report of %s: %w", dst, err)
+		}
+	}
+	return nil
+}
+
 // move copies an upload to dst and then deletes it; an upload already gone
 // (filed away by a concurrent ingest) is fine.
 func move(ctx context.Context, st store.Store, key, dst string) error {
-	data, err := get(ctx, st, key)
+	data, err := get(ctx, st, key, upload.MaxFileBytes)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
@@ -435,6 +574,9 @@ func publish(ctx context.Context, st store.Store, good []accepted, geo dataset.G
 	if err := v.SetDisclosure(pattern); err != nil {
 		return "", false, err
 	}
+	if !empty && v.Manifest.Version == cur.Manifest.Version {
+		return "", false, changedRaw(cur.Manifest, v.Manifest, good)
+	}
 	if !empty {
 		// Retention needs the superseded manifest; write it before the
 		// switch so no published version is ever unaccounted for.
@@ -450,6 +592,44 @@ func publish(ctx context.Context, st store.Store, good []accepted, geo dataset.G
 		return "", false, fmt.Errorf("ingest: %w", err)
 	}
 	return v.Manifest.Version, true, nil
+}
+
+// noNewFigures is publish's answer when the version it built has the
+// served version's id but another manifest: changed holds the uploads
+// whose microdata differ from the served ones.
+type noNewFigures struct{ changed map[string]bool }
+
+func (e *noNewFigures) Error() string {
+	return fmt.Sprintf("ingest: %d uploads change the microdata but no figure", len(e.changed))
+}
+
+// changedRaw names the uploads whose period's microdata file differs
+// between the served manifest and the new one (all of them, should none
+// differ by its period).
+func changedRaw(cur, next *lake.Manifest, good []accepted) error {
+	rawOf := func(m *lake.Manifest, d upload.Dataset, year int) string {
+		if ds := m.Datasets[string(d)]; ds != nil {
+			for _, f := range ds.Raw {
+				if f.Ar == year {
+					return f.SHA256
+				}
+			}
+		}
+		return ""
+	}
+	e := &noNewFigures{changed: map[string]bool{}}
+	for _, a := range good {
+		d, y := a.file.Dataset, a.file.Period.Year
+		if rawOf(cur, d, y) != rawOf(next, d, y) {
+			e.changed[a.key] = true
+		}
+	}
+	if len(e.changed) == 0 {
+		for _, a := range good {
+			e.changed[a.key] = true
+		}
+	}
+	return e
 }
 
 // sameContent reports whether two manifests list the same aggregate and
@@ -511,7 +691,7 @@ func retain(ctx context.Context, st store.Store, keep int) (int, error) {
 	}
 	var olds []old
 	for _, c := range copies {
-		data, err := get(ctx, st, c.Key)
+		data, err := get(ctx, st, c.Key, maxManifestBytes)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
@@ -586,15 +766,23 @@ func filesOf(m *lake.Manifest) []string {
 	return keys
 }
 
-func get(ctx context.Context, st store.Store, key string) ([]byte, error) {
+// maxManifestBytes bounds a manifest copy read by retention.
+const maxManifestBytes = 64 << 20
+
+// get reads the object at key, at most limit bytes of it.
+func get(ctx context.Context, st store.Store, key string, limit int64) ([]byte, error) {
 	rc, _, err := st.Get(ctx, key, store.GetOptions{})
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
 	var b bytes.Buffer
-	if _, err := io.Copy(&b, rc); err != nil {
+	n, err := io.Copy(&b, io.LimitReader(rc, limit+1))
+	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	if n > limit {
+		return nil, fmt.Errorf("read %s: more than %d bytes", key, limit)
 	}
 	return b.Bytes(), nil
 }

@@ -137,8 +137,8 @@ func badSamples(t testing.TB) map[string][]byte {
 	return out
 }
 
-// TestBadUploadsRejected: every bad sample is filed under rejected/ byte
-// for byte with the report testdata/uploads/bad holds for it (naming row
+// TestBadUploadsRejected: every bad sample is filed under rejected/ (or,
+// one whose name is refused, rejected/.names/) byte for byte with the report testdata/uploads/bad holds for it (naming row
 // and column), nothing is published, and the served manifest is the same
 // object as before.
 func TestBadUploadsRejected(t *testing.T) {
@@ -167,6 +167,10 @@ func TestBadUploadsRejected(t *testing.T) {
 		rowCol := 0
 		for p, data := range bad {
 			dst := "rejected/" + p
+			if upload.CheckName(p) != nil {
+				// filed by the hash of its key, the name being refused
+				dst = ingest.NamesPrefix + nameHash("uploads/"+p)
+			}
 			if !bytes.Equal(ingesttest.Get(t, st, dst), data) {
 				t.Errorf("%s is not the upload byte for byte", dst)
 			}

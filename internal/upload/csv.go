@@ -129,6 +129,11 @@ func (rd *reader) decode(data []byte) (head []byte, text io.Reader, ok bool) {
 	default:
 		rd.dialect.LineEnding = "LF"
 	}
+	if line, n := longLine(data, maxLineBytes); line > 0 {
+		rd.rep.add(Problem{Row: line, Reason: ReasonTooLarge,
+			Message: fmt.Sprintf("line %d has more than %d KiB; the limit is %d columns of %d bytes (MaxColumns, MaxCellBytes)", line, n>>10, MaxColumns, MaxCellBytes)})
+		return nil, nil, false
+	}
 	if rd.dialect.Encoding != "Windows-1252" {
 		return data, bytes.NewReader(data), true
 	}
@@ -138,6 +143,27 @@ func (rd *reader) decode(data []byte) (head []byte, text io.Reader, ok bool) {
 	}
 	head, _ = charmap.Windows1252.NewDecoder().Bytes(data[:headEnd])
 	return head, transform.NewReader(bytes.NewReader(data), charmap.Windows1252.NewDecoder()), true
+}
+
+// maxLineBytes bounds a line of a CSV file: MaxColumns cells of
+// MaxCellBytes, quoted with every quote doubled. It is checked before the
+// file is parsed, so that no record the parser holds is larger.
+const maxLineBytes = MaxColumns * (2*MaxCellBytes + 3)
+
+// longLine returns the 1-based number and length of the first line of b
+// longer than limit, or 0.
+func longLine(b []byte, limit int) (line, n int) {
+	for line = 1; len(b) > 0; line++ {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			i = len(b)
+		}
+		if i > limit {
+			return line, i
+		}
+		b = b[min(i+1, len(b)):]
+	}
+	return 0, 0
 }
 
 // invalidUTF8 returns the offset of the first byte that is not UTF-8, or -1.

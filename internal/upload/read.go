@@ -8,6 +8,7 @@ import (
 	"hash/maphash"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -88,6 +89,16 @@ var (
 func (rd *reader) read(data []byte) *File {
 	defer func() { rd.rep.Dialect = rd.dialect }()
 	rd.dialect.Format = formatOf(rd.key, data)
+	if err := CheckName(rd.key); err != nil {
+		rd.rep.add(Problem{Reason: ReasonBadName,
+			Message: fmt.Sprintf("%v; rename the file (letters, digits, spaces, - and _ are safe) and upload it again", err)})
+		return nil
+	}
+	if len(data) > MaxFileBytes {
+		rd.rep.add(Problem{Reason: ReasonTooLarge,
+			Message: fmt.Sprintf("the file has %d MiB; the limit is %d MiB (MaxFileBytes): split it by period", len(data)>>20, MaxFileBytes>>20)})
+		return nil
+	}
 	tgt, ok := rd.parseKey()
 	if !ok {
 		return nil
@@ -145,6 +156,9 @@ func (rd *reader) readHeader(src source, tgt target) bool {
 		}
 		if err != nil {
 			rd.unreadable(row, err)
+			return false
+		}
+		if !rd.withinLimits(cells, row) {
 			return false
 		}
 		if first == "" && !blank(cells) {
@@ -228,6 +242,11 @@ func (rd *reader) readHeader(src source, tgt target) bool {
 	}
 	if rd.yearKnown {
 		rd.rep.Period = rd.period.String()
+		if !plausibleYear(rd.period.Year) {
+			rd.rep.add(Problem{Reason: ReasonOutOfRange, Value: strconv.Itoa(rd.period.Year),
+				Message: fmt.Sprintf("%d is not a year an upload can be for: %s", rd.period.Year, yearRange)})
+			return false
+		}
 	}
 	for _, id := range rd.spec.columns {
 		required := !rd.spec.optional[id] || (id == cKvartal && rd.period.Quarter == 0)
@@ -365,8 +384,16 @@ func (rd *reader) readRows(src source) {
 			rd.unreadable(row, err)
 			break
 		}
+		if !rd.withinLimits(cells, row) {
+			break
+		}
 		if blank(cells) {
 			continue
+		}
+		if rd.rep.Rows == MaxRows {
+			rd.rep.add(Problem{Row: row, Reason: ReasonTooLarge,
+				Message: fmt.Sprintf("the file has more than %d data rows (MaxRows); split it", MaxRows)})
+			break
 		}
 		rd.rep.Rows++
 		rd.cells, rd.row = cells, row
@@ -385,10 +412,29 @@ func (rd *reader) readRows(src source) {
 			rd.kbfRow(before)
 		}
 	}
-	if rd.rep.Rows == 0 {
+	if rd.rep.Rows == 0 && rd.rep.Counts[ReasonTooLarge] == 0 {
 		rd.rep.add(Problem{Reason: ReasonNoRows,
 			Message: "the file has a header but no rows; an upload replaces its whole period, so an empty file is refused rather than read as none"})
 	}
+}
+
+// withinLimits checks a row against MaxCellBytes and MaxColumns; a row
+// beyond them stops the reading (the file is refused, and reading on
+// would only cost).
+func (rd *reader) withinLimits(cells []string, row int) bool {
+	for i, c := range cells {
+		if len(c) > MaxCellBytes {
+			rd.rep.add(Problem{Row: row, Value: c, Reason: ReasonTooLarge,
+				Message: fmt.Sprintf("cell %d has %d bytes; the limit for a cell is %d bytes (MaxCellBytes)", i+1, len(c), MaxCellBytes)})
+			return false
+		}
+		if i >= MaxColumns && strings.TrimSpace(c) != "" {
+			rd.rep.add(Problem{Row: row, Reason: ReasonTooLarge,
+				Message: fmt.Sprintf("the row has a value in column %d; the limit is %d columns (MaxColumns)", i+1, MaxColumns)})
+			return false
+		}
+	}
+	return true
 }
 
 func blank(cells []string) bool {
@@ -548,6 +594,10 @@ func (rd *reader) year() {
 	y, _, whole := parseWhole(v)
 	if !whole || y < 1900 || y > 2099 {
 		rd.fail(cAr, v, ReasonWrongType, "%q is not a year", v)
+		return
+	}
+	if !plausibleYear(int(y)) {
+		rd.fail(cAr, v, ReasonOutOfRange, "%d is not a year an upload can be for: %s", y, yearRange)
 		return
 	}
 	if !rd.yearKnown {

@@ -3,7 +3,10 @@ package upload
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Reason classifies a problem; the codes are stable, for machines (the
@@ -33,6 +36,8 @@ const (
 	ReasonPersonTwice   Reason = "person_twice"     // a second decision (or KBF row) where one is allowed
 	ReasonPersonnummer  Reason = "personnummer"     // a person id that looks like a personnummer
 	ReasonNoRows        Reason = "no_rows"          // a header and nothing under it
+	ReasonTooLarge      Reason = "too_large"        // beyond a limit: file, unpacked size, rows, columns, cell
+	ReasonBadName       Reason = "bad_name"         // a key the contract does not allow as an upload's name
 )
 
 // Reasons are all reasons, in the order schema/uploads.md explains them.
@@ -41,12 +46,27 @@ var Reasons = []Reason{
 	ReasonMissingColumn, ReasonUnknownColumn, ReasonDuplicateCol, ReasonFieldCount, ReasonEmptyValue,
 	ReasonUnknownCode, ReasonWrongType, ReasonNegative, ReasonOutOfRange, ReasonOutsidePeriod,
 	ReasonInconsistent, ReasonDuplicateRow, ReasonContradiction, ReasonPersonTwice, ReasonPersonnummer, ReasonNoRows,
+	ReasonTooLarge, ReasonBadName,
 }
 
 // MaxProblems is how many problems a report lists; the rest are counted.
 // A hundred is more than anyone fixes by reading, and a file with a wrong
 // encoding or column would otherwise list every one of its rows.
 const MaxProblems = 100
+
+// Bounds of a report, so that no upload makes a large one: a value is
+// quoted with at most MaxValueRunes characters (then "…"), a message has
+// at most maxMessageRunes, and the problems listed stop before the report
+// (text or JSON) would pass MaxReportBytes; the rest are counted.
+const (
+	MaxValueRunes   = 100
+	MaxReportBytes  = 64 << 10
+	maxMessageRunes = 600
+	// reportReserve is what the parts of a report other than its problems
+	// take at most: the file name (a key has at most MaxNameBytes), the
+	// dialect, the counts.
+	reportReserve = 8 << 10
+)
 
 // Problem is one thing wrong with an upload.
 type Problem struct {
@@ -92,24 +112,60 @@ type Report struct {
 	More int `json:"more,omitempty"`
 	// Counts are all problems found, listed or not, by reason.
 	Counts map[Reason]int `json:"counts"`
+
+	// listed is what the listed problems may take in the report, counted
+	// as in JSON with every character escaped.
+	listed int
 }
 
-// add records a problem, keeping the first MaxProblems.
+// add records a problem, keeping the first MaxProblems and no more than
+// fit MaxReportBytes; values and messages are cut to their bounds.
 func (r *Report) add(p Problem) {
 	if r.Counts == nil {
 		r.Counts = map[Reason]int{}
 	}
 	r.Counts[p.Reason]++
-	if len(r.Problems) >= MaxProblems {
+	if p.Value != "" && looksLikePersonnummer(strings.TrimSpace(p.Value)) {
+		// Whatever column it is in, a personnummer is not repeated.
+		p.Message = strings.ReplaceAll(p.Message, p.Value, "(personnummer)")
+		p.Column = strings.ReplaceAll(p.Column, p.Value, "(personnummer)")
+		p.Value = "(personnummer)"
+	}
+	p.Value = clip(p.Value, MaxValueRunes)
+	p.Column = clip(p.Column, MaxValueRunes)
+	p.Message = clip(p.Message, maxMessageRunes)
+	// JSON escapes a character in at most six bytes; the text form takes
+	// fewer.
+	cost := 6*(len(p.Value)+len(p.Column)+len(p.Message)) + 100
+	if r.full() || r.listed+cost > MaxReportBytes-reportReserve {
 		r.More++
+		r.listed = MaxReportBytes // full from now on: problems stay in file order
 		return
 	}
+	r.listed += cost
 	r.Problems = append(r.Problems, p)
 }
 
 // full reports whether further problems would only be counted, so that
 // callers can skip work that only serves the listing.
-func (r *Report) full() bool { return len(r.Problems) >= MaxProblems }
+func (r *Report) full() bool {
+	return len(r.Problems) >= MaxProblems || r.listed >= MaxReportBytes-reportReserve
+}
+
+// clip cuts s to at most n characters, marking the cut with "…".
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := 0
+	for k := range s {
+		if i == n {
+			return s[:k] + "…"
+		}
+		i++
+	}
+	return s
+}
 
 // total is the number of problems found.
 func (r *Report) total() int { return len(r.Problems) + r.More }
@@ -119,14 +175,24 @@ func (r *Report) Error() string {
 	if len(r.Problems) == 0 {
 		return r.File + ": no problems"
 	}
-	return fmt.Sprintf("%s: rejected, %s; first: %s", r.File, plural(r.total(), "problem"), r.Problems[0])
+	return fmt.Sprintf("%s: rejected, %s; first: %s", printableName(r.File), plural(r.total(), "problem"), r.Problems[0])
+}
+
+// printableName shows a file name as is, or quoted with escapes when it
+// holds characters that would break a line of the report (a name the
+// contract refuses may).
+func printableName(name string) string {
+	if !utf8.ValidString(name) || strings.ContainsFunc(name, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return strconv.Quote(name)
+	}
+	return name
 }
 
 // String is the report for people: a summary line, then one line per
 // problem.
 func (r *Report) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: ", r.File)
+	fmt.Fprintf(&b, "%s: ", printableName(r.File))
 	if len(r.Problems) == 0 {
 		fmt.Fprintf(&b, "no problems, %s\n", plural(r.Rows, "row"))
 		return b.String()

@@ -18,7 +18,19 @@ const (
 	// maxDecisionAge is how long before its quarter an ej verkställt beslut
 	// may have been made, in years.
 	maxDecisionAge = 5
+	// MaxKBFKr bounds a KBF amount per recipient and year: many times the
+	// largest allowance, and far below where a float64 stops holding every
+	// krona (the API computes in float64).
+	MaxKBFKr = 1_000_000
+	// MinYear is the earliest year an upload can be for; the latest is the
+	// current one (a file reports what has happened).
+	MinYear = 2000
 )
+
+const yearRange = "uploads are for a year from 2000 up to the current one"
+
+// plausibleYear reports whether an upload can be for year y.
+func plausibleYear(y int) bool { return y >= MinYear && y <= time.Now().Year() }
 
 // The row readers below check each cell of the current row, then, if the
 // row has no problem (the report's count did not move from before), check
@@ -260,9 +272,11 @@ func (rd *reader) kbfRow(before int) {
 	namnd, _ := rd.code(cNamnd, rd.kbfNamnd)
 	kon, _ := rd.code(cKon, rd.kon)
 	belopp, ok := rd.whole(cBelopp)
-	if ok && belopp < 0 {
-		v, _ := rd.cell(cBelopp)
+	switch v, _ := rd.cell(cBelopp); {
+	case ok && belopp < 0:
 		rd.fail(cBelopp, v, ReasonNegative, "a negative amount; KBF amounts are what was paid in the year")
+	case ok && belopp > MaxKBFKr:
+		rd.fail(cBelopp, v, ReasonOutOfRange, "%d kr in a year is more than any recipient is paid (at most %d kr)", belopp, MaxKBFKr)
 	}
 	if rd.rep.total() != before || rd.incomplete {
 		return

@@ -6,6 +6,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/stockholm/insyn/internal/dataset"
 )
@@ -273,18 +277,43 @@ func parseQuarter(s string) (quarter, year int, ok bool) {
 }
 
 // looksLikePersonnummer reports whether a person id is ten or twelve
-// digits (with the usual - or +): a personnummer, which must never reach
-// the lake; uploads carry the case system's pseudonym.
+// digits with nothing but separators between them: a personnummer, which
+// must never reach the lake; uploads carry the case system's pseudonym.
+// The id is compared after NFKC normalisation (full-width digits are
+// digits), digits of any script count, and every dash form (hyphens,
+// en and em dashes, minus signs, their small and full-width forms), "+",
+// "_", ".", "/", spaces of any width and invisible formatting characters
+// count as separators.
 func looksLikePersonnummer(s string) bool {
+	if !isASCII(s) {
+		s = norm.NFKC.String(s)
+	}
 	n := 0
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= '0' && c <= '9':
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9', unicode.IsDigit(r):
 			n++
-		case c == '-' || c == '+' || c == ' ':
+		case isPersonnummerSeparator(r):
 		default:
 			return false
 		}
 	}
 	return n == 10 || n == 12
+}
+
+func isPersonnummerSeparator(r rune) bool {
+	switch r {
+	case '-', '+', '_', '.', '/', '\u2212', '\u2012', '\ufe58', '\ufe63', '\uff0d':
+		return true
+	}
+	return unicode.Is(unicode.Pd, r) || unicode.IsSpace(r) || unicode.Is(unicode.Zs, r) || unicode.Is(unicode.Cf, r)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }

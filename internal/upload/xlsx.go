@@ -1,53 +1,13 @@
 package upload
 
 import (
-	"archive/zip"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/xuri/excelize/v2"
 )
-
-// maxUnzipped bounds what an XLSX file may unpack to. Excel's own limit of
-// 1 048 576 rows of our widest dataset stays well below it; a zip bomb
-// does not.
-const maxUnzipped = 1 << 30
-
-// Parts excelize reads into memory it allocates at their declared size up
-// front, so a forged size in a zip header of a few kilobytes would cost a
-// gigabyte. Worksheets and shared strings above streamedFrom (excelize's
-// default UnzipXMLSizeLimit) go through temporary files instead; the rest
-// must fit maxInMemory together.
-const (
-	streamedFrom = 16 << 20
-	maxInMemory  = 256 << 20
-)
-
-// checkZip bounds what opening the workbook costs, from the zip's central
-// directory alone.
-func checkZip(data []byte) error {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		return err
-	}
-	var total, inMemory uint64
-	for _, f := range zr.File {
-		size := f.UncompressedSize64
-		total += size
-		name := strings.ToLower(strings.ReplaceAll(f.Name, `\`, "/"))
-		streamed := strings.HasPrefix(name, "xl/worksheets/sheet") || name == "xl/sharedstrings.xml"
-		if !streamed || size <= streamedFrom {
-			inMemory += size
-		}
-	}
-	if total > maxUnzipped || inMemory > maxInMemory {
-		return fmt.Errorf("it would unpack to %d MiB (%d MiB in memory); the limits are %d and %d MiB",
-			total>>20, inMemory>>20, maxUnzipped>>20, maxInMemory>>20)
-	}
-	return nil
-}
 
 // xlsxSource reads one worksheet row by row (excelize streams it, so a
 // large sheet is not held as a [][]string).
@@ -89,8 +49,14 @@ func (s *xlsxSource) close() {
 func (rd *reader) openXLSX(data []byte, want Dataset) (src *xlsxSource) {
 	var err error
 	defer func() {
-		if err != nil {
+		var le *limitError
+		switch {
+		case errors.As(err, &le):
+			rd.rep.add(Problem{Reason: ReasonTooLarge, Message: fmt.Sprintf("the workbook is beyond the limits of an upload: %v; remove what is beyond them, or check that it is the export you meant", err)})
+		case err != nil:
 			rd.rep.add(Problem{Reason: ReasonUnreadable, Message: fmt.Sprintf("cannot read the workbook: %v; save it again as .xlsx (Excel-arbetsbok) or as CSV", err)})
+		}
+		if err != nil {
 			if src != nil {
 				src.close()
 			}
@@ -98,10 +64,13 @@ func (rd *reader) openXLSX(data []byte, want Dataset) (src *xlsxSource) {
 		}
 	}()
 	defer recoverAs(&err)
-	if err = checkZip(data); err != nil {
+	// The package is verified before excelize sees it: excelize reads a
+	// part only up to its declared size, ignoring its CRC-32, and reads
+	// every part but the worksheets into memory.
+	if err = verifyZip(data); err != nil {
 		return nil
 	}
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxUnzipped})
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: MaxUnzipped, UnzipXMLSizeLimit: streamedFrom})
 	if err != nil {
 		return nil
 	}

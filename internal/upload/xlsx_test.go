@@ -3,13 +3,15 @@ package upload
 import (
 	"archive/zip"
 	"bytes"
-	"strings"
+	"errors"
 	"testing"
 )
 
-// TestCheckZipRefusesForgedSizes: a workbook part that declares a huge
-// size is refused before excelize allocates it.
-func TestCheckZipRefusesForgedSizes(t *testing.T) {
+// TestVerifyZipDirectory: a workbook whose zip directory declares more
+// than the limits is refused from the directory alone, before a byte is
+// unpacked; one whose part holds less than it declares is refused as
+// damaged.
+func TestVerifyZipDirectory(t *testing.T) {
 	forged := func(name string, size uint64) []byte {
 		var b bytes.Buffer
 		zw := zip.NewWriter(&b)
@@ -24,22 +26,32 @@ func TestCheckZipRefusesForgedSizes(t *testing.T) {
 		return b.Bytes()
 	}
 	for _, tc := range []struct {
-		name string
-		size uint64
-		ok   bool
+		name     string
+		size     uint64
+		tooLarge bool
 	}{
-		{"xl/styles.xml", 1 << 20, true},
-		{"xl/styles.xml", maxInMemory + 1, false},
-		{"xl/worksheets/sheet1.xml", 600 << 20, true}, // streamed through a temporary file
-		{"xl/worksheets/sheet1.xml", maxUnzipped + 1, false},
+		{"xl/styles.xml", 1 << 20, false},
+		{"xl/styles.xml", streamedFrom + 1, true},
+		{"xl/worksheets/sheet2.xml", streamedFrom, false},
+		{"xl/worksheets/sheet1.xml", 200 << 20, false}, // streamed through a temporary file, but holds 5 bytes
+		{"xl/worksheets/sheet1.xml", MaxUnzipped + 1, true},
+		{"xl/worksheets/sheet1.xml", 2 << 30, true},
 	} {
-		err := checkZip(forged(tc.name, tc.size))
-		if (err == nil) != tc.ok {
-			t.Errorf("%s declaring %d bytes: %v", tc.name, tc.size, err)
+		err := verifyZip(forged(tc.name, tc.size))
+		var le *limitError
+		if err == nil || errors.As(err, &le) != tc.tooLarge {
+			t.Errorf("%s declaring %d bytes: %v (want too large: %v)", tc.name, tc.size, err, tc.tooLarge)
 		}
 	}
-	_, err := Read("uploads/insatser/2024/f.xlsx", forged("xl/styles.xml", 1<<30))
-	if r, ok := AsReport(err); !ok || r.Problems[0].Reason != ReasonUnreadable || !strings.Contains(r.Problems[0].Message, "MiB") {
-		t.Errorf("forged workbook: %v", err)
+}
+
+func TestColumnOf(t *testing.T) {
+	for ref, want := range map[string]int{"A1": 1, "Z9": 26, "AA1": 27, "IV3": 256, "XFD1048576": 16384} {
+		if got, ok := columnOf(ref); !ok || got != want {
+			t.Errorf("columnOf(%q) = %d, %v; want %d", ref, got, ok, want)
+		}
+		if got := columnName(want); got+ref[len(got):] != ref {
+			t.Errorf("columnName(%d) = %q", want, got)
+		}
 	}
 }

@@ -166,6 +166,33 @@ var badCases = []badCase{
 			b, err := insatserRows().XLSX(Style{})
 			return b[:len(b)/2], err
 		}},
+	{path: "insatser/2024/half-declared.xlsx", about: "an XLSX whose worksheet declares half its size in the zip headers (with the CRC-32 of that half)",
+		raw: func() ([]byte, error) {
+			t := Table{slices.Clone(insatserHeader)}
+			for i := range 40 {
+				t = append(t, []any{fmt.Sprintf("P%04d", i+1), "2024-10-01", "Bromma", "LSS", "Daglig verksamhet", "Kvinna", "30", "Egen regi", "", ""})
+			}
+			b, err := t.XLSX(Style{})
+			if err != nil {
+				return nil, err
+			}
+			return CutSheet(b)
+		}},
+	{path: "insatser/2024/disguised-personnummer.csv", about: "personnummer written with an en dash, a minus sign, a non-breaking hyphen and full-width digits",
+		table: with(edit{2, iPerson, "19121212\u20131212"}, edit{3, iPerson, "19121212\u22121212"}, edit{4, iPerson, "19121212\u20111212"},
+			edit{5, iPerson, "\uff11\uff19\uff11\uff12\uff11\uff12\uff11\uff12-\uff11\uff12\uff11\uff12"}), style: plain},
+	{path: "insatser/2024/too-wide.xlsx", about: "an XLSX with a value in column 257 (IW)",
+		style: Style{Format: upload.XLSX}, table: func() Table {
+			t := insatserRows()
+			row := make([]any, 257)
+			for i := range row {
+				row[i] = ""
+			}
+			copy(row, t[2])
+			row[256] = "x"
+			t[2] = row
+			return t
+		}()},
 	{path: "insatser/2024/many-problems.csv", about: fmt.Sprintf("150 rows with an unknown kön: the report lists %d and counts the rest", upload.MaxProblems),
 		style: plain, table: func() Table {
 			t := Table{slices.Clone(insatserHeader)}
@@ -184,6 +211,12 @@ var badCases = []badCase{
 		table: kbfWith(edit{2, 1, "Socialnämnden"}), style: plain},
 	{path: "kbf/2024/second-row.csv", about: "two rows for one recipient",
 		table: kbfWith(edit{4, 0, "P2001"}), style: plain},
+	{path: "kbf/2024/implausible.csv", about: "an amount of 10^15 kr and one of 1 000 001 kr",
+		table: kbfWith(edit{2, 3, "1 000 000 000 000 000"}, edit{4, 3, "1000001"}), style: plain},
+	{path: "kbf/2099/kbf_2099.csv", about: "a year folder in the future",
+		table: kbfWith(), style: plain},
+	{path: "kbf/2024/kbf_2024.csv.report.txt", about: "a valid KBF file named like a report",
+		table: kbfWith(), style: plain},
 	{path: "kbf/2024/year-column.csv", about: "an År column that says 2023 in the 2024 folder",
 		table: addColumn(kbfWith(), "År", "2024", "2023", "2024"), style: plain},
 	{path: "beslut/2024/xlsx-problems.xlsx", about: "XLSX under two title rows: a date serial in 2023, an unknown utfall, Dom mot staden without Dom, a Dom that is not ja/nej",
