@@ -23,5 +23,7 @@ go test -count=1 ./...
 go test -count=1 -run '^$' -fuzz '^FuzzRequest$' -fuzztime 20s ./internal/api
 go test -count=1 -run '^$' -fuzz '^FuzzOpenData$' -fuzztime 10s ./internal/api
 go test -count=1 -run '^$' -fuzz '^FuzzLambdaEvent$' -fuzztime 10s ./internal/serve
+# ... and of the zip packages of XLSX uploads (long runs: docs/ingest.md).
+go test -count=1 -run '^$' -fuzz '^FuzzXLSXPackage$' -fuzztime 20s ./internal/upload
 # The cell-by-cell reproduction of the 29 seed tables, as a readable summary.
 go test -count=1 -run 'TestReproduction$' -v ./internal/synth | sed -n '/reproduction of the seed tables/,/^---\|^===\|^ok\|^FAIL/p'

@@ -268,6 +268,7 @@ type merger struct {
 func (m *merger) walk(sets []*ast.SelectionSet) {
 	var keys []string
 	byKey := map[string][]*ast.Field{}
+	spread := map[string]bool{} // graphql-go looks into a fragment once per merged set
 	var collect func(s *ast.SelectionSet)
 	collect = func(s *ast.SelectionSet) {
 		if s == nil {
@@ -289,7 +290,8 @@ func (m *merger) walk(sets []*ast.SelectionSet) {
 			case *ast.InlineFragment:
 				collect(sel.SelectionSet)
 			case *ast.FragmentSpread:
-				if sel.Name != nil && m.frags[sel.Name.Value] != nil {
+				if sel.Name != nil && m.frags[sel.Name.Value] != nil && !spread[sel.Name.Value] {
+					spread[sel.Name.Value] = true
 					collect(m.frags[sel.Name.Value].SelectionSet)
 				}
 			}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -104,13 +105,13 @@ func NewHandler(l *Lake, opts HandlerOptions) (*Handler, error) {
 	h.mux.HandleFunc("POST "+Path, h.serveGraphQL)
 	h.mux.HandleFunc(Path, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", "GET, HEAD, POST, OPTIONS")
-		writeJSON(w, http.StatusMethodNotAllowed, errorResponse("method "+r.Method+": use GET with ?query= or POST with a JSON body", CodeBadInput), "no-store")
+		fail(w, r, http.StatusMethodNotAllowed, CodeBadInput, "method "+r.Method+": use GET with ?query= or POST with a JSON body")
 	})
 	openData := strings.TrimSuffix(OpenDataPath, "/")
 	h.mux.HandleFunc(openData, h.serveOpenData)
 	h.mux.HandleFunc(OpenDataPath, h.serveOpenData)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, errorResponse(fmt.Sprintf("no API at %s: GraphQL is answered at %s, the open-data files at %sreports", r.URL.Path, Path, OpenDataPath), CodeNotFound), "no-store")
+		fail(w, r, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no API at %s: GraphQL is answered at %s, the open-data files at %sreports", r.URL.Path, Path, OpenDataPath))
 	})
 	return h, nil
 }
@@ -152,25 +153,38 @@ func (h *Handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		req.Query, req.OperationName = q.Get("query"), q.Get("operationName")
 		if vars := q.Get("variables"); vars != "" {
 			if err := json.Unmarshal([]byte(vars), &req.Variables); err != nil {
-				writeJSON(w, http.StatusBadRequest, errorResponse("variables: not a JSON object: "+err.Error(), CodeBadInput), "no-store")
+				fail(w, r, http.StatusBadRequest, CodeBadInput, "variables: not a JSON object: "+err.Error())
 				return
 			}
 		}
 	default:
 		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		if ct != "application/json" {
-			writeJSON(w, http.StatusUnsupportedMediaType, errorResponse(
-				fmt.Sprintf("Content-Type %q: send the request as application/json, {\"query\": \"…\", \"variables\": {…}}", r.Header.Get("Content-Type")), CodeBadInput), "no-store")
+			fail(w, r, http.StatusUnsupportedMediaType, CodeBadInput, fmt.Sprintf("Content-Type %q: send the request as application/json, {\"query\": \"…\", \"variables\": {…}}", r.Header.Get("Content-Type")))
 			return
+		}
+		// One JSON object with the members GraphQL over HTTP defines,
+		// nothing after it.
+		var body struct {
+			gqlRequest
+			Extensions map[string]any `json:"extensions"`
 		}
 		dec := json.NewDecoder(r.Body)
-		if err := dec.Decode(&req); err != nil {
-			writeJSON(w, http.StatusBadRequest, errorResponse("body: not a GraphQL request in JSON ({\"query\": \"…\"}): "+err.Error(), CodeBadInput), "no-store")
+		dec.DisallowUnknownFields()
+		err := dec.Decode(&body)
+		if err == nil {
+			if _, after := dec.Token(); after != io.EOF {
+				err = errors.New("more after the request's JSON object")
+			}
+		}
+		if err != nil {
+			fail(w, r, http.StatusBadRequest, CodeBadInput, "body: not a GraphQL request in JSON ({\"query\": \"…\", \"variables\": {…}, \"operationName\": \"…\"}): "+err.Error())
 			return
 		}
+		req = body.gqlRequest
 	}
 	if strings.TrimSpace(req.Query) == "" {
-		writeJSON(w, http.StatusBadRequest, errorResponse("no query: send ?query={…} in a GET, or {\"query\": \"{…}\"} in a POST", CodeBadInput), "no-store")
+		fail(w, r, http.StatusBadRequest, CodeBadInput, "no query: send ?query={…} in a GET, or {\"query\": \"{…}\"} in a POST")
 		return
 	}
 	if ref := h.opts.Limits.checkVariables(req.Variables); ref != nil {
@@ -384,6 +398,15 @@ func requestSum(base string, req gqlRequest) [sha256.Size]byte {
 // answer, on every instance.
 func etag(lakeVersion string, sum [sha256.Size]byte) string {
 	return `"` + lakeVersion + "-" + hex.EncodeToString(sum[:8]) + `"`
+}
+
+// fail answers an error of the request's own (a 4xx: named in its access
+// log line as refused) or of the server's (5xx).
+func fail(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	if status < 500 {
+		serve.LogAttrs(r.Context(), slog.String("refused", code))
+	}
+	writeJSON(w, status, errorResponse(message, code), "no-store")
 }
 
 func errorResponse(message, code string) gqlErrors {

@@ -259,7 +259,7 @@ func (h *Handler) serveOpenData(w http.ResponseWriter, r *http.Request) {
 	route := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, strings.TrimSuffix(OpenDataPath, "/")), "/")
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD, OPTIONS")
-		writeJSON(w, http.StatusMethodNotAllowed, errorResponse("method "+r.Method+": the open-data files are read with GET", CodeBadInput), "no-store")
+		fail(w, r, http.StatusMethodNotAllowed, CodeBadInput, "method "+r.Method+": the open-data files are read with GET")
 		return
 	}
 	v := h.lake.current(r.Context())
@@ -613,13 +613,14 @@ func (h *Handler) writeOpenDataError(w http.ResponseWriter, r *http.Request, err
 		id := serve.RequestID(r.Context())
 		h.opts.Logger.LogAttrs(r.Context(), slog.LevelError, "open data failed",
 			slog.String("request_id", id), slog.String("path", r.URL.Path), slog.String("err", err.Error()))
-		writeJSON(w, http.StatusInternalServerError, errorResponse("internal error (request id "+id+")", CodeInternal), "no-store")
+		fail(w, r, http.StatusInternalServerError, CodeInternal, "internal error (request id "+id+")")
 		return
 	}
 	status := http.StatusBadRequest
 	if qe.code == CodeNotFound {
 		status = http.StatusNotFound
 	}
+	serve.LogAttrs(r.Context(), slog.String("refused", qe.code))
 	writeJSON(w, status, gqlErrors{Errors: []gqlerrors.FormattedError{{Message: qe.Error(), Extensions: qe.Extensions()}}}, "no-store")
 }
 

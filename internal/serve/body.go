@@ -21,7 +21,7 @@ func readBody(next http.Handler, limit int64) http.Handler {
 		// Content-Length is only a claim, so the reader below is limited
 		// too; checking it first spares reading a body that is refused.
 		if r.ContentLength > limit {
-			tooLarge(w, limit)
+			tooLarge(w, r, limit)
 			return
 		}
 		var body []byte
@@ -30,10 +30,13 @@ func readBody(next http.Handler, limit int64) http.Handler {
 			body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 			if err != nil {
 				if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-					tooLarge(w, limit)
+					tooLarge(w, r, limit)
 					return
 				}
-				writeError(w, http.StatusBadRequest, fmt.Sprintf("reading the request body: %v", err))
+				// Most often the client stopped sending: it will not read
+				// this answer either, which the access log then shows.
+				addLogAttrs(r.Context(), slog.String("read_error", err.Error()))
+				writeError(w, r, http.StatusBadRequest, codeBadRequest, fmt.Sprintf("reading the request body: %v", err))
 				return
 			}
 		}
@@ -53,8 +56,8 @@ func readBody(next http.Handler, limit int64) http.Handler {
 }
 
 // tooLarge answers 413 naming the limit and the setting that raises it.
-func tooLarge(w http.ResponseWriter, limit int64) {
-	writeError(w, http.StatusRequestEntityTooLarge,
+func tooLarge(w http.ResponseWriter, r *http.Request, limit int64) {
+	writeError(w, r, http.StatusRequestEntityTooLarge, codeRequestTooLarge,
 		fmt.Sprintf("request body is larger than the limit of %d bytes (%s)", limit, EnvMaxRequestBytes))
 }
 

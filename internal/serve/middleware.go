@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -133,6 +134,11 @@ func accessLog(next http.Handler, log *slog.Logger) http.Handler {
 				// Nothing written: net/http and the Lambda adapter answer 200.
 				status = http.StatusOK
 			}
+			sent := rec.bytes
+			if r.Method == http.MethodHead {
+				// net/http and the Lambda adapter send no body to HEAD.
+				sent = 0
+			}
 			level := slog.LevelInfo
 			if status >= 500 {
 				level = slog.LevelError
@@ -142,13 +148,21 @@ func accessLog(next http.Handler, log *slog.Logger) http.Handler {
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
 				slog.Int("status", status),
-				slog.Int64("bytes", rec.bytes),
+				slog.Int64("bytes", sent),
 				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 			}
-			if rec.err != nil {
-				// The client got less than the status says (the connection
-				// closed, or the server's write deadline passed).
-				attrs = append(attrs, slog.String("write_error", rec.err.Error()))
+			werr := rec.err
+			if werr == nil && rec.status != 0 {
+				// Sent now rather than after the log line, so that a
+				// connection that is gone (the client left, or the server's
+				// write deadline passed) shows here.
+				if err := http.NewResponseController(rec.ResponseWriter).Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+					werr = err
+				}
+			}
+			if werr != nil {
+				// The client got less than the status says.
+				attrs = append(attrs, slog.String("write_error", werr.Error()))
 				level = max(level, slog.LevelWarn)
 			}
 			fields.mu.Lock()
@@ -191,22 +205,36 @@ func recoverPanic(next http.Handler, log *slog.Logger) http.Handler {
 			for _, k := range []string{"Content-Encoding", "Content-Length", "ETag", "Last-Modified", "Cache-Control"} {
 				w.Header().Del(k)
 			}
-			writeError(w, http.StatusInternalServerError, "internal server error (request id "+id+")")
+			writeError(w, r, http.StatusInternalServerError, codeInternal, "internal server error (request id "+id+")")
 		}()
 		next.ServeHTTP(rec, r)
 	})
 }
 
+// Codes in the extensions of the errors the transport answers itself, as
+// the API's own errors carry one.
+const (
+	codeRequestTooLarge = "REQUEST_TOO_LARGE"
+	codeBadRequest      = "BAD_REQUEST"
+	codeInternal        = "INTERNAL"
+)
+
 // writeError answers with a GraphQL-style error body, so that clients
-// read every failure the same way: {"errors":[{"message":"..."}]}.
-func writeError(w http.ResponseWriter, status int, message string) {
+// read every failure the same way:
+// {"errors":[{"message":"...","extensions":{"code":"..."}}]}. A 4xx is
+// named in the request's access log line (refused).
+func writeError(w http.ResponseWriter, r *http.Request, status int, code, message string) {
 	type gqlError struct {
-		Message string `json:"message"`
+		Message    string            `json:"message"`
+		Extensions map[string]string `json:"extensions"`
 	}
 	// Marshalling strings cannot fail.
 	body, _ := json.Marshal(struct {
 		Errors []gqlError `json:"errors"`
-	}{[]gqlError{{message}}})
+	}{[]gqlError{{message, map[string]string{"code": code}}}})
+	if status < 500 {
+		addLogAttrs(r.Context(), slog.String("refused", code))
+	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
