@@ -251,20 +251,21 @@ func (h *Handler) execute(ctx context.Context, doc *checkedDoc, req gqlRequest, 
 		rq.splices.spliceAll(res.Data)
 		size = rq.splices.bytes
 	}
-	status, b = encodeAnswer(res, size)
+	status, b = encodeAnswer(res, responseShape(h.schema, doc.doc, req.OperationName, req.Variables), size)
 	return status, b, len(res.Errors) > 0 || status != http.StatusOK
 }
 
 // encodeAnswer writes an executed request's answer as encodeJSON writes a
-// gqlResponse (a test holds it to that), with a jsonWriter for the data:
-// the long lists spliced into it are chunks of their own; spliced is
-// their length.
-func encodeAnswer(res *graphql.Result, spliced int) (int, body) {
+// gqlResponse, but with the data written by a jsonWriter: its objects'
+// keys in the order of the selection sets (s, the answer's shape), the
+// long lists spliced into it chunks of their own; spliced is their
+// length.
+func encodeAnswer(res *graphql.Result, s *answerShape, spliced int) (int, body) {
 	w := &jsonWriter{buf: append(make([]byte, 0, 4096), `{"data":`...)}
 	if spliced < ownChunk {
 		w.buf = slices.Grow(w.buf, spliced)
 	}
-	if err := w.value(res.Data); err != nil {
+	if err := w.shaped(res.Data, s); err != nil {
 		return http.StatusInternalServerError, body{[]byte(encodingFailed)}
 	}
 	if len(res.Errors) > 0 {
@@ -314,7 +315,8 @@ func (h *Handler) parse(query string) (*checkedDoc, *refusal, []gqlerrors.Format
 	return checked, nil, nil
 }
 
-// validate runs graphql-go's validation; ok is false when it fails on
+// validate runs graphql-go's validation with the spec's rules
+// (validationRules); ok is false when it fails on
 // the document instead of judging it (documents its parser accepts but
 // its rules do not expect, such as a variable without a type).
 func (h *Handler) validate(doc *ast.Document) (res graphql.ValidationResult, ok bool) {
@@ -324,7 +326,7 @@ func (h *Handler) validate(doc *ast.Document) (res graphql.ValidationResult, ok 
 			ok = false
 		}
 	}()
-	return graphql.ValidateDocument(&h.schema, doc, nil), true
+	return graphql.ValidateDocument(&h.schema, doc, validationRules), true
 }
 
 // refuse answers a request the guard refused, and names the refusal in

@@ -136,6 +136,7 @@ func nullIfEmpty(s string) any {
 
 // newSchema builds the GraphQL schema.
 func newSchema() (graphql.Schema, *directType, error) {
+	fixIntrospection()
 	markEnum := graphql.NewEnum(graphql.EnumConfig{
 		Name: "Mark",
 		Description: "What a cell shows. One marker, \"*\", stands for every hidden figure, whether it is a small count " +
