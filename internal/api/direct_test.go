@@ -102,6 +102,7 @@ func TestDirectListsAsExecutor(t *testing.T) {
 		{`query($s: Boolean!) { table(dataset: "insatser", measure: MEAN_HOURS, period: "2024", groupBy: ["namnd", "kon"], filter: [{dimension: "insats", codes: ["personlig_assistans"]}]) {
 			cells { value @skip(if: $s) mark @include(if: $s) ...F ... on Cell { display coordinates { total } } ... on Cell @include(if: false) { period } } } }
 			fragment F on Cell { coordinates { label __typename } display }`, map[string]any{"s": true}},
+		{`query($s: Boolean!) { report(id: "9:4") { ... { rows { ... { label } cells { ... @include(if: $s) { display } mark } } } } }`, map[string]any{"s": true}},
 		{`{ table(dataset: "insatser", measure: DECISIONS, period: "2019") { cells { value } } }`, nil},
 		{`{ lake { version } table(dataset: "insatser", measure: DECISIONS, period: "2024", groupBy: ["kon"]) { ...T } } fragment T on Table { unit cells { value } }`, nil},
 		{`{ report(id: "9:4") { rows { label cells { value mark display unit } } } table(dataset: "insatser", measure: DECISIONS, period: "2024", groupBy: ["kon"]) { cells { display } } }`, nil},
@@ -253,9 +254,12 @@ func (g *queryGen) selection(typ string, depth int) string {
 		case k < 7 || depth > 2:
 			items = append(items, g.field(typ, fields[g.rng.IntN(len(fields))], depth))
 		case k == 7:
-			// An inline fragment without a type condition inside a list
-			// does not validate in graphql-go v0.8.1.
-			items = append(items, "... on "+typ+g.directive()+g.selection(typ, depth+1))
+			// An inline fragment, with or without a type condition.
+			cond := ""
+			if g.rng.IntN(2) == 0 {
+				cond = " on " + typ
+			}
+			items = append(items, "..."+cond+g.directive()+g.selection(typ, depth+1))
 		default:
 			name := fmt.Sprintf("F%s%d", typ, g.rng.IntN(3))
 			done, defined := g.fragmentDone[name]
