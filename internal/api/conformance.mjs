@@ -8,12 +8,14 @@
 //
 // It prints one JSON object:
 //
-//   {"schema": {"served": "…", "committed": "…"},
+//   {"schema": {"served": "…", "servedAllOptions": "…", "committed": "…"},
 //    "documents": [{"name": "…", "problems": ["…"]}]}
 //
 // schema: the schema buildClientSchema builds from the served
-// introspection (graphql-js's own introspection query) and the committed
-// SDL, each sorted by lexicographicSortSchema and printed by printSchema.
+// introspection (graphql-js's own introspection query, as it is and with
+// every option of the current spec: specifiedByURL, isRepeatable, the
+// schema's description, deprecated input values) and the committed SDL,
+// each sorted by lexicographicSortSchema and printed by printSchema.
 // documents: for each document, what does not conform: errors of
 // graphql-js's validation against the served schema, errors in the
 // answer, and every object of the answer whose keys are not in the order
@@ -63,22 +65,38 @@ async function post(query, variables, operationName) {
   return text;
 }
 
-const introspection = JSON.parse(await post(getIntrospectionQuery()));
-if (introspection.errors) {
-  throw new Error('introspection failed: ' + JSON.stringify(introspection.errors));
+const allOptions = {
+  descriptions: true,
+  specifiedByUrl: true,
+  directiveIsRepeatable: true,
+  schemaDescription: true,
+  inputValueDeprecation: true,
+};
+
+async function introspect(options) {
+  const answer = JSON.parse(await post(getIntrospectionQuery(options)));
+  if (answer.errors) {
+    throw new Error('introspection failed: ' + JSON.stringify(answer.errors));
+  }
+  return buildClientSchema(answer.data);
 }
-const served = buildClientSchema(introspection.data);
-const committed = buildSchema(input.sdl);
+
+const served = await introspect();
+const print = (schema) => printSchema(lexicographicSortSchema(schema));
 const out = {
   schema: {
-    served: printSchema(lexicographicSortSchema(served)),
-    committed: printSchema(lexicographicSortSchema(committed)),
+    served: print(served),
+    servedAllOptions: print(await introspect(allOptions)),
+    committed: print(buildSchema(input.sdl)),
   },
   documents: [],
 };
 
-const introspectionDoc = { name: 'graphql-js introspection query', query: getIntrospectionQuery() };
-for (const d of [introspectionDoc, ...input.documents]) {
+const introspectionDocs = [
+  { name: 'graphql-js introspection query', query: getIntrospectionQuery() },
+  { name: 'graphql-js introspection query, all options', query: getIntrospectionQuery(allOptions) },
+];
+for (const d of [...introspectionDocs, ...input.documents]) {
   const problems = await check(d);
   if (problems.length > 12) problems.splice(10, problems.length - 10, `… and ${problems.length - 10} more`);
   out.documents.push({ name: d.name, problems });

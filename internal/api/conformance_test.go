@@ -58,8 +58,9 @@ type conformanceDoc struct {
 // against the handler served on 127.0.0.1 (conformance.mjs):
 //
 //   - the schema buildClientSchema builds from the served introspection
-//     prints as the committed schema/api.graphql (both sorted), default
-//     values included;
+//     (graphql-js's query as it is, and with every option of the current
+//     spec) prints as the committed schema/api.graphql (both sorted),
+//     default values included;
 //   - every explorer example, every query of the README, docs/ and
 //     schema/ and every ```graphql block of a schema description
 //     validates against the served schema and is answered without errors;
@@ -84,9 +85,12 @@ func TestGraphQLJS(t *testing.T) {
 		if out.Schema.Served != out.Schema.Committed {
 			t.Errorf("the schema graphql-js builds from introspection differs from %s:\n%s", schemaFile, lineDiff(out.Schema.Committed, out.Schema.Served))
 		}
+		if out.Schema.ServedAllOptions != out.Schema.Committed {
+			t.Errorf("the schema graphql-js builds from introspection with every option differs from %s:\n%s", schemaFile, lineDiff(out.Schema.Committed, out.Schema.ServedAllOptions))
+		}
 	})
-	if len(out.Documents) != len(docs)+1 {
-		t.Fatalf("conformance.mjs checked %d documents, sent %d and its introspection query", len(out.Documents), len(docs))
+	if len(out.Documents) != len(docs)+2 {
+		t.Fatalf("conformance.mjs checked %d documents, sent %d and its two introspection queries", len(out.Documents), len(docs))
 	}
 	for _, d := range out.Documents {
 		t.Run(d.Name, func(t *testing.T) {
@@ -100,8 +104,9 @@ func TestGraphQLJS(t *testing.T) {
 // graphQLJSOutput is what conformance.mjs prints.
 type graphQLJSOutput struct {
 	Schema struct {
-		Served    string `json:"served"`
-		Committed string `json:"committed"`
+		Served           string `json:"served"`
+		ServedAllOptions string `json:"servedAllOptions"`
+		Committed        string `json:"committed"`
 	} `json:"schema"`
 	Documents []struct {
 		Name     string   `json:"name"`
