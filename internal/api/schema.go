@@ -234,7 +234,7 @@ func newSchema() (graphql.Schema, *directType, error) {
 	coordinateObj.str("dimension", "The dimension.", func(c *coord) string { return c.dim.name })
 	coordinateObj.str("code", "The code (Dimension.codes), or \"_T\" for the dimension's total: SDMX's code for a total, which the CSV and JSON-stat files use too.", func(c *coord) string { return c.code })
 	coordinateObj.str("label", "The code's label, or \"Totalt\".", func(c *coord) string { return c.label })
-	coordinateObj.boolean("total", "Whether this is the dimension's total (over the filter's codes, if filtered).", func(c *coord) bool { return c.total })
+	coordinateObj.boolean("total", "Whether this is the dimension's total (code \"_T\", over the filter's codes, if filtered).", func(c *coord) bool { return c.total })
 	cellObj := newDirectObject[*tableCell]("Cell", "A cell of a table.")
 	figureFields(cellObj, markEnum, func(c *tableCell) figure { return c.fig })
 	cellObj.str("period", "The period (\"2024\", \"2024-Q2\").", func(c *tableCell) string { return c.period.code() })
