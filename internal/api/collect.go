@@ -148,6 +148,79 @@ func responseShape(schema graphql.Schema, doc *ast.Document, operationName strin
 	return c.shapeOf(schema.QueryType(), []*ast.SelectionSet{op.SelectionSet}, true)
 }
 
+// staticShape is the shape of every answer to doc when it does not
+// depend on the request: doc has one operation, and no @skip or @include
+// of it reads a variable. Else it is nil, and each request has its own
+// (responseShape).
+func staticShape(schema graphql.Schema, doc *ast.Document) *answerShape {
+	ops := 0
+	for _, d := range doc.Definitions {
+		if _, ok := d.(*ast.OperationDefinition); ok {
+			ops++
+		}
+	}
+	if ops != 1 || directivesReadVariables(doc) {
+		return nil
+	}
+	return responseShape(schema, doc, "", nil)
+}
+
+// directivesReadVariables reports whether a directive of a selection in
+// doc has an argument given by a variable.
+func directivesReadVariables(doc *ast.Document) bool {
+	reads := func(dirs []*ast.Directive) bool {
+		for _, d := range dirs {
+			if d == nil {
+				continue
+			}
+			for _, a := range d.Arguments {
+				if a != nil {
+					if _, ok := a.Value.(*ast.Variable); ok {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	}
+	var walk func(set *ast.SelectionSet) bool
+	walk = func(set *ast.SelectionSet) bool {
+		if set == nil {
+			return false
+		}
+		for _, s := range set.Selections {
+			switch s := s.(type) {
+			case *ast.Field:
+				if reads(s.Directives) || walk(s.SelectionSet) {
+					return true
+				}
+			case *ast.InlineFragment:
+				if reads(s.Directives) || walk(s.SelectionSet) {
+					return true
+				}
+			case *ast.FragmentSpread:
+				if reads(s.Directives) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, d := range doc.Definitions {
+		switch d := d.(type) {
+		case *ast.OperationDefinition:
+			if walk(d.SelectionSet) {
+				return true
+			}
+		case *ast.FragmentDefinition:
+			if walk(d.SelectionSet) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // directiveVariables are the values of op's variables as @skip and
 // @include read them: the request's, or the default given in the
 // document. (A Boolean variable is its JSON value; one that is not a

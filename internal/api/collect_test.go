@@ -1,6 +1,7 @@
 package api
 
 import (
+	"reflect"
 	"regexp"
 	"testing"
 )
@@ -27,6 +28,34 @@ func TestSelectionOrder(t *testing.T) {
 		rec := post(t, h, c.query, nil)
 		if !regexp.MustCompile(c.want).Match(rec.Body.Bytes()) {
 			t.Errorf("%s\nanswered %s\nwant %s", c.query, rec.Body, c.want)
+		}
+	}
+}
+
+// TestStaticShape: a document's shape is kept with it when no request can
+// change it, and is the shape each request would have.
+func TestStaticShape(t *testing.T) {
+	h := sampleHandler(t)
+	for _, c := range []struct {
+		query  string
+		static bool
+	}{
+		{`{ lake { version } datasets { name } }`, true},
+		{`query($id: String!) { report(id: $id) { rows { label @skip(if: true) cells { mark } } } }`, true},
+		{`query($s: Boolean!) { lake { version @skip(if: $s) } }`, false},
+		{`query($s: Boolean!) { ...Q } fragment Q on Query { lake { ... @include(if: $s) { version } } }`, false},
+		{`query A { lake { version } } query B { datasets { name } }`, false},
+	} {
+		doc, ref, errs := h.parse(c.query)
+		if ref != nil || len(errs) > 0 {
+			t.Fatalf("%s: %v %v", c.query, ref, errs)
+		}
+		if (doc.shape != nil) != c.static {
+			t.Errorf("%s: static shape %v, want %v", c.query, doc.shape != nil, c.static)
+			continue
+		}
+		if c.static && !reflect.DeepEqual(doc.shape, responseShape(h.schema, doc.doc, "", map[string]any{"s": true})) {
+			t.Errorf("%s: the static shape is not a request's", c.query)
 		}
 	}
 }

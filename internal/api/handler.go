@@ -251,7 +251,7 @@ func (h *Handler) execute(ctx context.Context, doc *checkedDoc, req gqlRequest, 
 		rq.splices.spliceAll(res.Data)
 		size = rq.splices.bytes
 	}
-	status, b = encodeAnswer(res, responseShape(h.schema, doc.doc, req.OperationName, req.Variables), size)
+	status, b = encodeAnswer(res, doc.shapeFor(h.schema, req), size)
 	return status, b, len(res.Errors) > 0 || status != http.StatusOK
 }
 
@@ -280,10 +280,21 @@ func encodeAnswer(res *graphql.Result, s *answerShape, spliced int) (int, body) 
 }
 
 // checkedDoc is a document parsed, valid and within the depth limit;
-// fast is it compiled as a request for one table (fast.go), or nil.
+// fast is it compiled as a request for one table (fast.go), or nil;
+// shape is the shape of its every answer, or nil when each request has
+// its own (staticShape).
 type checkedDoc struct {
-	doc  *ast.Document
-	fast *fastTable
+	doc   *ast.Document
+	fast  *fastTable
+	shape *answerShape
+}
+
+// shapeFor is the shape of the answer to req.
+func (d *checkedDoc) shapeFor(schema graphql.Schema, req gqlRequest) *answerShape {
+	if d.shape != nil {
+		return d.shape
+	}
+	return responseShape(schema, d.doc, req.OperationName, req.Variables)
 }
 
 // parse returns the checked document of a query: within the guard's
@@ -310,7 +321,7 @@ func (h *Handler) parse(query string) (*checkedDoc, *refusal, []gqlerrors.Format
 		h.explainEnums(res.Errors)
 		return nil, nil, res.Errors
 	}
-	checked := &checkedDoc{doc: doc, fast: compileFast(h.schema, doc)}
+	checked := &checkedDoc{doc: doc, fast: compileFast(h.schema, doc), shape: staticShape(h.schema, doc)}
 	h.docs.put(query, checked)
 	return checked, nil, nil
 }
