@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of insyn on a fresh clone: installs what the tests need
-# (versitygw, the DuckDB npm package), checks formatting and vet, runs all Go
+# (versitygw, the npm packages DuckDB and graphql-js), checks formatting and vet, runs all Go
 # tests, and prints the reproduction summary of the seed tables.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

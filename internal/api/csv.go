@@ -148,10 +148,6 @@ const (
 	csvStatus      = "status"
 )
 
-// totalCode is the code of a dimension's total in the open-data files
-// (SDMX's code for a total): GraphQL gives the total a null code.
-const totalCode = "_T"
-
 // reportCSV lays out a seed table as printed: the row heading and the
 // printed columns, one line per printed row, with the label as printed
 // (its footnote marker included); then one status column per printed
@@ -202,20 +198,11 @@ func tableCSV(t *tableAnswer, meta openMeta) *csvFile {
 	for _, cell := range t.cells() {
 		fields := []csvField{textField(cell.period.code()), textField(cell.period.label())}
 		for _, co := range cell.coords {
-			fields = append(fields, textField(coordCode(co)), textField(co.label))
+			fields = append(fields, textField(co.code), textField(co.label))
 		}
 		fields = append(fields, figureField(cell.fig), textField(cell.fig.mark.String()))
 		c.rows = append(c.rows, fields)
 	}
 	c.footer = meta.footerLines()
 	return c
-}
-
-// coordCode is a coordinate's code in the open-data files: totals are
-// totalCode.
-func coordCode(c *coord) string {
-	if c.total {
-		return totalCode
-	}
-	return c.code
 }

@@ -128,7 +128,7 @@ func newDim(name, label string, codes dataset.CodeList) dimDef {
 		c.dim, c.list, c.pos = named, dimSerial, len(d.members)
 		d.members = append(d.members, c)
 	}
-	add(coord{total: true, label: totalLabel})
+	add(coord{total: true, code: totalCode, label: totalLabel})
 	for _, c := range codes.Codes {
 		add(coord{code: c.Code, label: c.Label, keyPart: "|" + name + "=" + c.Code})
 	}

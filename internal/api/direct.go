@@ -347,8 +347,7 @@ func (w elemWriter[E]) write(buf []byte, i int, e *E) ([]byte, bool) {
 }
 
 // selection is a compiled selection set of a direct object type: its
-// fields by response name, in the order encoding/json writes the keys of
-// the executor's map.
+// fields by response name, in the order of the selection set (collect.go).
 type selection struct {
 	fields []selected
 	// sig identifies what the selection writes: its fields' response
@@ -410,58 +409,19 @@ func (s *selection) write(buf []byte, src any) ([]byte, bool) {
 }
 
 // compileSelection compiles the selection sets of fields (the ASTs of one
-// response name) for type t as graphql-go's executor collects them
-// (collectFields): @skip before @include, fragments spread once,
-// fragments whose type condition does not apply left out, fields of one
-// response name merged. ok is false for a field without a writer.
+// response name) for type t as the spec's CollectFields collects them
+// (collector): response names in the order they first occur, @skip
+// before @include, fragments spread once, fragments whose type condition
+// does not apply left out, fields of one response name merged. ok is
+// false for a field without a writer.
 func compileSelection(info graphql.ResolveInfo, fields []*ast.Field, t *directType) (*selection, bool) {
-	byName := map[string][]*ast.Field{}
-	var order []string
-	visited := map[string]bool{}
-	var collect func(set *ast.SelectionSet)
-	collect = func(set *ast.SelectionSet) {
-		if set == nil {
-			return
-		}
-		for _, s := range set.Selections {
-			switch s := s.(type) {
-			case *ast.Field:
-				if !included(s.Directives, info.VariableValues) {
-					continue
-				}
-				name := s.Name.Value
-				if s.Alias != nil && s.Alias.Value != "" {
-					name = s.Alias.Value
-				}
-				if _, ok := byName[name]; !ok {
-					order = append(order, name)
-				}
-				byName[name] = append(byName[name], s)
-			case *ast.InlineFragment:
-				if included(s.Directives, info.VariableValues) && conditionHolds(info, s.TypeCondition, t.obj) {
-					collect(s.SelectionSet)
-				}
-			case *ast.FragmentSpread:
-				name := ""
-				if s.Name != nil {
-					name = s.Name.Value
-				}
-				if visited[name] || !included(s.Directives, info.VariableValues) {
-					continue
-				}
-				visited[name] = true
-				if f, ok := info.Fragments[name].(*ast.FragmentDefinition); ok && conditionHolds(info, f.TypeCondition, t.obj) {
-					collect(f.SelectionSet)
-				}
-			}
-		}
-	}
+	sets := make([]*ast.SelectionSet, 0, len(fields))
 	for _, f := range fields {
 		if f != nil {
-			collect(f.SelectionSet)
+			sets = append(sets, f.SelectionSet)
 		}
 	}
-	slices.SortFunc(order, strings.Compare)
+	order, byName := collector{schema: info.Schema, fragments: info.Fragments, vars: info.VariableValues}.collect(t.obj, sets)
 	sel := &selection{fields: make([]selected, 0, len(order))}
 	for _, name := range order {
 		asts := byName[name]
@@ -545,24 +505,6 @@ func directiveIf(d *ast.Directive, vars map[string]any) (value, ok bool) {
 		}
 	}
 	return false, false
-}
-
-// conditionHolds reports whether a fragment with type condition cond
-// applies to obj (graphql-go's doesFragmentConditionMatch).
-func conditionHolds(info graphql.ResolveInfo, cond *ast.Named, obj *graphql.Object) bool {
-	if cond == nil || cond.Name == nil {
-		return true
-	}
-	if cond.Name.Value == obj.Name() {
-		return true
-	}
-	switch t := info.Schema.Type(cond.Name.Value).(type) {
-	case *graphql.Interface:
-		return info.Schema.IsPossibleType(t, obj)
-	case *graphql.Union:
-		return info.Schema.IsPossibleType(t, obj)
-	}
-	return false
 }
 
 // splices are the lists a request's resolvers wrote past the executor,

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -28,9 +30,11 @@ func answerBoth(t *testing.T, h *Handler, q string, vars map[string]any, limit i
 }
 
 // answerTwice answers req as the handler does and as the executor alone
-// does (encoded by encoding/json), failing unless both give one status;
-// r is the handler's request (what it wrote directly, whether it answered
-// without the executor).
+// does (its data written in the order of the selection sets, as
+// encodeAnswer writes it, with nothing spliced), failing unless both give
+// one status and unless the executor's answer is, but for the order of
+// keys, what encoding/json writes; r is the handler's request (what it
+// wrote directly, whether it answered without the executor).
 func answerTwice(t *testing.T, h *Handler, req gqlRequest, limit int) (handler, executor []byte, r *request) {
 	t.Helper()
 	doc, ref, errs := h.parse(req.Query)
@@ -47,11 +51,35 @@ func answerTwice(t *testing.T, h *Handler, req gqlRequest, limit int) (handler, 
 	res := graphql.Execute(graphql.ExecuteParams{Schema: h.schema, AST: doc.doc, OperationName: req.OperationName, Args: req.Variables,
 		Context: context.WithValue(ctx, requestKey{}, rq(nil))})
 	h.explainEnums(res.Errors)
-	refStatus, executor := encodeJSON(http.StatusOK, gqlResponse{Data: res.Data, Errors: res.Errors})
+	refStatus, ordered := encodeAnswer(res, responseShape(h.schema, doc.doc, req.OperationName, req.Variables), 0)
 	if status != refStatus {
 		t.Fatalf("status %d, the executor's %d\n%s", status, refStatus, req.Query)
 	}
+	executor = ordered.bytes()
+	if _, std := encodeJSON(http.StatusOK, gqlResponse{Data: res.Data, Errors: res.Errors}); !sameButOrder(executor, std) {
+		t.Fatalf("the executor's answer in selection order is not encoding/json's but for the order of keys\nordered:       %s\nencoding/json: %s", executor, std)
+	}
 	return b.bytes(), executor, r
+}
+
+// sameButOrder reports whether the answers a and b have the same errors
+// and data that are the same but for the order of keys: a's data, decoded
+// and written again by encoding/json (which sorts keys), is b's.
+func sameButOrder(a, b []byte) bool {
+	type split struct {
+		Data   json.RawMessage `json:"data"`
+		Errors json.RawMessage `json:"errors"`
+	}
+	var sa, sb split
+	if json.Unmarshal(a, &sa) != nil || json.Unmarshal(b, &sb) != nil || !bytes.Equal(sa.Errors, sb.Errors) {
+		return false
+	}
+	var data any
+	if err := json.Unmarshal(sa.Data, &data); err != nil {
+		return false
+	}
+	again, err := stdJSON(data)
+	return err == nil && bytes.Equal(again, sb.Data)
 }
 
 // TestDirectListsAsExecutor answers queries with every kind of selection
@@ -74,6 +102,7 @@ func TestDirectListsAsExecutor(t *testing.T) {
 		{`query($s: Boolean!) { table(dataset: "insatser", measure: MEAN_HOURS, period: "2024", groupBy: ["namnd", "kon"], filter: [{dimension: "insats", codes: ["personlig_assistans"]}]) {
 			cells { value @skip(if: $s) mark @include(if: $s) ...F ... on Cell { display coordinates { total } } ... on Cell @include(if: false) { period } } } }
 			fragment F on Cell { coordinates { label __typename } display }`, map[string]any{"s": true}},
+		{`query($s: Boolean!) { report(id: "9:4") { ... { rows { ... { label } cells { ... @include(if: $s) { display } mark } } } } }`, map[string]any{"s": true}},
 		{`{ table(dataset: "insatser", measure: DECISIONS, period: "2019") { cells { value } } }`, nil},
 		{`{ lake { version } table(dataset: "insatser", measure: DECISIONS, period: "2024", groupBy: ["kon"]) { ...T } } fragment T on Table { unit cells { value } }`, nil},
 		{`{ report(id: "9:4") { rows { label cells { value mark display unit } } } table(dataset: "insatser", measure: DECISIONS, period: "2024", groupBy: ["kon"]) { cells { display } } }`, nil},
@@ -225,9 +254,12 @@ func (g *queryGen) selection(typ string, depth int) string {
 		case k < 7 || depth > 2:
 			items = append(items, g.field(typ, fields[g.rng.IntN(len(fields))], depth))
 		case k == 7:
-			// An inline fragment without a type condition inside a list
-			// does not validate in graphql-go v0.8.1.
-			items = append(items, "... on "+typ+g.directive()+g.selection(typ, depth+1))
+			// An inline fragment, with or without a type condition.
+			cond := ""
+			if g.rng.IntN(2) == 0 {
+				cond = " on " + typ
+			}
+			items = append(items, "..."+cond+g.directive()+g.selection(typ, depth+1))
 		default:
 			name := fmt.Sprintf("F%s%d", typ, g.rng.IntN(3))
 			done, defined := g.fragmentDone[name]

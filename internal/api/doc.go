@@ -26,6 +26,14 @@
 // graphql-go's executor, with its bytes (fast.go, cellwrite.go); large
 // lists of other requests are written past it (direct.go).
 //
+// The answers are GraphQL as the spec has it where graphql-go v0.8.1 is
+// not (docs/graphql.md): keys in the order of the selection sets on every
+// path (collect.go), introspection whose default values are GraphQL
+// literals and which has the spec's current fields (introspection.go),
+// and validation that accepts inline fragments without a type condition
+// (validation.go). A dimension's total has the code "_T" in GraphQL, CSV
+// and JSON-stat alike.
+//
 // Every figure's mark comes from a Disclosure (disclosure.go), built by
 // loadDisclosure once per lake version: a figure is shown only if every
 // count it rests on is published, and one marker, "*", stands for every

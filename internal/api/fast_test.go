@@ -55,6 +55,8 @@ func TestFastAsExecutor(t *testing.T) {
 			...T __typename c: cells { ...C } } } fragment T on Table { version lakeVersion source } fragment C on Cell { mark ... on Cell { display } }`}, 0, true},
 		{"@skip and @include by variables", gqlRequest{Query: `query($y: Boolean!, $n: Boolean!) { table(dataset: "kbf", measure: SUM_SEK, period: "2022/2024", groupBy: ["namnd"]) {
 			unit @skip(if: $y) source @include(if: $y) cells { value @include(if: $n) mark @skip(if: $n) } } }`, Variables: map[string]any{"y": true, "n": false}}, 0, true},
+		{"inline fragments without a type condition", gqlRequest{Query: `query($y: Boolean!) { table(dataset: "insatser", measure: DECISIONS, period: "2024", groupBy: ["kon"], totals: true) {
+			... { unit } cells { ... @include(if: $y) { display } ... { coordinates { ... { code } label } } mark } ... @skip(if: $y) { source } } }`, Variables: map[string]any{"y": true}}, 0, true},
 		{"its operation named", gqlRequest{Query: named, OperationName: "Q", Variables: vars("kon")}, 0, true},
 		{"a filter by variable", gqlRequest{Query: workload.TableQuery, Variables: map[string]any{"dataset": "insatser", "measure": "MEAN_HOURS", "period": "2024", "groupBy": []string{"namnd"},
 			"filter": []map[string]any{{"dimension": "insats", "codes": []string{"personlig_assistans"}}}}}, 0, true},

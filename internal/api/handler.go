@@ -275,20 +275,21 @@ func (h *Handler) execute(ctx context.Context, doc *checkedDoc, req gqlRequest, 
 		rq.splices.spliceAll(res.Data)
 		size = rq.splices.bytes
 	}
-	status, b = encodeAnswer(res, size)
+	status, b = encodeAnswer(res, doc.shapeFor(h.schema, req), size)
 	return status, b, len(res.Errors) > 0 || status != http.StatusOK
 }
 
 // encodeAnswer writes an executed request's answer as encodeJSON writes a
-// gqlResponse (a test holds it to that), with a jsonWriter for the data:
-// the long lists spliced into it are chunks of their own; spliced is
-// their length.
-func encodeAnswer(res *graphql.Result, spliced int) (int, body) {
+// gqlResponse, but with the data written by a jsonWriter: its objects'
+// keys in the order of the selection sets (s, the answer's shape), the
+// long lists spliced into it chunks of their own; spliced is their
+// length.
+func encodeAnswer(res *graphql.Result, s *answerShape, spliced int) (int, body) {
 	w := &jsonWriter{buf: append(make([]byte, 0, 4096), `{"data":`...)}
 	if spliced < ownChunk {
 		w.buf = slices.Grow(w.buf, spliced)
 	}
-	if err := w.value(res.Data); err != nil {
+	if err := w.shaped(res.Data, s); err != nil {
 		return http.StatusInternalServerError, body{[]byte(encodingFailed)}
 	}
 	if len(res.Errors) > 0 {
@@ -303,10 +304,21 @@ func encodeAnswer(res *graphql.Result, spliced int) (int, body) {
 }
 
 // checkedDoc is a document parsed, valid and within the depth limit;
-// fast is it compiled as a request for one table (fast.go), or nil.
+// fast is it compiled as a request for one table (fast.go), or nil;
+// shape is the shape of its every answer, or nil when each request has
+// its own (staticShape).
 type checkedDoc struct {
-	doc  *ast.Document
-	fast *fastTable
+	doc   *ast.Document
+	fast  *fastTable
+	shape *answerShape
+}
+
+// shapeFor is the shape of the answer to req.
+func (d *checkedDoc) shapeFor(schema graphql.Schema, req gqlRequest) *answerShape {
+	if d.shape != nil {
+		return d.shape
+	}
+	return responseShape(schema, d.doc, req.OperationName, req.Variables)
 }
 
 // parse returns the checked document of a query: within the guard's
@@ -333,12 +345,13 @@ func (h *Handler) parse(query string) (*checkedDoc, *refusal, []gqlerrors.Format
 		h.explainEnums(res.Errors)
 		return nil, nil, res.Errors
 	}
-	checked := &checkedDoc{doc: doc, fast: compileFast(h.schema, doc)}
+	checked := &checkedDoc{doc: doc, fast: compileFast(h.schema, doc), shape: staticShape(h.schema, doc)}
 	h.docs.put(query, checked)
 	return checked, nil, nil
 }
 
-// validate runs graphql-go's validation; ok is false when it fails on
+// validate runs graphql-go's validation with the spec's rules
+// (validationRules); ok is false when it fails on
 // the document instead of judging it (documents its parser accepts but
 // its rules do not expect, such as a variable without a type).
 func (h *Handler) validate(doc *ast.Document) (res graphql.ValidationResult, ok bool) {
@@ -348,7 +361,7 @@ func (h *Handler) validate(doc *ast.Document) (res graphql.ValidationResult, ok 
 			ok = false
 		}
 	}()
-	return graphql.ValidateDocument(&h.schema, doc, nil), true
+	return graphql.ValidateDocument(&h.schema, doc, validationRules), true
 }
 
 // refuse answers a request the guard refused, and names the refusal in

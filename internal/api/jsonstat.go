@@ -330,7 +330,7 @@ func tableJSONStat(t *tableAnswer, meta openMeta) *jsonStat {
 		// The codes the cells use, with their labels.
 		labels := map[string]string{}
 		for _, c := range t.cells() {
-			labels[coordCode(c.coords[d])] = c.coords[d].label
+			labels[c.coords[d].code] = c.coords[d].label
 		}
 		var index []string
 		for _, code := range append(dim.codes.CodeValues(), totalCode) {
@@ -361,7 +361,7 @@ func tableJSONStat(t *tableAnswer, meta openMeta) *jsonStat {
 		// Row-major: the measure's single category contributes nothing.
 		i := periodPos[c.period]
 		for d, co := range c.coords {
-			i = i*js.Size[d+2] + position[d][coordCode(co)]
+			i = i*js.Size[d+2] + position[d][co.code]
 		}
 		js.setCell(i, c.fig)
 	}

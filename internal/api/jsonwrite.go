@@ -11,14 +11,17 @@ import (
 	"unicode/utf8"
 )
 
-// The answer of an executed request is written by appendJSON, not by
-// encoding/json: it writes what encoding/json (HTML escaping off, as
-// encodeJSON has it) writes for graphql-go's result — maps with their keys
-// sorted, lists, strings, numbers — and splices in the lists written past
+// The answer of an executed request is written by jsonWriter, not by
+// encoding/json: it writes graphql-go's result — maps, lists, strings,
+// numbers — with each object's keys in the order of the request's
+// selection set (shaped, with the answer's shape: collect.go), where
+// encoding/json would sort them, and splices in the lists written past
 // the executor (rawJSON) as they are, where encoding/json would check and
-// compact them again. Every answer, golden files included, is byte for
-// byte what encoding/json gives; TestAppendJSONAsEncodingJSON and
-// TestDirectListsAsExecutor hold it to that.
+// compact them again. Apart from the order of keys it writes what
+// encoding/json writes with HTML escaping off, as encodeJSON has it, and
+// a map without a shape (a value of the JSON scalar) with its keys sorted
+// as encoding/json does; TestAppendJSONAsEncodingJSON,
+// TestShapedAsEncodingJSON and TestDirectListsAsExecutor hold it to that.
 
 // rawJSON is a value already written as JSON (a list written past the
 // executor), spliced into the answer as it is.
@@ -45,6 +48,72 @@ type jsonWriter struct {
 
 // ownChunk is the length from which a rawJSON is a chunk of its own.
 const ownChunk = 4 << 10
+
+// shaped writes v as value does, with the keys of its objects in the
+// order of s; keys s does not name (none, in an answer to a validated
+// request) follow, sorted. A nil s writes v as value does.
+func (w *jsonWriter) shaped(v any, s *answerShape) error {
+	if s == nil {
+		return w.value(v)
+	}
+	switch v := v.(type) {
+	case []any:
+		if v == nil {
+			w.buf = append(w.buf, "null"...)
+			return nil
+		}
+		w.buf = append(w.buf, '[')
+		for i, x := range v {
+			if i > 0 {
+				w.buf = append(w.buf, ',')
+			}
+			if err := w.shaped(x, s); err != nil {
+				return err
+			}
+		}
+		w.buf = append(w.buf, ']')
+	case map[string]any:
+		if v == nil {
+			w.buf = append(w.buf, "null"...)
+			return nil
+		}
+		w.buf = append(w.buf, '{')
+		n := 0
+		for _, k := range s.keys {
+			x, ok := v[k.name]
+			if !ok {
+				continue
+			}
+			if n > 0 {
+				w.buf = append(w.buf, ',')
+			}
+			n++
+			w.buf = append(appendString(w.buf, k.name), ':')
+			if err := w.shaped(x, k.sub); err != nil {
+				return err
+			}
+		}
+		if n < len(v) {
+			for _, name := range slices.Sorted(maps.Keys(v)) {
+				if s.has(name) {
+					continue
+				}
+				if n > 0 {
+					w.buf = append(w.buf, ',')
+				}
+				n++
+				w.buf = append(appendString(w.buf, name), ':')
+				if err := w.value(v[name]); err != nil {
+					return err
+				}
+			}
+		}
+		w.buf = append(w.buf, '}')
+	default:
+		return w.value(v)
+	}
+	return nil
+}
 
 // body returns the chunks written, in order.
 func (w *jsonWriter) body() body { return append(w.chunks, w.buf) }

@@ -100,7 +100,7 @@ func addOpenDataFields(reportType, tableType *graphql.Object) {
 	})
 	tableType.AddFieldConfig("jsonStat", &graphql.Field{
 		Type:        graphql.NewNonNull(jsonScalar),
-		Description: "The table as a JSON-stat 2.0 dataset (dimensions measure, period, then the grouped ones; status \"*\", \".\", \"i.u\"), as at links.jsonStat.",
+		Description: "The table as a JSON-stat 2.0 dataset (dimensions measure, period, then the grouped ones, a total's category \"_T\"; status \"*\", \".\", \"i.u\"), as at links.jsonStat.",
 		Resolve: resolve(func(r *request, p graphql.ResolveParams) (any, error) {
 			t := p.Source.(*tableAnswer)
 			return tableJSONStat(t, r.v.tableMeta(t, r.base)), nil

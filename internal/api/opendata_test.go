@@ -369,9 +369,8 @@ type tableOpenJSON struct {
 		Cells                              []struct {
 			Period      string
 			Coordinates []struct {
-				Dimension, Label string
-				Code             *string
-				Total            bool
+				Dimension, Label, Code string
+				Total                  bool
 			}
 			Value   *float64
 			Mark    string
@@ -458,11 +457,7 @@ func TestOpenDataTables(t *testing.T) {
 				for i, c := range g.Cells {
 					want := []string{c.Period, periodLabel[c.Period]}
 					for _, co := range c.Coordinates {
-						code := totalCode
-						if co.Code != nil {
-							code = *co.Code
-						}
-						want = append(want, code, co.Label)
+						want = append(want, co.Code, co.Label)
 					}
 					value := c.Display
 					if c.Value != nil {
@@ -502,10 +497,7 @@ func TestOpenDataTables(t *testing.T) {
 			for _, c := range g.Cells {
 				coords := map[string]string{"period": c.Period}
 				for _, co := range c.Coordinates {
-					coords[co.Dimension] = totalCode
-					if co.Code != nil {
-						coords[co.Dimension] = *co.Code
-					}
+					coords[co.Dimension] = co.Code
 					label := mapOf(mapOf(mapOf(mapOf(doc["dimension"])[co.Dimension])["category"])["label"])[coords[co.Dimension]]
 					if label != co.Label {
 						t.Errorf("category %s of %s is labelled %v, GraphQL %s", coords[co.Dimension], co.Dimension, label, co.Label)

@@ -136,6 +136,7 @@ func nullIfEmpty(s string) any {
 
 // newSchema builds the GraphQL schema.
 func newSchema() (graphql.Schema, *directType, error) {
+	fixIntrospection()
 	markEnum := graphql.NewEnum(graphql.EnumConfig{
 		Name: "Mark",
 		Description: "What a cell shows. One marker, \"*\", stands for every hidden figure, whether it is a small count " +
@@ -231,9 +232,9 @@ func newSchema() (graphql.Schema, *directType, error) {
 	})
 	coordinateObj := newDirectObject[*coord]("Coordinate", "A cell's member of one grouped dimension.")
 	coordinateObj.str("dimension", "The dimension.", func(c *coord) string { return c.dim.name })
-	coordinateObj.optStr("code", "The code; null for the total.", func(c *coord) string { return c.code })
+	coordinateObj.str("code", "The code (Dimension.codes), or \"_T\" for the dimension's total: SDMX's code for a total, which the CSV and JSON-stat files use too.", func(c *coord) string { return c.code })
 	coordinateObj.str("label", "The code's label, or \"Totalt\".", func(c *coord) string { return c.label })
-	coordinateObj.boolean("total", "Whether this is the dimension's total (over the filter's codes, if filtered).", func(c *coord) bool { return c.total })
+	coordinateObj.boolean("total", "Whether this is the dimension's total (code \"_T\", over the filter's codes, if filtered).", func(c *coord) bool { return c.total })
 	cellObj := newDirectObject[*tableCell]("Cell", "A cell of a table.")
 	figureFields(cellObj, markEnum, func(c *tableCell) figure { return c.fig })
 	cellObj.str("period", "The period (\"2024\", \"2024-Q2\").", func(c *tableCell) string { return c.period.code() })

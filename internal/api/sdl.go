@@ -130,32 +130,14 @@ func description(b *strings.Builder, indent, text string) {
 }
 
 // defaultValue prints " = value" for a default of type t, as a GraphQL
-// literal (an enum value is a name, not a string).
-func defaultValue(t graphql.Type, v any) string {
+// literal: the text introspection gives as defaultValue (literal).
+func defaultValue(t graphql.Input, v any) string {
 	if v == nil {
 		return ""
 	}
-	if nn, ok := t.(*graphql.NonNull); ok {
-		t = nn.OfType
+	s, ok := literal(v, t)
+	if !ok {
+		return " = # a default this printer cannot write"
 	}
-	if s, ok := v.(string); ok {
-		if _, isEnum := t.(*graphql.Enum); isEnum {
-			return " = " + s
-		}
-	}
-	return " = " + literal(v)
-}
-
-func literal(v any) string {
-	switch v := v.(type) {
-	case string:
-		return fmt.Sprintf("%q", v)
-	case []any:
-		parts := make([]string, len(v))
-		for i, x := range v {
-			parts[i] = literal(x)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	}
-	return fmt.Sprint(v)
+	return " = " + s
 }

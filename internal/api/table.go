@@ -110,8 +110,15 @@ type coord struct {
 	list, pos, n int
 }
 
-// totalLabel is the label of a dimension's total.
-const totalLabel = "Totalt"
+// A dimension's total has the code totalCode ("_T", SDMX's code for a
+// total) and the label totalLabel in every output: GraphQL's
+// Coordinate.code, the CSV files' code columns and the JSON-stat files'
+// category ids. No code list has a code of that name
+// (TestTotalCodeIsNoCode).
+const (
+	totalCode  = "_T"
+	totalLabel = "Totalt"
+)
 
 // Marks of an answered figure (the GraphQL enum Mark).
 const (

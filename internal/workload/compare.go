@@ -78,7 +78,11 @@ func Compare(a *Answer, rows []map[string]*string) (int, error) {
 			if !ok {
 				break
 			}
-			key = append(key, deref(v))
+			if v == nil {
+				key = append(key, totalCode)
+			} else {
+				key = append(key, *v)
+			}
 		}
 		if r["v"] == nil {
 			continue
@@ -109,6 +113,9 @@ func Compare(a *Answer, rows []map[string]*string) (int, error) {
 	}
 	return matched, nil
 }
+
+// totalCode is the API's code of a dimension's total, where SQL has NULL.
+const totalCode = "_T"
 
 func deref(s *string) string {
 	if s == nil {
