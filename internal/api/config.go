@@ -138,7 +138,7 @@ func configFrom(lookup func(string) (string, bool)) (Config, error) {
 		{EnvMaxAliases, &c.Limits.Aliases, "64"},
 		{EnvMaxRepeats, &c.Limits.Repeats, "16"},
 		{EnvMaxIntrospection, &c.Limits.Introspection, "2"},
-		{EnvMaxAnswerBytes, &c.Limits.AnswerBytes, "16777216"},
+		{EnvMaxAnswerBytes, &c.Limits.AnswerBytes, "8388608"},
 	} {
 		if err := positive(l.env, l.dst, l.example); err != nil {
 			return Config{}, err

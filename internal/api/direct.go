@@ -208,7 +208,14 @@ func directListField[T, E any](desc string, elem *directObject[*E], get func(r *
 		if err != nil {
 			return nil, err
 		}
+		if err := r.budget.again(p.Source, items.n); err != nil {
+			return nil, err
+		}
 		if r.splices != nil {
+			if r.answerBytes > 0 && r.splices.size() > r.answerBytes {
+				r.overAnswerBytes.Store(true)
+				return nil, answerTooLarge(r.answerBytes)
+			}
 			if sel, ok := compileSelection(p.Info, p.Info.FieldASTs, elem.directType); ok {
 				if body, ok := writeSource(nil, items, sel); ok {
 					r.splices.add(p.Info.Path.AsArray(), body)
@@ -518,6 +525,13 @@ type splices struct {
 type splice struct {
 	path []any // field names and list indexes, as graphql.ResponsePath has them
 	body rawJSON
+}
+
+// size is the bytes of the lists written so far.
+func (s *splices) size() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bytes
 }
 
 func (s *splices) add(path []any, body []byte) {

@@ -86,7 +86,7 @@ const (
 	DefaultMaxIntrospection = 2
 	// DefaultMaxAnswerBytes: the largest table the cell limit allows is
 	// a few MB of JSON.
-	DefaultMaxAnswerBytes = 16 << 20
+	DefaultMaxAnswerBytes = 8 << 20
 	// DefaultTimeout is well inside API Gateway's 30 s for an integration.
 	DefaultTimeout = 10 * time.Second
 )
@@ -535,4 +535,9 @@ func nestingOf(v ast.Value) int {
 		return 0
 	}
 	return 1 + deepest
+}
+
+// answerTooLarge is the error of an answer past Limits.AnswerBytes.
+func answerTooLarge(limit int) *queryError {
+	return &queryError{code: CodeAnswerTooLarge, message: fmt.Sprintf("the answer is larger than the limit of %d bytes (%s); ask for fewer fields or cells", limit, EnvMaxAnswerBytes)}
 }

@@ -381,3 +381,44 @@ func BenchmarkHostile(b *testing.B) {
 		})
 	}
 }
+
+// TestAnswerBounds: a table's cells asked for again under other aliases
+// take its cells again from the request's budget, through the one-table
+// path and the executor alike; lists written past the executor stop once
+// the answer passes its byte limit, and the answer is refused whole.
+func TestAnswerBounds(t *testing.T) {
+	l := sampleHandler(t).lake
+	big := `table(dataset: "insatser", measure: DECISIONS, period: "2022/2024", groupBy: ["namnd", "lagrum", "insats", "kon"], totals: true)`
+	cells := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, " c%d: cells { display }", i)
+		}
+		return b.String()
+	}
+	h, err := NewHandler(l, HandlerOptions{AnswerCacheBytes: -1, Logger: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"{ " + big + " {" + cells(3) + " } }",                  // one table: the fast path first
+		"{ " + big + " {" + cells(3) + " } lake { version } }", // the executor
+	} {
+		a := decode(t, post(t, h, q, nil))
+		if len(a.Errors) != 1 || a.Errors[0].Extensions["code"] != CodeTooManyCells || !strings.Contains(a.Errors[0].Message, "asked for again") {
+			t.Errorf("three lists of a table's cells: %+v", a.Errors)
+		}
+		if a := decode(t, post(t, h, "{ "+big+" {"+cells(2)+" } }", nil)); len(a.Errors) != 0 {
+			t.Errorf("two lists of a table's cells, within the limit: %+v", a.Errors)
+		}
+	}
+	small, err := NewHandler(l, HandlerOptions{Limits: Limits{AnswerBytes: 100 << 10}, AnswerCacheBytes: -1, Logger: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := `{ a: ` + big + ` { cells { display coordinates { code label } } } b: ` + big + ` { cells { display } } }`
+	rec, line := send(t, small, hostile{name: "two big tables", method: "POST", query: q})
+	if a := decodeAny(t, rec); rec.Code != 400 || len(a.Errors) != 1 || a.Errors[0].Extensions["code"] != CodeAnswerTooLarge || line["refused"] != CodeAnswerTooLarge {
+		t.Errorf("an answer past the byte limit: %d %+v, log %v", rec.Code, a.Errors, line)
+	}
+}

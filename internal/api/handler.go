@@ -231,19 +231,20 @@ func (h *Handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.opts.Limits.Timeout)
 	defer cancel()
-	status, body, failed := h.execute(ctx, doc, req, &request{
-		ctx: ctx, v: v, budget: &budget{limit: h.opts.MaxCells}, rules: h.lake.rules, log: h.opts.Logger, base: base, splices: &splices{},
-	})
+	rq := &request{
+		ctx: ctx, answerBytes: h.opts.Limits.AnswerBytes, v: v, budget: &budget{limit: h.opts.MaxCells}, rules: h.lake.rules, log: h.opts.Logger, base: base, splices: &splices{},
+	}
+	status, body, failed := h.execute(ctx, doc, req, rq)
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		w.Header().Del("ETag")
 		h.refuse(w, r, refuse(http.StatusServiceUnavailable, CodeTimeout, EnvTimeout,
 			"the request took longer than the limit of %s; ask for fewer or smaller tables", h.opts.Limits.Timeout))
 		return
 	}
-	if n := body.size(); n > h.opts.Limits.AnswerBytes {
+	if n := body.size(); n > h.opts.Limits.AnswerBytes || rq.overAnswerBytes.Load() {
 		w.Header().Del("ETag")
 		h.refuse(w, r, refuse(http.StatusBadRequest, CodeAnswerTooLarge, EnvMaxAnswerBytes,
-			"the answer has %d bytes, more than the limit of %d; ask for fewer fields or cells", n, h.opts.Limits.AnswerBytes))
+			"the answer has more than the limit of %d bytes; ask for fewer fields or cells", h.opts.Limits.AnswerBytes))
 		return
 	}
 	if failed {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/graphql-go/graphql"
@@ -19,11 +20,17 @@ import (
 type request struct {
 	// ctx carries the request's deadline (Limits.Timeout); nil for work
 	// without one (the open-data files, tests).
-	ctx    context.Context
-	v      *version
-	budget *budget
-	rules  Rules
-	log    *slog.Logger
+	ctx context.Context
+	// answerBytes bounds the bytes of the lists written past the
+	// executor (Limits.AnswerBytes); 0: no bound.
+	answerBytes int
+	// overAnswerBytes is set once a list was not written because the
+	// answer had passed answerBytes: the handler refuses it whole.
+	overAnswerBytes atomic.Bool
+	v               *version
+	budget          *budget
+	rules           Rules
+	log             *slog.Logger
 	// base is the URL the API answers at, for the links to open-data
 	// files ("https://host/prod").
 	base string
@@ -53,6 +60,35 @@ type budget struct {
 	mu    sync.Mutex
 	limit int
 	used  int
+	// listed holds the tables whose cells were written once: each later
+	// list of them (under another alias) takes their cells again.
+	listed map[any]bool
+}
+
+// again reserves n cells for a list of src's cells, or fails as take
+// does: the first list of a table is what take reserved for it, each
+// other (an alias asking for them again) costs as much.
+func (b *budget) again(src any, n int) error {
+	b.mu.Lock()
+	first := !b.listed[src]
+	if first {
+		if b.listed == nil {
+			b.listed = map[any]bool{}
+		}
+		b.listed[src] = true
+	}
+	b.mu.Unlock()
+	if first {
+		return nil
+	}
+	return b.take(n, "the cells of a table asked for again")
+}
+
+// fits reports whether n more cells fit.
+func (b *budget) fits(n int) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.used+n <= b.limit
 }
 
 // take reserves n cells for what, or fails naming the limit.
