@@ -422,3 +422,31 @@ func TestAnswerBounds(t *testing.T) {
 		t.Errorf("an answer past the byte limit: %d %+v, log %v", rec.Code, a.Errors, line)
 	}
 }
+
+// TestStrictRequests: what a request says is read exactly, or refused:
+// a query string that does not parse, a body with more than one JSON
+// object or members GraphQL over HTTP does not define.
+func TestStrictRequests(t *testing.T) {
+	h := sampleHandler(t)
+	for _, tc := range []struct {
+		method, target, body string
+		status               int
+	}{
+		{"GET", "/v1/tables/insatser.csv?measure=DECISIONS&period=2024&groupBy=kon;totals=true", "", 400},
+		{"GET", "/v1/tables/insatser.csv?measure=DECISIONS&period=2024&%zz=1", "", 400},
+		{"GET", Path + "?query=" + url.QueryEscape("{ lake { version } }") + "&%zz", "", 400},
+		{"POST", Path, `{"query": "{ lake { version } }"} {"query": "{ lake { created } }"}`, 400},
+		{"POST", Path, `{"query": "{ lake { version } }"} junk`, 400},
+		{"POST", Path, `{"query": "{ lake { version } }", "querry": "x"}`, 400},
+		{"POST", Path, `{"query": "{ lake { version } }", "extensions": {"persistedQuery": null}}`, 200},
+		{"POST", Path, `{"query": "{ lake { version } }"}` + "\n", 200},
+	} {
+		req := httptest.NewRequest(tc.method, tc.target, strings.NewReader(tc.body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != tc.status {
+			t.Errorf("%s %s %s: %d, want %d\n%s", tc.method, tc.target, tc.body, rec.Code, tc.status, rec.Body)
+		}
+	}
+}

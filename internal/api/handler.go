@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -149,7 +150,11 @@ func (h *Handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	var req gqlRequest
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		q := r.URL.Query()
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			fail(w, r, http.StatusBadRequest, CodeBadInput, "the query string: "+err.Error()+" (encode ; & = + % in values)")
+			return
+		}
 		req.Query, req.OperationName = q.Get("query"), q.Get("operationName")
 		if vars := q.Get("variables"); vars != "" {
 			if err := json.Unmarshal([]byte(vars), &req.Variables); err != nil {

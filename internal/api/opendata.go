@@ -266,13 +266,18 @@ func (h *Handler) serveOpenData(w http.ResponseWriter, r *http.Request) {
 	// Roll-ups the table queued are built after the answer is written.
 	defer v.indexes.work.start()
 	req := &request{v: v, budget: &budget{limit: h.opts.MaxCells}, rules: h.lake.rules, log: h.opts.Logger, base: base}
-	f, err := h.openData(req, route, r.URL.Query())
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		fail(w, r, http.StatusBadRequest, CodeBadInput, "the query string: "+err.Error()+" (separate parameters with &, encode ; & = + % in values)")
+		return
+	}
+	f, err := h.openData(req, route, q)
 	if err != nil {
 		h.writeOpenDataError(w, r, err)
 		return
 	}
 	hd := w.Header()
-	hd.Set("ETag", openETag(v.lakeVersion(), base, route, r.URL.Query()))
+	hd.Set("ETag", openETag(v.lakeVersion(), base, route, q))
 	hd.Set("X-Insyn-Lake-Version", v.lakeVersion())
 	hd.Set("Last-Modified", v.created().UTC().Format(http.TimeFormat))
 	if f.disposition != "" {
