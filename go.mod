@@ -10,7 +10,8 @@ go 1.26.0
 //   - aws-lambda-go: the Lambda runtime loop and event types (internal/serve).
 //   - aws-lambda-go-api-proxy: API Gateway v2 events <-> net/http (internal/serve).
 //   - excelize: reads the XLSX files staff upload (internal/upload).
-//   - x/text (encoding/charmap, encoding/unicode): decodes Windows-1252 and UTF-16 CSV exports (internal/upload).
+//   - x/text (encoding/charmap, encoding/unicode, unicode/norm): decodes Windows-1252 and UTF-16 CSV exports
+//     and normalises person ids (NFKC) before the personnummer guard (internal/upload).
 //   - graphql-go: the GraphQL schema, validation and execution (internal/api).
 //   - yaml.v3 (tests and infra/load, in no Lambda binary): reads template.yaml with
 //     CloudFormation's !Ref/!Sub/!GetAtt tags kept as nodes, so infra's tests check the IAM
