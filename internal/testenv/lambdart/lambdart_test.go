@@ -282,7 +282,7 @@ func TestEchoBootstrap(t *testing.T) {
 	t.Run("handler panics", func(t *testing.T) {
 		event := bytes.ReplaceAll(fixture(t, "apigw-v2-get-gzip-echo.json"), []byte(`"/echo"`), []byte(`"/panic"`))
 		resp := invokeHTTP(t, rt, ctx, event)
-		if resp.StatusCode != 500 || !strings.Contains(resp.Body, `"errors":[{"message":"internal server error (request id Xk9QrG1ngi0EJ6Q=)"}]`) {
+		if resp.StatusCode != 500 || !strings.Contains(resp.Body, `"errors":[{"message":"internal server error (request id Xk9QrG1ngi0EJ6Q=)","extensions":{"code":"INTERNAL"}}]`) {
 			t.Errorf("statusCode %d, body %s", resp.StatusCode, resp.Body)
 		}
 	})
