@@ -57,6 +57,7 @@ type Handler struct {
 	docs    *docCache
 	answers *answerCache
 	enums   map[string][]string // enum type name -> its values, for error messages
+	px      *pxCatalogues       // the PxWeb tables of the version served (pxweb.go)
 }
 
 // DefaultAnswerCacheBytes is how much memory the answers kept for repeated
@@ -109,6 +110,7 @@ func NewHandler(l *Lake, opts HandlerOptions) (*Handler, error) {
 	openData := strings.TrimSuffix(OpenDataPath, "/")
 	h.mux.HandleFunc(openData, h.serveOpenData)
 	h.mux.HandleFunc(OpenDataPath, h.serveOpenData)
+	h.registerPxWeb(h.mux)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, errorResponse(fmt.Sprintf("no API at %s: GraphQL is answered at %s, the open-data files at %sreports", r.URL.Path, Path, OpenDataPath), CodeNotFound), "no-store")
 	})
