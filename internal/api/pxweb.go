@@ -64,6 +64,15 @@ func (h *Handler) registerPxWeb(mux *http.ServeMux) {
 	route("GET "+PxWebPath+"/tables/{id}/metadata", h.pxMetadata)
 	route("GET "+PxWebPath+"/tables/{id}/data", h.pxData)
 	route("POST "+PxWebPath+"/tables/{id}/data", h.pxData)
+	for path, allow := range map[string]string{
+		"/config": "GET, HEAD", "/navigation": "GET, HEAD", "/navigation/{id}": "GET, HEAD", "/tables": "GET, HEAD",
+		"/tables/{id}": "GET, HEAD", "/tables/{id}/metadata": "GET, HEAD", "/tables/{id}/data": "GET, HEAD, POST",
+	} {
+		mux.HandleFunc(PxWebPath+path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow+", OPTIONS")
+			h.writePxError(w, r, &pxError{status: http.StatusMethodNotAllowed, detail: "method " + r.Method + ": " + r.URL.Path + " answers " + allow})
+		})
+	}
 	mux.HandleFunc(PxWebPath+"/", func(w http.ResponseWriter, r *http.Request) {
 		h.writePxError(w, r, &pxError{status: http.StatusNotFound, detail: "no PxWeb resource at " + r.URL.Path +
 			": the routes are /config, /navigation, /tables, /tables/{id}, /tables/{id}/metadata and /tables/{id}/data below " + PxWebPath})
