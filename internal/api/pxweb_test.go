@@ -484,5 +484,3 @@ func checkXLSXCells(t testing.TB, rows []xlsxRow, col int, values []*float64, st
 		t.Errorf("no marked cell among %d rows: the case shows no mark", len(rows))
 	}
 }
-
-
