@@ -609,6 +609,9 @@ type pxSelectionBody struct {
 	Selection []struct {
 		VariableCode string   `json:"variableCode"`
 		ValueCodes   []string `json:"valueCodes"`
+		// Values is the name of valueCodes the specification's
+		// VariableSelection requires.
+		Values       []string `json:"values"`
 		CodeList     *string  `json:"codeList"`
 		OutputValues *string  `json:"outputValues"`
 	} `json:"selection"`
@@ -639,7 +642,7 @@ func (h *Handler) pxData(r *request, hr *http.Request) (*openFile, error) {
 			if _, dup := sel[s.VariableCode]; dup {
 				return nil, &pxError{status: http.StatusBadRequest, detail: fmt.Sprintf("selection: variable %q is selected twice", s.VariableCode)}
 			}
-			sel[s.VariableCode] = append([]string{}, s.ValueCodes...)
+			sel[s.VariableCode] = slices.Concat(s.ValueCodes, s.Values)
 		}
 	} else {
 		if err := pxParams(q, "valueCodes", "outputFormat", "outputFormatParams"); err != nil {

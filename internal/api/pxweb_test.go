@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -482,5 +484,26 @@ func checkXLSXCells(t testing.TB, rows []xlsxRow, col int, values []*float64, st
 	}
 	if marks == 0 {
 		t.Errorf("no marked cell among %d rows: the case shows no mark", len(rows))
+	}
+}
+
+// TestPxWebConfigLimits: /config states the cell limit the endpoint
+// enforces and the stage's throttling of template.yaml.
+func TestPxWebConfigLimits(t *testing.T) {
+	h := sampleHandler(t)
+	var c pxConfigResponse
+	if err := json.Unmarshal(pxOK(t, h, "GET", "/config", nil), &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxDataCells != h.opts.MaxCells || c.MaxDataCells != DefaultMaxCells {
+		t.Errorf("maxDataCells %d, the handler's limit %d", c.MaxDataCells, h.opts.MaxCells)
+	}
+	tmpl, err := os.ReadFile(filepath.Join("..", "..", "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`ThrottlingRateLimit:\s*(\d+)`).FindSubmatch(tmpl)
+	if m == nil || string(m[1]) != strconv.Itoa(c.MaxCallsPerTimeWindow) || c.TimeWindow != 1 {
+		t.Errorf("maxCallsPerTimeWindow %d per %d s; template.yaml's ThrottlingRateLimit %s per second", c.MaxCallsPerTimeWindow, c.TimeWindow, m)
 	}
 }
