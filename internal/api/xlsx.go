@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"fmt"
+	"mime"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
@@ -121,4 +122,22 @@ func (c *csvFile) xlsx(title string) ([]byte, error) {
 // isMark reports whether a value field's text is a printed mark.
 func isMark(s string) bool {
 	return s == markDisplay(markSuppressed) || s == markDisplay(markNotComputable) || s == markDisplay(markNoData)
+}
+
+// xlsxFileOf renders an open-data file as XLSX, with the headers that
+// carry its metadata.
+func xlsxFileOf(c *csvFile, meta openMeta, name string) (*openFile, error) {
+	body, err := c.xlsx(meta.title)
+	if err != nil {
+		return nil, err
+	}
+	return &openFile{
+		body: body, contentType: contentTypeXLSX,
+		disposition: mime.FormatMediaType("attachment", map[string]string{"filename": name + ".xlsx"}),
+		links: []string{
+			"<" + meta.jsonStat + `>; rel="describedby"; type="application/json"`,
+			"<" + meta.csv + `>; rel="alternate"; type="text/csv"`,
+			"<" + licenceURL + `>; rel="license"`,
+		},
+	}, nil
 }
