@@ -321,4 +321,3 @@ func shot(t *testing.T, tab context.Context, sel, name string) {
 	}
 	t.Logf("screenshot: %s", file)
 }
-
