@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -97,8 +98,11 @@ func (h *Handler) servePx(w http.ResponseWriter, r *http.Request, route func(*re
 	v := h.lake.current(r.Context())
 	defer v.indexes.work.start()
 	// The cells of one answer are checked against maxDataCells before
-	// they are computed; the table queries behind them take what they need.
-	req := &request{ctx: r.Context(), v: v, budget: &budget{limit: math.MaxInt}, rules: h.lake.rules, log: h.opts.Logger, base: base}
+	// they are computed; the table queries behind them take what they
+	// need, under the request's deadline.
+	ctx, cancel := context.WithTimeout(r.Context(), h.opts.Limits.Timeout)
+	defer cancel()
+	req := &request{ctx: ctx, v: v, budget: &budget{limit: math.MaxInt}, rules: h.lake.rules, log: h.opts.Logger, base: base}
 	if err := pxLang(r.URL.Query()); err != nil {
 		h.writePxError(w, r, err)
 		return
@@ -158,6 +162,8 @@ func (h *Handler) writePxError(w http.ResponseWriter, r *http.Request, err error
 			p.Status = http.StatusNotFound
 		case CodeTooManyCells:
 			p.Status = http.StatusForbidden
+		case CodeTimeout:
+			p.Status = http.StatusServiceUnavailable
 		}
 	default:
 		id := serve.RequestID(r.Context())

@@ -42,7 +42,7 @@ func FuzzPxWeb(f *testing.F) {
 			if rec.Header().Get("Location") == "" {
 				t.Fatalf("%s: %d without a Location", u, rec.Code)
 			}
-		case 400, 403, 404, 405, 413, 415:
+		case 400, 403, 404, 405, 413, 415, 503:
 			if !json.Valid(rec.Body.Bytes()) {
 				t.Fatalf("%s: %d, not a JSON problem: %s", u, rec.Code, rec.Body)
 			}

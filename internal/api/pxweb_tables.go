@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -116,17 +117,29 @@ type pxCatalogues struct {
 	mu  sync.Mutex
 	v   *version
 	cat *pxCatalogue
-	err error
 }
 
+// of returns the catalogue of r's version, built by the first request
+// that needs it. It is built without the request's deadline (a client that
+// leaves does not cut it short) and is kept only when built whole.
 func (c *pxCatalogues) of(r *request) (*pxCatalogue, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.v != r.v {
-		c.v = r.v
-		c.cat, c.err = buildPxCatalogue(r)
+		cat, err := buildPxCatalogue(&request{v: r.v, budget: &budget{limit: math.MaxInt}, rules: r.rules, log: r.log})
+		if err != nil {
+			return nil, err
+		}
+		c.v, c.cat = r.v, cat
 	}
-	return c.cat, c.err
+	return c.cat, nil
+}
+
+// refused reports whether err is the table query refusing what was asked
+// (not a failure, nor a deadline).
+func refused(err error) bool {
+	qe, ok := err.(*queryError)
+	return ok && qe.code != CodeTimeout && qe.code != CodeInternal
 }
 
 // buildPxCatalogue lays out every table of a version. A view is listed
@@ -140,7 +153,7 @@ func buildPxCatalogue(r *request) (*pxCatalogue, error) {
 	}
 	for _, id := range reportIDs() {
 		ans, err := r.v.report(id)
-		if _, refused := err.(*queryError); refused {
+		if refused(err) {
 			continue // a seed table by nämnd in a lake of another geography
 		}
 		if err != nil {
@@ -538,7 +551,7 @@ func viewPxTable(r *request, ds *datasetState, c viewCandidate) (*pxTable, error
 		}
 		t.vars[ci].values = []pxValue{{code: string(m), label: unitOf(m), unit: unitOf(m)}}
 		cube, err := t.fill(r, t.all())
-		if _, refused := err.(*queryError); refused {
+		if refused(err) {
 			continue // a cell of the view the table query does not answer with this measure
 		}
 		if err != nil {
