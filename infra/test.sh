@@ -22,6 +22,7 @@ go test -count=1 ./...
 # Short seeded fuzzing of the request paths (long runs: docs/hostile-input.md).
 go test -count=1 -run '^$' -fuzz '^FuzzRequest$' -fuzztime 20s ./internal/api
 go test -count=1 -run '^$' -fuzz '^FuzzOpenData$' -fuzztime 10s ./internal/api
+go test -count=1 -run '^$' -fuzz '^FuzzPxWeb$' -fuzztime 10s ./internal/api
 go test -count=1 -run '^$' -fuzz '^FuzzLambdaEvent$' -fuzztime 10s ./internal/serve
 # ... and of the zip packages of XLSX uploads (long runs: docs/ingest.md).
 go test -count=1 -run '^$' -fuzz '^FuzzXLSXPackage$' -fuzztime 20s ./internal/upload

@@ -32,6 +32,7 @@ import (
 	"github.com/stockholm/insyn/internal/api"
 	"github.com/stockholm/insyn/internal/explorer"
 	"github.com/stockholm/insyn/internal/serve"
+	"github.com/stockholm/insyn/internal/viewer"
 )
 
 func main() {
@@ -71,7 +72,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	// The explorer (GraphiQL at /graphiql) in front; every other request
-	// goes to the API.
-	return serve.Run(ctx, explorer.Handler(h), opts)
+	// The table viewer (/tabell) and the explorer (GraphiQL at /graphiql)
+	// in front; every other request goes to the API.
+	return serve.Run(ctx, viewer.Handler(explorer.Handler(h)), opts)
 }

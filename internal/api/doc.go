@@ -21,6 +21,9 @@
 // open-data files (opendata.go, csv.go, jsonstat.go), which are also
 // served at stable URLs (OpenDataPath). They are written from the very
 // answers the GraphQL fields resolve from, so no figure takes another path.
+// The same tables are PxWebApi 2.0 tables below PxWebPath (pxweb*.go): the
+// seed tables and the views of the protected structure, filled from the
+// same answers.
 //
 // A request for one table and nothing else is answered without
 // graphql-go's executor, with its bytes (fast.go, cellwrite.go); large

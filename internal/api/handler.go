@@ -59,6 +59,7 @@ type Handler struct {
 	docs    *docCache
 	answers *answerCache
 	enums   map[string][]string // enum type name -> its values, for error messages
+	px      *pxCatalogues       // the PxWeb tables of the version served (pxweb.go)
 }
 
 // DefaultAnswerCacheBytes is how much memory the answers kept for repeated
@@ -111,6 +112,7 @@ func NewHandler(l *Lake, opts HandlerOptions) (*Handler, error) {
 	openData := strings.TrimSuffix(OpenDataPath, "/")
 	h.mux.HandleFunc(openData, h.serveOpenData)
 	h.mux.HandleFunc(OpenDataPath, h.serveOpenData)
+	h.registerPxWeb(h.mux)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no API at %s: GraphQL is answered at %s, the open-data files at %sreports", r.URL.Path, Path, OpenDataPath))
 	})

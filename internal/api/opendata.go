@@ -27,8 +27,9 @@ import (
 //	GET /v1/reports                      the seed tables, with links (JSON)
 //	GET /v1/reports/{id}.csv             a seed table, CSV (?dialect=excel, the default, or rfc4180)
 //	GET /v1/reports/{id}.json            a seed table, JSON-stat 2.0
+//	GET /v1/reports/{id}.xlsx            a seed table, XLSX (xlsx.go)
 //	GET /v1/tables                       the datasets, with the table arguments (JSON)
-//	GET /v1/tables/{dataset}.csv|.json   a generic table: ?measure=&period=&groupBy=&filter=dim:code,code&totals=&shareOf=
+//	GET /v1/tables/{dataset}.csv|.json|.xlsx   a generic table: ?measure=&period=&groupBy=&filter=dim:code,code&totals=&shareOf=
 //
 // Every figure comes from the same answers GraphQL gives (reportAnswer,
 // tableAnswer), so it has the same value and mark.
@@ -62,6 +63,7 @@ type openMeta struct {
 	datasets    []*datasetState
 	csv         string // the URL of the CSV file (Excel dialect)
 	jsonStat    string // the URL of the JSON-stat file
+	xlsx        string // the URL of the XLSX file
 }
 
 // footerLines are the metadata lines below the data of a CSV file in the
@@ -91,7 +93,7 @@ func (v *version) reportMeta(ans *reportAnswer, base string) openMeta {
 	return openMeta{
 		title: p.Number + ". " + p.Caption, source: "Källa: " + p.Source, footnotes: ans.footnotes,
 		lakeVersion: v.lakeVersion(), updated: v.created(), datasets: ans.datasets,
-		csv: reportURL(base, p.ID, "csv"), jsonStat: reportURL(base, p.ID, "json"),
+		csv: reportURL(base, p.ID, "csv"), jsonStat: reportURL(base, p.ID, "json"), xlsx: reportURL(base, p.ID, "xlsx"),
 	}
 }
 
@@ -106,7 +108,7 @@ func (v *version) tableMeta(t *tableAnswer, base string) openMeta {
 	return openMeta{
 		title: tableTitle(t), source: t.source, footnotes: t.footnotes, unit: unitOf(t.measure),
 		lakeVersion: t.lakeVersion, updated: v.created(), datasets: datasets,
-		csv: tableURL(base, t.req, "csv"), jsonStat: tableURL(base, t.req, "json"),
+		csv: tableURL(base, t.req, "csv"), jsonStat: tableURL(base, t.req, "json"), xlsx: tableURL(base, t.req, "xlsx"),
 	}
 }
 
@@ -159,14 +161,14 @@ func (p *plan) canonical(req tableRequest) tableRequest {
 	return out
 }
 
-// reportURL is the URL of a seed table's file (ext "csv" or "json"). The
+// reportURL is the URL of a seed table's file (ext "csv", "json" or "xlsx"). The
 // ":" of the id stays as it is: it is allowed in a path, and the URL is
 // absolute; "%3A" is answered the same.
 func reportURL(base, id, ext string) string {
 	return base + OpenDataPath + "reports/" + id + "." + ext
 }
 
-// tableURL is the URL of a generic table's file (ext "csv" or "json"),
+// tableURL is the URL of a generic table's file (ext "csv", "json" or "xlsx"),
 // with its arguments in a fixed order.
 func tableURL(base string, req tableRequest, ext string) string {
 	q := []string{"measure=" + queryEscape(string(req.Measure)), "period=" + queryEscape(req.Period)}
@@ -215,10 +217,11 @@ type openLinks struct {
 	CSV        string `json:"csv"`
 	CSVRFC4180 string `json:"csvRfc4180"`
 	JSONStat   string `json:"jsonStat"`
+	XLSX       string `json:"xlsx"`
 }
 
 func linksOf(m openMeta) openLinks {
-	return openLinks{CSV: m.csv, CSVRFC4180: withDialect(m.csv, DialectRFC4180), JSONStat: m.jsonStat}
+	return openLinks{CSV: m.csv, CSVRFC4180: withDialect(m.csv, DialectRFC4180), JSONStat: m.jsonStat, XLSX: m.xlsx}
 }
 
 // baseURL is the URL the API answers at, up to the path prefix: on Lambda
@@ -246,8 +249,8 @@ type openFile struct {
 
 // openDataRoutes are the routes, for the error on an unknown path.
 var openDataRoutes = []string{
-	"/v1/reports", "/v1/reports/{id}.csv", "/v1/reports/{id}.json",
-	"/v1/tables", "/v1/tables/{dataset}.csv", "/v1/tables/{dataset}.json",
+	"/v1/reports", "/v1/reports/{id}.csv", "/v1/reports/{id}.json", "/v1/reports/{id}.xlsx",
+	"/v1/tables", "/v1/tables/{dataset}.csv", "/v1/tables/{dataset}.json", "/v1/tables/{dataset}.xlsx",
 }
 
 // serveOpenData answers the open-data routes: GET and HEAD, from one lake
@@ -327,9 +330,9 @@ func (h *Handler) openData(r *request, route string, q url.Values) (*openFile, e
 	if kind != "reports" && kind != "tables" || strings.Contains(name, "/") {
 		return nil, &queryError{code: CodeNotFound, message: "no file at " + OpenDataPath + route, valid: openDataRoutes}
 	}
-	if ext != "csv" && ext != "json" {
+	if ext != "csv" && ext != "json" && ext != "xlsx" {
 		return nil, &queryError{code: CodeNotFound, field: "format",
-			message: fmt.Sprintf("no file %s%s: a table is served as .csv or .json (JSON-stat 2.0)", OpenDataPath, route), valid: []string{".csv", ".json"}}
+			message: fmt.Sprintf("no file %s%s: a table is served as .csv, .json (JSON-stat 2.0) or .xlsx", OpenDataPath, route), valid: []string{".csv", ".json", ".xlsx"}}
 	}
 	if kind == "reports" {
 		return h.reportFile(r, stem, ext, q)
@@ -359,8 +362,11 @@ func (h *Handler) reportFile(r *request, id, ext string, q url.Values) (*openFil
 	}
 	meta := r.v.reportMeta(ans, r.base)
 	name := "insyn-" + strings.ReplaceAll(id, ":", "-") + "-" + r.v.lakeVersion()
-	if ext == "json" {
+	switch ext {
+	case "json":
 		return jsonStatFile(reportJSONStat(ans, meta), meta, name)
+	case "xlsx":
+		return xlsxFileOf(reportCSV(ans, meta), meta, name)
 	}
 	d, err := parseDialect(q.Get("dialect"))
 	if err != nil {
@@ -397,8 +403,11 @@ func (h *Handler) tableFile(r *request, dataset, ext string, q url.Values) (*ope
 	meta := r.v.tableMeta(t, r.base)
 	name := fmt.Sprintf("insyn-%s-%s-%s-%s", ds.def.name, strings.ToLower(string(t.measure)),
 		strings.ReplaceAll(t.req.Period, "/", "_"), ds.version)
-	if ext == "json" {
+	switch ext {
+	case "json":
 		return jsonStatFile(tableJSONStat(t, meta), meta, name)
+	case "xlsx":
+		return xlsxFileOf(tableCSV(t, meta), meta, name)
 	}
 	d, err := parseDialect(q.Get("dialect"))
 	if err != nil {
@@ -565,6 +574,7 @@ func reportList(r *request) (*openList, error) {
 				CSV:        reportURL(r.base, p.ID, "csv"),
 				CSVRFC4180: withDialect(reportURL(r.base, p.ID, "csv"), DialectRFC4180),
 				JSONStat:   reportURL(r.base, p.ID, "json"),
+				XLSX:       reportURL(r.base, p.ID, "xlsx"),
 			},
 		})
 	}

@@ -30,6 +30,7 @@ func addOpenDataFields(reportType, tableType *graphql.Object) {
 			"csv":        field("CSV for Excel (Swedish settings).", nonNullString, func(l openLinks) any { return l.CSV }),
 			"csvRfc4180": field("CSV after RFC 4180, for programs.", nonNullString, func(l openLinks) any { return l.CSVRFC4180 }),
 			"jsonStat":   field("JSON-stat 2.0.", nonNullString, func(l openLinks) any { return l.JSONStat }),
+			"xlsx":       field("XLSX (Excel): the cells of the CSV, numbers as numbers, the marks as printed, the notes, source and licence below the data.", nonNullString, func(l openLinks) any { return l.XLSX }),
 		},
 	})
 	csvArgs := graphql.FieldConfigArgument{
@@ -84,7 +85,7 @@ func addOpenDataFields(reportType, tableType *graphql.Object) {
 		Resolve: resolve(func(r *request, p graphql.ResolveParams) (any, error) {
 			id := p.Source.(*reportRef).p.ID
 			csv := reportURL(r.base, id, "csv")
-			return openLinks{CSV: csv, CSVRFC4180: withDialect(csv, DialectRFC4180), JSONStat: reportURL(r.base, id, "json")}, nil
+			return openLinks{CSV: csv, CSVRFC4180: withDialect(csv, DialectRFC4180), JSONStat: reportURL(r.base, id, "json"), XLSX: reportURL(r.base, id, "xlsx")}, nil
 		}),
 	})
 

@@ -738,7 +738,7 @@ func TestOpenDataErrors(t *testing.T) {
 		valid  string // one of the valid values listed
 	}{
 		{"/v1/reports/9:99.csv", 404, CodeNotFound, "id", "ev:6"},
-		{"/v1/reports/9:4.xlsx", 404, CodeNotFound, "format", ".json"},
+		{"/v1/reports/9:4.xml", 404, CodeNotFound, "format", ".json"},
 		{"/v1/reports/9:4", 404, CodeNotFound, "format", ".csv"},
 		{"/v1/tables/personer.json?measure=PERSONS&period=2024", 404, CodeNotFound, "dataset", "insatser"},
 		{"/v1/elsewhere", 404, CodeNotFound, "", "/v1/reports"},

@@ -1,7 +1,6 @@
 package explorer
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -11,13 +10,11 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -27,6 +24,8 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/remote"
+
+	"github.com/stockholm/insyn/internal/testenv/chromium"
 )
 
 // browserQuery is the query the browser test runs: verkställda beslut on
@@ -59,7 +58,7 @@ document.addEventListener('securitypolicyviolation', function (e) {
 // fails (CI must run it).
 func TestBrowser(t *testing.T) {
 	start := time.Now()
-	bin := chromium(t)
+	bin := chromium.Path(t)
 
 	var mu sync.Mutex
 	var posts []string // bodies of the POSTs the API got
@@ -76,7 +75,7 @@ func TestBrowser(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	ws := startChromium(t, bin)
+	ws := chromium.Start(t, bin, 1280, 1000)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	actx, cancelAlloc := remote.NewAllocator(ctx, ws, remote.NoModifyURL)
@@ -223,78 +222,6 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("the API got no introspection (%v) or no query (%v): %d POSTs", introspected, ran, len(posts))
 	}
 	t.Logf("%d requests to %s and data: URLs; %s from Chromium's start to the checked result", len(requests), srv.URL, time.Since(start).Round(time.Millisecond))
-}
-
-// chromium returns Chromium's executable, failing the test when there is
-// none: the explorer's only test in a real browser must not be skipped in
-// CI unnoticed.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Fatal("no chromium on PATH: the explorer's browser test needs it; run `bash infra/tools.sh`, which installs Debian's chromium (apt-get install chromium)")
-	return ""
-}
-
-// startChromium starts a headless Chromium with a fresh profile and the
-// DevTools protocol on a free loopback port, and returns the protocol's
-// WebSocket URL. Chromium and every process it starts (its own process
-// group) are killed, and the profile removed, when the test ends.
-func startChromium(t *testing.T, bin string) string {
-	t.Helper()
-	profile := t.TempDir()
-	cmd := exec.Command(bin,
-		"--headless", "--no-sandbox", "--disable-gpu",
-		"--disable-background-networking", "--disable-component-update",
-		"--no-first-run", "--no-default-browser-check",
-		"--user-data-dir="+profile,
-		"--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-		"--window-size=1280,1000",
-		"about:blank")
-	cmd.Env = append(os.Environ(), "HOME="+profile)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", bin, err)
-	}
-	exited := make(chan struct{})
-	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // the whole group: renderers, zygote, GPU process
-		<-exited
-	})
-
-	var out bytes.Buffer // Chromium's log, for the failure message
-	found := make(chan string, 1)
-	go func() {
-		defer close(exited)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			line := sc.Text()
-			out.WriteString(line + "\n")
-			if ws, ok := strings.CutPrefix(line, "DevTools listening on "); ok {
-				select {
-				case found <- ws:
-				default:
-				}
-			}
-		}
-		cmd.Wait()
-	}()
-	select {
-	case ws := <-found:
-		return ws
-	case <-exited:
-		t.Fatalf("%s exited before listening:\n%s", bin, out.String())
-	case <-time.After(15 * time.Second):
-		t.Fatalf("%s did not listen within 15 s", bin)
-	}
-	return ""
 }
 
 // screenshotOnFailure saves what the browser shows when the test failed,
