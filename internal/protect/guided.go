@@ -83,7 +83,12 @@ func ProtectCertified(s *Structure, hier []Hierarchy, r Rules, rounds int) (*Pat
 // protectCertified is ProtectCertified returning the certificates, which it
 // checks once more against the final pattern.
 func protectCertified(s *Structure, hier []Hierarchy, r Rules, rounds int) (*Pattern, map[int][]certificate, error) {
-	rels := s.relations(hier)
+	return protectCertifiedRels(s, s.relations(hier), r, rounds)
+}
+
+// protectCertifiedRels is protectCertified over the structure's additive
+// relations (a system's joint structure has those of its parts).
+func protectCertifiedRels(s *Structure, rels []relation, r Rules, rounds int) (*Pattern, map[int][]certificate, error) {
 	byChild := map[int][]relation{}
 	for _, rel := range rels {
 		for _, c := range rel.children {

@@ -98,6 +98,13 @@ type Structure struct {
 
 	sumsOnce sync.Once
 	sums     []float64 // per cell, the sum of its atoms' values (atomSums)
+
+	// a system's joint structure (joinSystems): the links between its
+	// parts over the atoms, per atom the links it is in, and per cell the
+	// threshold of its part's dataset (nil: the rules' own)
+	links         []linkAtoms
+	atomLinks     [][]atomLink
+	cellThreshold []int
 }
 
 // atomSums is, per cell, the sum of its atoms' values: the cell's value,

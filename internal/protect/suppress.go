@@ -90,6 +90,10 @@ func gauss(s *Structure, r Rules, forced []bool) *Pattern {
 	var supp []suppressed
 	var order []int
 	for i, c := range s.Cells {
+		t := t
+		if s.cellThreshold != nil {
+			t = float64(s.cellThreshold[i])
+		}
 		if c.Value >= 1 && c.Value < t {
 			p.Marks[i] = Primary
 			p.Primaries++
