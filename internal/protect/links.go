@@ -217,6 +217,14 @@ func (sys *system) join(parts []*Protected, links []link) {
 			}
 			s.Cells = append(s.Cells, Cell{Key: c.Key, Coords: c.Coords, Atoms: atoms, Value: c.Value})
 		}
+		if ps.printed != nil {
+			if s.printed == nil {
+				s.printed = make([]bool, int(c0), len(s.Cells))
+			}
+			s.printed = append(s.printed, ps.printed...)
+		} else if s.printed != nil {
+			s.printed = append(s.printed, make([]bool, len(ps.Cells))...)
+		}
 		for _, r := range ps.relations(p.Hier) {
 			children := make([]int, len(r.children))
 			for j, c := range r.children {

@@ -105,7 +105,14 @@ type Structure struct {
 	links         []linkAtoms
 	atomLinks     [][]atomLink
 	cellThreshold []int
+
+	// per cell, whether a seed report prints a figure resting on it
+	// (markPrinted; nil: none)
+	printed []bool
 }
+
+// isPrinted tells whether a seed report prints a figure resting on cell i.
+func (s *Structure) isPrinted(i int) bool { return s.printed != nil && s.printed[i] }
 
 // atomSums is, per cell, the sum of its atoms' values: the cell's value,
 // added up the way the certificate programs add the parts they leave out.
