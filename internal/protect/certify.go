@@ -385,25 +385,40 @@ func (s *Structure) programRows(p *Pattern, atoms []int32, cell int, sc *scratch
 // linkRows appends a row for every link the atoms (a sorted neighbourhood)
 // are in: the change of its sum may fall by at most its slack at the
 // truth, a row like a suppressed cell's with the link's coefficients (the
-// atoms outside keep their values).
+// atoms outside keep their values). A link whose coefficients in the
+// neighbourhood are all positive and whose atoms outside hold a
+// non-negative share of its sum needs no row: non-negativity implies it.
 func (s *Structure) linkRows(atoms []int32, rows []programRow) []programRow {
 	if len(s.links) == 0 {
 		return rows
 	}
+	first := len(rows)
 	row := map[int32]int{}
+	var inside []float64
 	for i, a := range atoms {
 		for _, al := range s.linksOf(a) {
 			r, ok := row[al.link]
 			if !ok {
 				r = len(rows)
 				row[al.link] = r
-				rows = append(rows, programRow{cell: -1, val: s.links[al.link].slack})
+				rows = append(rows, programRow{cell: al.link, val: s.links[al.link].slack})
+				inside = append(inside, 0)
 			}
 			rows[r].vars = append(rows[r].vars, int32(i))
 			rows[r].coef = append(rows[r].coef, al.coef)
+			inside[r-first] += al.coef * s.Atoms[a].Value
 		}
 	}
-	return rows
+	keep := first
+	for r := first; r < len(rows); r++ {
+		if rows[r].val-inside[r-first] >= 0 && !slices.ContainsFunc(rows[r].coef, func(c float64) bool { return c < 0 }) {
+			continue
+		}
+		rows[keep] = rows[r]
+		rows[keep].cell = -1
+		keep++
+	}
+	return rows[:keep]
 }
 
 // followLinks adds, through add, the atoms of the links atom a is in that
