@@ -99,3 +99,29 @@ func exactIntervals(t *testing.T, s *Structure, p *Pattern, cells []int) []Inter
 	}
 	return res.Intervals
 }
+
+// TestCheckKeepsLinks: a certificate that keeps every cell's constraint
+// but breaks a link is refused; one that keeps it passes.
+func TestCheckKeepsLinks(t *testing.T) {
+	// x is suppressed (1), y published (5); the link y - x >= 0
+	s := handStructure([]float64{1, 5}, map[string][]int32{"x": {0}, "y": {1}})
+	s.links = []linkAtoms{{atoms: []int32{0, 1}, coef: []float64{-1, 1}, slack: 4}}
+	s.atomLinks = [][]atomLink{{{link: 0, coef: -1}}, {{link: 0, coef: 1}}}
+	p := pattern(s, map[string]Mark{"x": Primary})
+	ct := newCertifier(s, p, 3)
+	if err := ct.check(certificate{atoms: []int32{0}, delta: []float64{4}}); err != nil {
+		t.Errorf("x at 5 = y keeps the link: %v", err)
+	}
+	if err := ct.check(certificate{atoms: []int32{0}, delta: []float64{5}}); err == nil {
+		t.Error("x at 6 > y breaks the link, yet the certificate passed")
+	}
+	certs, err := ct.prove(s.index["x"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range certs {
+		if v := 1 + c.sumOn(s.Cells[s.index["x"]]); v > 5+tolerance {
+			t.Errorf("a certificate moves x to %v, above y", v)
+		}
+	}
+}
