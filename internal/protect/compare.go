@@ -24,6 +24,11 @@ type Lake struct {
 	// Method is how the patterns were computed: MethodCertified ("" reads
 	// as it) or MethodGauss. MarshalPatterns records it.
 	Method string
+	// Linked names the systems of linked structures the patterns were
+	// protected as (Linked() when ProtectLake computed them; none when the
+	// structures were protected apart). MarshalPatterns records it, so a
+	// reader can tell a pattern computed without this build's links.
+	Linked []string
 }
 
 // ProtectLake builds every structure over the nämnd codes of geo and
@@ -41,7 +46,7 @@ func ProtectLake(src cube.Source, geo dataset.Geography, r Rules) (*Lake, error)
 	if err != nil {
 		return nil, err
 	}
-	l := &Lake{Structures: ps, Patterns: make([]*Pattern, len(ps)), Geography: geo.Name, Method: MethodCertified}
+	l := &Lake{Structures: ps, Patterns: make([]*Pattern, len(ps)), Geography: geo.Name, Method: MethodCertified, Linked: Linked()}
 	atoms := func(sys *system) int {
 		n := 0
 		for _, i := range sys.parts {

@@ -3,6 +3,7 @@ package protect
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/stockholm/insyn/internal/dataset"
 )
@@ -36,6 +37,17 @@ import (
 var linkers = []linker{
 	{structures: []string{"insatser", "insatser_personer"}, links: insatserPersonerLinks},
 	{structures: []string{"beslut", "beslut/antal_domar", "beslut/antal_domar_mot_staden"}, links: domarLinks},
+}
+
+// Linked names the linkers of this build, each as its structures joined
+// by "+" (e.g. "insatser+insatser_personer"): the systems ProtectLake
+// protects linked structures as.
+func Linked() []string {
+	out := make([]string, len(linkers))
+	for i, l := range linkers {
+		out[i] = strings.Join(l.structures, "+")
+	}
+	return out
 }
 
 // linker states the links between structures of one period, given them in
