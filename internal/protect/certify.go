@@ -379,7 +379,7 @@ func (s *Structure) programRows(p *Pattern, atoms []int32, cell int, sc *scratch
 			rows = append(rows, programRow{cell: ci, vars: pt.vars, val: s.Cells[ci].Value - 1})
 		}
 	}
-	return s.linkRows(atoms, rows), target
+	return s.linkRows(atoms, rows, sc), target
 }
 
 // linkRows appends a row for every link the atoms (a sorted neighbourhood)
@@ -388,19 +388,24 @@ func (s *Structure) programRows(p *Pattern, atoms []int32, cell int, sc *scratch
 // atoms outside keep their values). A link whose coefficients in the
 // neighbourhood are all positive and whose atoms outside hold a
 // non-negative share of its sum needs no row: non-negativity implies it.
-func (s *Structure) linkRows(atoms []int32, rows []programRow) []programRow {
+func (s *Structure) linkRows(atoms []int32, rows []programRow, sc *scratch) []programRow {
 	if len(s.links) == 0 {
 		return rows
 	}
+	// rowOf: each link's row, -1 for none (as long as the links, left all
+	// -1 again)
+	for len(sc.linkRow) < len(s.links) {
+		sc.linkRow = append(sc.linkRow, -1)
+	}
+	rowOf := sc.linkRow
 	first := len(rows)
-	row := map[int32]int{}
-	var inside []float64
+	inside := sc.inside[:0]
 	for i, a := range atoms {
 		for _, al := range s.linksOf(a) {
-			r, ok := row[al.link]
-			if !ok {
+			r := int(rowOf[al.link])
+			if r < 0 {
 				r = len(rows)
-				row[al.link] = r
+				rowOf[al.link] = int32(r)
 				rows = append(rows, programRow{cell: al.link, val: s.links[al.link].slack})
 				inside = append(inside, 0)
 			}
@@ -409,8 +414,10 @@ func (s *Structure) linkRows(atoms []int32, rows []programRow) []programRow {
 			inside[r-first] += al.coef * s.Atoms[a].Value
 		}
 	}
+	sc.inside = inside
 	keep := first
 	for r := first; r < len(rows); r++ {
+		rowOf[rows[r].cell] = -1
 		if rows[r].val-inside[r-first] >= 0 && !slices.ContainsFunc(rows[r].coef, func(c float64) bool { return c < 0 }) {
 			continue
 		}
@@ -521,6 +528,8 @@ type scratch struct {
 	flat            []int32
 	rows            []programRow
 	cells           []int32
+	linkRow         []int32 // per link of the structure, -1 between uses
+	inside          []float64
 
 	// marks of the atoms and cells a neighbourhood has taken: those equal
 	// to gen, a new number for each neighbourhood
