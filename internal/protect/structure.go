@@ -1,10 +1,3 @@
-// Package protect defines the protected structure of each dataset — every
-// cell the API can ever publish, as linked tables over fixed dimensions with
-// their hierarchies — and decides, once per dataset version, which cells are
-// published and which are suppressed. Answers are sums of published cells of
-// this structure; nothing else is computed for a client. Structures the
-// data contracts link (links.go: decisions and persons, decisions and
-// rulings) are protected and audited as one system.
 package protect
 
 import (
