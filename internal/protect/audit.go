@@ -53,6 +53,7 @@ func (i Interval) Width() float64 {
 type AuditResult struct {
 	Intervals []Interval
 	Failures  []string // primary cells narrower than the protection level, and exactly disclosed cells
+	failed    []int    // the cell of each failure
 }
 
 // Audit solves, for every suppressed cell, the linear programs min and max of
@@ -114,8 +115,10 @@ type auditor struct {
 	growth     growth
 	free       []bool    // per atom: not pinned to 0 by a published zero
 	nFree      int       // free atoms
-	freeIn     []int32   // per cell, its free atoms
+	freeIn     []int32   // per cell, then per link (at len(Cells)+link), its free atoms
 	freeTruth  []float64 // per cell, the true values of its free atoms added up
+	// per link, its weighted sum over the free atoms at their true values
+	linkFreeSlack []float64
 	// truthHolds: the true atom values satisfy every published cell and
 	// mark, so holding atoms at them keeps a neighbourhood's solutions
 	// solutions of the whole structure. When not (an inconsistent input)
@@ -133,7 +136,8 @@ type auditor struct {
 
 func newAuditor(s *Structure, p *Pattern, threshold int, protection float64, marks Marks, gr growth) *auditor {
 	a := &auditor{s: s, p: p, threshold: threshold, protection: protection, marks: marks, growth: gr,
-		free: make([]bool, len(s.Atoms)), freeIn: make([]int32, len(s.Cells)), freeTruth: make([]float64, len(s.Cells))}
+		free: make([]bool, len(s.Atoms)), freeIn: make([]int32, len(s.Cells)+len(s.links)), freeTruth: make([]float64, len(s.Cells)),
+		linkFreeSlack: make([]float64, len(s.links))}
 	for i := range a.free {
 		a.free[i] = true
 	}
@@ -172,6 +176,17 @@ func newAuditor(s *Structure, p *Pattern, threshold int, protection float64, mar
 			a.truthHolds = false
 		case bounded && (sum < lo-1e-9 || sum > hi+1e-9):
 			a.truthHolds = false
+		}
+	}
+	for l, link := range s.links {
+		if link.slack < -1e-9 {
+			a.truthHolds = false
+		}
+		for k, at := range link.atoms {
+			if a.free[at] {
+				a.freeIn[len(s.Cells)+l]++
+				a.linkFreeSlack[l] += link.coef[k] * s.Atoms[at].Value
+			}
 		}
 	}
 	return a
@@ -232,6 +247,7 @@ func (a *auditor) run() (*AuditResult, error) {
 			continue
 		}
 		c := a.s.Cells[i]
+		res.failed = append(res.failed, i)
 		if iv.Width() < 1e-6 {
 			res.Failures = append(res.Failures, fmt.Sprintf("%s (mark %d, value %v) is disclosed exactly: %v", c.Key, a.p.Marks[i], c.Value, iv.Lo))
 		} else {
@@ -340,6 +356,9 @@ func (a *auditor) tryNeighbourhood(g *grower, cell int) (Interval, bool, error) 
 				// and solve again, for a witness
 				capped := *pr
 				capped.Rows = append(slices.Clip(pr.Rows), pr.Targets[0])
+				if pr.Coefs != nil {
+					capped.Coefs = append(slices.Clip(pr.Coefs), nil)
+				}
 				capped.Lo = append(slices.Clip(pr.Lo), math.Inf(-1))
 				capped.Hi = append(slices.Clip(pr.Hi), a.s.Cells[cell].Value+need+1-shift[0])
 				if ans, err = highs.solve(&capped); err != nil {

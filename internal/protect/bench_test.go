@@ -168,10 +168,12 @@ func BenchmarkProtectSampleLake(b *testing.B) {
 		b.Fatal("cannot open testdata/lake")
 	}
 	for b.Loop() {
+		cpu := cpuSeconds()
 		l, err := ProtectLake(src, dataset.Stockholm, Rules{Threshold: 4, ProtectionLevel: 3})
 		if err != nil {
 			b.Fatal(err)
 		}
+		b.ReportMetric(cpuSeconds()-cpu, "cpu-s")
 		var prim, sec int
 		for _, p := range l.Patterns {
 			prim += p.Primaries

@@ -176,12 +176,13 @@ func (ct *certifier) clone() *certifier {
 
 // neighbourhood is the atoms a certificate for cell may move: the cell's own,
 // then, breadth first, those of the cells containing them (suppressed and
-// small cells first), skipping cells too large to follow.
+// small cells first) and of the links they are in, skipping cells and
+// links too large to follow.
 func (ct *certifier) neighbourhood(cell, maxAtoms, maxCell int) []int32 {
 	s := ct.s
 	sc := getScratch()
 	defer sc.release()
-	in, followed := sc.marks(len(s.Atoms), len(s.Cells))
+	in, followed := sc.marks(len(s.Atoms), len(s.Cells)+len(s.links))
 	var out []int32
 	add := func(a int32) {
 		if !ct.pinned[a] && len(out) < maxAtoms && !in(a) {
@@ -210,6 +211,7 @@ func (ct *certifier) neighbourhood(cell, maxAtoms, maxCell int) []int32 {
 				add(a)
 			}
 		}
+		s.followLinks(out[head], maxCell, followed, add)
 	}
 	sc.cells = cells
 	slices.Sort(out)
@@ -308,8 +310,8 @@ func (ct *certifier) extreme(atoms []int32, rows []programRow, target []int32, d
 			sign = 1 // the published cell keeps its value
 		}
 		t := lp.t[i]
-		for _, k := range r.vars {
-			t[k] = sign
+		for j, k := range r.vars {
+			t[k] = sign * r.at(j)
 		}
 		if r.pub {
 			lp.setBasic(i, artificial, 0)
@@ -336,14 +338,24 @@ func (ct *certifier) extreme(atoms []int32, rows []programRow, target []int32, d
 }
 
 // programRow is a row of a program in perturbations: a cell the
-// neighbourhood's atoms touch, their local indexes in it, and the value of
-// the row's own variable at the truth (a suppressed cell's surplus: its
-// value - 1, how far it may fall and stay at least 1).
+// neighbourhood's atoms touch (or a link: cell -1), their local indexes in
+// it, and the value of the row's own variable at the truth (a suppressed
+// cell's surplus: its value - 1, how far it may fall and stay at least 1;
+// a link's: its slack).
 type programRow struct {
 	cell int32
-	vars []int32 // local atom indexes, ascending
+	vars []int32   // local atom indexes, ascending
+	coef []float64 // a link's coefficient of each var; nil: all 1
 	val  float64
 	pub  bool
+}
+
+// at is the row's coefficient of its j-th var.
+func (r programRow) at(j int) float64 {
+	if r.coef == nil {
+		return 1
+	}
+	return r.coef[j]
 }
 
 // programRows divides the cells atoms (a sorted neighbourhood) touch into
@@ -367,7 +379,67 @@ func (s *Structure) programRows(p *Pattern, atoms []int32, cell int, sc *scratch
 			rows = append(rows, programRow{cell: ci, vars: pt.vars, val: s.Cells[ci].Value - 1})
 		}
 	}
-	return rows, target
+	return s.linkRows(atoms, rows, sc), target
+}
+
+// linkRows appends a row for every link the atoms (a sorted neighbourhood)
+// are in: the change of its sum may fall by at most its slack at the
+// truth, a row like a suppressed cell's with the link's coefficients (the
+// atoms outside keep their values). A link whose coefficients in the
+// neighbourhood are all positive and whose atoms outside hold a
+// non-negative share of its sum needs no row: non-negativity implies it.
+func (s *Structure) linkRows(atoms []int32, rows []programRow, sc *scratch) []programRow {
+	if len(s.links) == 0 {
+		return rows
+	}
+	// rowOf: each link's row, -1 for none (as long as the links, left all
+	// -1 again)
+	for len(sc.linkRow) < len(s.links) {
+		sc.linkRow = append(sc.linkRow, -1)
+	}
+	rowOf := sc.linkRow
+	first := len(rows)
+	inside := sc.inside[:0]
+	for i, a := range atoms {
+		for _, al := range s.linksOf(a) {
+			r := int(rowOf[al.link])
+			if r < 0 {
+				r = len(rows)
+				rowOf[al.link] = int32(r)
+				rows = append(rows, programRow{cell: al.link, val: s.links[al.link].slack})
+				inside = append(inside, 0)
+			}
+			rows[r].vars = append(rows[r].vars, int32(i))
+			rows[r].coef = append(rows[r].coef, al.coef)
+			inside[r-first] += al.coef * s.Atoms[a].Value
+		}
+	}
+	sc.inside = inside
+	keep := first
+	for r := first; r < len(rows); r++ {
+		rowOf[rows[r].cell] = -1
+		if rows[r].val-inside[r-first] >= 0 && !slices.ContainsFunc(rows[r].coef, func(c float64) bool { return c < 0 }) {
+			continue
+		}
+		rows[keep] = rows[r]
+		rows[keep].cell = -1
+		keep++
+	}
+	return rows[:keep]
+}
+
+// followLinks adds, through add, the atoms of the links atom a is in that
+// follow (none taken before, at most maxAtoms atoms): a certificate that
+// moves a may need to move the other side of a link.
+func (s *Structure) followLinks(a int32, maxAtoms int, followed func(int32) bool, add func(int32)) {
+	for _, al := range s.linksOf(a) {
+		if len(s.links[al.link].atoms) > maxAtoms || followed(int32(len(s.Cells))+al.link) {
+			continue
+		}
+		for _, b := range s.links[al.link].atoms {
+			add(b)
+		}
+	}
 }
 
 // certificateFrom is the perturbation a program's answer makes: x holds
@@ -456,6 +528,8 @@ type scratch struct {
 	flat            []int32
 	rows            []programRow
 	cells           []int32
+	linkRow         []int32 // per link of the structure, -1 between uses
+	inside          []float64
 
 	// marks of the atoms and cells a neighbourhood has taken: those equal
 	// to gen, a new number for each neighbourhood
@@ -541,7 +615,8 @@ func (ct *certifier) checkAll(cs []certificate) error {
 }
 
 // check verifies a certificate exactly as the attacker's constraints state
-// it: published cells unchanged, atoms non-negative, suppressed cells >= 1.
+// it: published cells unchanged, atoms non-negative, suppressed cells >= 1,
+// every link kept.
 func (ct *certifier) check(c certificate) error {
 	s := ct.s
 	for k, a := range c.atoms {
@@ -568,6 +643,29 @@ func (ct *certifier) check(c certificate) error {
 		}
 		if ct.p.Marks[ci] != Published && s.Cells[ci].Value+d < 1-tolerance {
 			return fmt.Errorf("%w: suppressed %s falls to %v", errInvalidCertificate, s.Cells[ci].Key, s.Cells[ci].Value+d)
+		}
+	}
+	return s.checkLinks(c)
+}
+
+// checkLinks verifies that a certificate keeps every link.
+func (s *Structure) checkLinks(c certificate) error {
+	if len(s.links) == 0 {
+		return nil
+	}
+	change := map[int32]float64{}
+	var touched []int32
+	for k, a := range c.atoms {
+		for _, al := range s.linksOf(a) {
+			if _, ok := change[al.link]; !ok {
+				touched = append(touched, al.link)
+			}
+			change[al.link] += al.coef * c.delta[k]
+		}
+	}
+	for _, l := range touched {
+		if v := s.links[l].slack + change[l]; v < -tolerance {
+			return fmt.Errorf("%w: a link between %s falls to %v", errInvalidCertificate, s.Dataset, v)
 		}
 	}
 	return nil

@@ -24,15 +24,57 @@ type Lake struct {
 	// Method is how the patterns were computed: MethodCertified ("" reads
 	// as it) or MethodGauss. MarshalPatterns records it.
 	Method string
+	// Linked names the systems of linked structures the patterns were
+	// protected as (Linked() when ProtectLake computed them; none when the
+	// structures were protected apart). MarshalPatterns records it, so a
+	// reader can tell a pattern computed without this build's links.
+	Linked []string
 }
 
 // ProtectLake builds every structure over the nämnd codes of geo and
-// protects it with ProtectCertified under its cube's rules (Rules.For), the
-// structures on every core.
+// protects it with ProtectCertified under its cube's rules (Rules.For);
+// structures the links join (links.go) are protected as one system, so
+// every certificate keeps the links too. The systems run on every core,
+// largest first.
 func ProtectLake(src cube.Source, geo dataset.Geography, r Rules) (*Lake, error) {
-	return protectLake(src, geo, MethodCertified, func(p *Protected) (*Pattern, error) {
-		return ProtectCertified(p.Structure, p.Hier, r.For(p.Cube), certifiedRounds)
+	ps, err := BuildAllIn(src, geo)
+	if err != nil {
+		return nil, err
+	}
+	markPrinted(ps)
+	systems, err := joinSystems(ps)
+	if err != nil {
+		return nil, err
+	}
+	l := &Lake{Structures: ps, Patterns: make([]*Pattern, len(ps)), Geography: geo.Name, Method: MethodCertified, Linked: Linked()}
+	atoms := func(sys *system) int {
+		n := 0
+		for _, i := range sys.parts {
+			n += len(ps[i].Structure.Atoms)
+		}
+		return n
+	}
+	slices.SortStableFunc(systems, func(a, b *system) int { return atoms(b) - atoms(a) })
+	err = onEveryCore(len(systems), func(k int) error {
+		sys := systems[k]
+		first := ps[sys.parts[0]]
+		if sys.s == nil {
+			var err error
+			if l.Patterns[sys.parts[0]], err = ProtectCertified(first.Structure, first.Hier, r.For(first.Cube), certifiedRounds); err != nil {
+				return fmt.Errorf("%s %s: %w", first.Name, first.Period, err)
+			}
+			return nil
+		}
+		p, _, err := protectCertifiedRels(sys.s, sys.rels, sys.rules(ps, r), certifiedRounds)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", sys.s.Dataset, first.Period, err)
+		}
+		for k, q := range sys.split(p, func(k int) int { return len(ps[sys.parts[k]].Structure.Cells) }) {
+			l.Patterns[sys.parts[k]] = q
+		}
+		return nil
 	})
+	return l, err
 }
 
 // ProtectLakeGauss is ProtectLake with Protect (the Gauss pass and relation
@@ -83,14 +125,32 @@ func (l *Lake) Audit(r Rules) error { return l.audit(r, Audit) }
 // lake, where Audit takes about a second).
 func (l *Lake) AuditExact(r Rules) error { return l.audit(r, AuditExact) }
 
+// audit audits every system of the lake (structures the links join are
+// audited as one, with the links among the attacker's constraints) and
+// gives each structure its part of the result.
 func (l *Lake) audit(r Rules, audit func(*Structure, *Pattern, int, float64, Marks) (*AuditResult, error)) error {
+	systems, err := joinSystems(l.Structures)
+	if err != nil {
+		return err
+	}
 	l.Audits = make([]*AuditResult, len(l.Structures))
-	return onEveryCore(len(l.Structures), func(i int) error {
-		s := l.Structures[i]
-		var err error
-		rc := r.For(s.Cube)
-		if l.Audits[i], err = audit(s.Structure, l.Patterns[i], rc.threshold(), rc.protectionLevel(), OneMark); err != nil {
-			return fmt.Errorf("%s %s: %w", s.Name, s.Period, err)
+	return onEveryCore(len(systems), func(k int) error {
+		sys := systems[k]
+		first := l.Structures[sys.parts[0]]
+		rc := r.For(first.Cube)
+		if sys.s == nil {
+			var err error
+			if l.Audits[sys.parts[0]], err = audit(first.Structure, l.Patterns[sys.parts[0]], rc.threshold(), rc.protectionLevel(), OneMark); err != nil {
+				return fmt.Errorf("%s %s: %w", first.Name, first.Period, err)
+			}
+			return nil
+		}
+		res, err := audit(sys.s, sys.joinPatterns(l.Patterns), rc.threshold(), rc.protectionLevel(), OneMark)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", sys.s.Dataset, first.Period, err)
+		}
+		for k, part := range sys.splitAudit(res) {
+			l.Audits[sys.parts[k]] = part
 		}
 		return nil
 	})

@@ -49,7 +49,9 @@ func complementsFor(s *Structure, p *Pattern, cell int, level float64) ([]int, c
 	}
 	weights := make([]float64, len(rows))
 	for i, r := range rows {
-		weights[i] = 1 + s.Cells[r.cell].Value
+		if r.pub {
+			weights[i] = 1 + s.Cells[r.cell].Value
+		}
 	}
 	delta, changed, err := relaxedProgram(values, rows, weights, target.vars, level)
 	if err != nil {
@@ -100,12 +102,12 @@ func relaxedProgram(values []float64, rows []programRow, weights []float64, targ
 	next, artificial := n, cols
 	for i, r := range rows {
 		t := lp.t[i]
-		sign := -1.0 // a suppressed cell: its surplus is how far it may still fall
+		sign := -1.0 // a suppressed cell or a link: its surplus is how far it may still fall
 		if r.pub {
 			sign = 1 // a published cell: the atoms' change is its rise - fall
 		}
-		for _, k := range r.vars {
-			t[k] = sign
+		for j, k := range r.vars {
+			t[k] = sign * r.at(j)
 		}
 		if r.pub {
 			cost[next], cost[next+1] = weights[i], weights[i]
@@ -160,8 +162,9 @@ func zeroPinned(s *Structure, p *Pattern) []bool {
 
 // relaxedNeighbourhood is the atoms the complement program may move: the
 // cell's own, then breadth first those of the cells containing them,
-// suppressed and small cells first, up to complementAtoms atoms, not following
-// cells of more than nearCell free atoms.
+// suppressed and small cells first, and of the links they are in, up to
+// complementAtoms atoms, not following cells of more than nearCell free
+// atoms or links of more than nearCell atoms.
 func relaxedNeighbourhood(s *Structure, p *Pattern, cell int, pinned []bool) []int32 {
 	free := func(c int32) int {
 		n := 0
@@ -174,7 +177,7 @@ func relaxedNeighbourhood(s *Structure, p *Pattern, cell int, pinned []bool) []i
 	}
 	sc := getScratch()
 	defer sc.release()
-	in, followed := sc.marks(len(s.Atoms), len(s.Cells))
+	in, followed := sc.marks(len(s.Atoms), len(s.Cells)+len(s.links))
 	var out []int32
 	add := func(a int32) {
 		if !pinned[a] && len(out) < complementAtoms && !in(a) {
@@ -208,6 +211,7 @@ func relaxedNeighbourhood(s *Structure, p *Pattern, cell int, pinned []bool) []i
 				add(a)
 			}
 		}
+		s.followLinks(out[head], nearCell, followed, add)
 	}
 	slices.Sort(out)
 	return out

@@ -24,16 +24,14 @@ func (r Rules) protectionLevel() float64 {
 }
 
 // complementFor picks the cell to suppress for a failing cell: over the
-// relations it is a child of, the smallest published non-zero sibling; where
+// relations it is a child of, the best published non-zero sibling
+// (preferComplement: one no seed report prints, then the smallest); where
 // it has none (its siblings are zero or suppressed, so it moves only with
 // its parent), the same one level up, from the relations of its parents;
-// else the smallest published parent.
+// else the best published parent.
 func complementFor(s *Structure, p *Pattern, byChild map[int][]relation, cell int, forced []bool) int {
 	best := -1
-	better := func(c int) bool {
-		return best < 0 || s.Cells[c].Value < s.Cells[best].Value ||
-			(s.Cells[c].Value == s.Cells[best].Value && s.Cells[c].Key < s.Cells[best].Key)
-	}
+	better := func(c int) bool { return best < 0 || preferComplement(s, c, best) }
 	level := []int{cell}
 	seen := map[int]bool{cell: true}
 	for depth := 0; depth < 3 && best < 0; depth++ {
@@ -83,7 +81,12 @@ func ProtectCertified(s *Structure, hier []Hierarchy, r Rules, rounds int) (*Pat
 // protectCertified is ProtectCertified returning the certificates, which it
 // checks once more against the final pattern.
 func protectCertified(s *Structure, hier []Hierarchy, r Rules, rounds int) (*Pattern, map[int][]certificate, error) {
-	rels := s.relations(hier)
+	return protectCertifiedRels(s, s.relations(hier), r, rounds)
+}
+
+// protectCertifiedRels is protectCertified over the structure's additive
+// relations (a system's joint structure has those of its parts).
+func protectCertifiedRels(s *Structure, rels []relation, r Rules, rounds int) (*Pattern, map[int][]certificate, error) {
 	byChild := map[int][]relation{}
 	for _, rel := range rels {
 		for _, c := range rel.children {
@@ -146,7 +149,7 @@ func protectCertified(s *Structure, hier []Hierarchy, r Rules, rounds int) (*Pat
 }
 
 // prune publishes again the secondary cells the certificates can do without,
-// larger cells first: a cell no certificate moves is published outright
+// those a seed report prints first, then larger cells: a cell no certificate moves is published outright
 // (every certificate stays valid); one that some move is published if those
 // primary cells can be proven again with it published. The Gauss pass and
 // the relations then run again with the remaining secondaries kept; they
@@ -161,7 +164,12 @@ func prune(s *Structure, p *Pattern, r Rules, rels []relation, certs map[int][]c
 			order = append(order, i)
 		}
 	}
-	sort.SliceStable(order, func(a, b int) bool { return s.Cells[order[a]].Value > s.Cells[order[b]].Value })
+	sort.SliceStable(order, func(a, b int) bool {
+		if pa, pb := s.isPrinted(order[a]), s.isPrinted(order[b]); pa != pb {
+			return pa
+		}
+		return s.Cells[order[a]].Value > s.Cells[order[b]].Value
+	})
 	freed := 0
 	// the certifier of q, updated as cells are published (building it
 	// afresh for every trial took a third of a national pattern's time)

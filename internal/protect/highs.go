@@ -30,12 +30,13 @@ func Python() string {
 }
 
 // lpProblem is a linear program for highs/interval.py: variables x >= 0,
-// rows lo <= sum of their variables <= hi (every coefficient 1), and the
-// sums whose minimum and maximum are wanted.
+// rows lo <= sum of their variables <= hi (each coefficient 1, or a link's
+// from Coefs), and the sums whose minimum and maximum are wanted.
 type lpProblem struct {
 	N         int
 	Rows      [][]int32
-	Lo, Hi    []float64 // math.Inf(-1) / math.Inf(1): no bound
+	Coefs     [][]float64 // nil, or per row nil (every coefficient 1) or one per variable
+	Lo, Hi    []float64   // math.Inf(-1) / math.Inf(1): no bound
 	Targets   [][]int32
 	Sense     string // "min", "max" or "both" ("" reads as it)
 	Solutions bool   // answer each optimum's solution and row duals too
@@ -231,10 +232,20 @@ func (pr *lpProblem) appendJSON(b []byte) []byte {
 		count[j] += count[j-1]
 	}
 	idx := make([]int32, count[pr.N])
+	var val []float64
+	if pr.Coefs != nil {
+		val = make([]float64, count[pr.N])
+	}
 	at := slices.Clone(count[:pr.N])
 	for i, r := range pr.Rows {
-		for _, v := range r {
+		for j, v := range r {
 			idx[at[v]] = int32(i)
+			if val != nil {
+				val[at[v]] = 1
+				if pr.Coefs[i] != nil {
+					val[at[v]] = pr.Coefs[i][j]
+				}
+			}
 			at[v]++
 		}
 	}
@@ -242,6 +253,10 @@ func (pr *lpProblem) appendJSON(b []byte) []byte {
 	b = appendInts(b, count)
 	b = append(b, `,"idx":`...)
 	b = appendInts(b, idx)
+	if val != nil {
+		b = append(b, `,"val":`...)
+		b = appendBounds(b, val)
+	}
 	b = append(b, `,"lo":`...)
 	b = appendBounds(b, pr.Lo)
 	b = append(b, `,"hi":`...)

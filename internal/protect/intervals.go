@@ -115,8 +115,8 @@ func subset(a, b []string) bool {
 // with k suppressed children whose sum R is known (the parent minus the
 // published children) and every suppressed cell at least 1, a primary lies
 // in [1, R-k+1], so R-k must be at least level. Where it is not, the
-// smallest published non-zero child is suppressed too, or, if none is left,
-// the parent. It is a necessary condition per relation, not a proof: the
+// best published non-zero child (preferComplement) is suppressed too, or,
+// if none is left, the parent. It is a necessary condition per relation, not a proof: the
 // audit checks the whole structure.
 func widenIntervals(s *Structure, p *Pattern, rels []relation, level float64) []int {
 	var added []int
@@ -132,8 +132,7 @@ func widenIntervals(s *Structure, p *Pattern, rels []relation, level float64) []
 				switch p.Marks[c] {
 				case Published:
 					rest -= s.Cells[c].Value
-					if v := s.Cells[c].Value; v > 0 && (smallest < 0 || v < s.Cells[smallest].Value ||
-						(v == s.Cells[smallest].Value && s.Cells[c].Key < s.Cells[smallest].Key)) {
+					if v := s.Cells[c].Value; v > 0 && (smallest < 0 || preferComplement(s, c, smallest)) {
 						smallest = c
 					}
 				default:
@@ -155,4 +154,17 @@ func widenIntervals(s *Structure, p *Pattern, rels []relation, level float64) []
 		}
 	}
 	return added
+}
+
+// preferComplement tells whether cell c is a better complement than cell
+// best: a cell no seed report prints before one it does, then the
+// smaller, then by key.
+func preferComplement(s *Structure, c, best int) bool {
+	if pc, pb := s.isPrinted(c), s.isPrinted(best); pc != pb {
+		return pb
+	}
+	if vc, vb := s.Cells[c].Value, s.Cells[best].Value; vc != vb {
+		return vc < vb
+	}
+	return s.Cells[c].Key < s.Cells[best].Key
 }

@@ -3,10 +3,13 @@ package protect
 import (
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
+	"github.com/stockholm/insyn/internal/aggregate"
 	"github.com/stockholm/insyn/internal/cube"
 	"github.com/stockholm/insyn/internal/dataset"
+	"github.com/stockholm/insyn/internal/synth"
 )
 
 // nationalInsatser is a synthetic cube of one year of insatser for 290
@@ -157,4 +160,101 @@ func TestCertifiedTwentyMunicipalities(t *testing.T) {
 		}
 	}
 	t.Logf("%d cells, %d primary, %d secondary", len(s.Cells), p.Primaries, p.Secondaries)
+}
+
+// nationalSystem is the system of insatser and insatser_personer in 2024 of
+// the synthetic national lake's microdata (synth.National at full scale,
+// insatser only): built once per test binary, about a minute.
+var nationalSystem = sync.OnceValues(func() (*nationalPair, error) {
+	m, e, err := synth.National(1, synth.NationalScale)
+	if err != nil {
+		return nil, err
+	}
+	clear(m.Beslut)
+	clear(m.EjVerkstallda)
+	clear(m.KBF)
+	set, err := aggregate.Build(m, e)
+	if err != nil {
+		return nil, err
+	}
+	src := set.Source()
+	var ps []*Protected
+	for _, d := range definitions(dataset.Kommuner) {
+		if d.name != "insatser" && d.name != "insatser_personer" {
+			continue
+		}
+		c, err := src.Get(d.cube)
+		if err != nil {
+			return nil, err
+		}
+		hier, views, err := d.setup()
+		if err != nil {
+			return nil, err
+		}
+		p := Period{Year: 2024}
+		s, err := Build(d.name, c, d.measure, p.filter(), hier, views, d.possible)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, &Protected{Name: d.name, Cube: d.cube, Measure: d.measure, Hier: hier, Views: views, Possible: d.possible, Structure: s, Period: p})
+	}
+	systems, err := joinSystems(ps)
+	if err != nil {
+		return nil, err
+	}
+	if len(systems) != 1 || systems[0].s == nil {
+		return nil, fmt.Errorf("%d systems, want insatser and insatser_personer joined", len(systems))
+	}
+	return &nationalPair{system: systems[0], protected: ps}, nil
+})
+
+// nationalPair is the national system and its two structures.
+type nationalPair struct {
+	*system
+	protected []*Protected
+}
+
+// BenchmarkProtectJointNational: the served pattern of a national year of
+// insatser and insatser_personer protected as one system (the links
+// between them in every certificate), and for comparison each protected
+// apart (no links). Long: run it on its own,
+// go test -run X -bench JointNational -benchtime 1x -timeout 1h ./internal/protect
+func BenchmarkProtectJointNational(b *testing.B) {
+	sys, err := nationalSystem()
+	if err != nil {
+		b.Fatal(err)
+	}
+	report := func(b *testing.B, cpu float64, cells, atoms, links, primary, secondary int) {
+		b.ReportMetric(cpuSeconds()-cpu, "cpu-s")
+		b.ReportMetric(float64(cells), "cells")
+		b.ReportMetric(float64(atoms), "atoms")
+		b.ReportMetric(float64(links), "links")
+		b.ReportMetric(float64(primary), "primary")
+		b.ReportMetric(float64(secondary), "secondary")
+	}
+	b.Run("joint", func(b *testing.B) {
+		for b.Loop() {
+			cpu := cpuSeconds()
+			p, _, err := protectCertifiedRels(sys.s, sys.rels, Rules{Threshold: 4}, certifiedRounds)
+			if err != nil {
+				b.Fatal(err)
+			}
+			report(b, cpu, len(sys.s.Cells), len(sys.s.Atoms), len(sys.s.links), p.Primaries, p.Secondaries)
+		}
+	})
+	b.Run("apart", func(b *testing.B) {
+		for b.Loop() {
+			cpu := cpuSeconds()
+			var primary, secondary int
+			for _, p := range sys.protected {
+				q, err := ProtectCertified(p.Structure, p.Hier, Rules{Threshold: 4}, certifiedRounds)
+				if err != nil {
+					b.Fatal(err)
+				}
+				primary += q.Primaries
+				secondary += q.Secondaries
+			}
+			report(b, cpu, len(sys.s.Cells), len(sys.s.Atoms), 0, primary, secondary)
+		}
+	})
 }

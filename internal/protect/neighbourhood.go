@@ -18,9 +18,10 @@ import (
 // the cell that adds the fewest atoms next (suppressed before published on
 // a tie): an attacker's change of the target must be balanced inside every
 // published cell it touches, and the small cells are where that is hard.
-// Unpublished cells say nothing and are not followed. Then it grows by the
-// programs' duals (improving): the atoms outside whose reduced cost says
-// that freeing them would move the optimum.
+// Unpublished cells say nothing and are not followed. A link (links.go)
+// is followed like a suppressed cell: a change on one side may need one on
+// the other. Then it grows by the programs' duals (improving): the atoms
+// outside whose reduced cost says that freeing them would move the optimum.
 type grower struct {
 	a *auditor
 	// per atom: in the neighbourhood when inN == nStamp, then its variable
@@ -28,8 +29,9 @@ type grower struct {
 	varOf  []int32
 	nStamp int32
 	atoms  []int32
-	// per cell: touched when cellAt == nStamp, then how many of its atoms
-	// are in (count); expanded when done == nStamp
+	// per cell, then per link (at len(Cells)+link): touched when cellAt ==
+	// nStamp, then how many of its atoms are in (count); expanded when done
+	// == nStamp
 	cellAt  []int32
 	count   []int32
 	done    []int32
@@ -43,14 +45,21 @@ type grower struct {
 	stamp    int32
 	owners   [][2]int32
 	rowCells []int32
+	// the last program's rows from cellRows on are links, linkRow[j] the
+	// link of row cellRows+j
+	cellRows int
+	linkRow  []int32
+	linkAt   []int32 // per link: its row in linkOf when linkAt == stamp
+	linkOf   []int32
 	rowByKey map[string]int32 // problem's scratch: rows by their variables
 	key      []byte
 	rows     [][]int32 // the last problem's memory
 	lo, hi   []float64
 	inside   []float64
-	// scratch of improving and witness: per cell, a number (a dual, a
-	// change of its sum) when cellMarkAt == mStamp; per atom, priced when
-	// pricedAt == mStamp; the cells a witness changes
+	// scratch of improving and witness: per cell, then per link (at
+	// len(Cells)+link), a number (a dual, a change of its sum) when
+	// cellMarkAt == mStamp; per atom, priced when pricedAt == mStamp; the
+	// cells and links a witness changes
 	cellMarkAt []int32
 	cellNum    []float64
 	pricedAt   []int32
@@ -59,11 +68,20 @@ type grower struct {
 }
 
 func newGrower(a *auditor) *grower {
-	na, nc := len(a.s.Atoms), len(a.s.Cells)
+	na, nc, nl := len(a.s.Atoms), len(a.s.Cells), len(a.s.links)
 	return &grower{a: a, rowByKey: map[string]int32{},
 		inN: make([]int32, na), varOf: make([]int32, na), pricedAt: make([]int32, na),
-		cellAt: make([]int32, nc), count: make([]int32, nc), done: make([]int32, nc),
-		rowAt: make([]int32, nc), rowOf: make([]int32, nc), cellMarkAt: make([]int32, nc), cellNum: make([]float64, nc)}
+		cellAt: make([]int32, nc+nl), count: make([]int32, nc+nl), done: make([]int32, nc+nl),
+		rowAt: make([]int32, nc), rowOf: make([]int32, nc), cellMarkAt: make([]int32, nc+nl), cellNum: make([]float64, nc+nl),
+		linkAt: make([]int32, nl), linkOf: make([]int32, nl)}
+}
+
+// atomsOf is the atoms of cell c, or of link c-len(Cells).
+func (g *grower) atomsOf(c int) []int32 {
+	if nc := len(g.a.s.Cells); c >= nc {
+		return g.a.s.links[c-nc].atoms
+	}
+	return g.a.s.Cells[c].Atoms
 }
 
 // reset empties the neighbourhood.
@@ -105,7 +123,8 @@ func (g *grower) all() []int32 {
 	return g.atoms
 }
 
-// left is how many of cell c's free atoms are not in the neighbourhood.
+// left is how many of cell (or link) c's free atoms are not in the
+// neighbourhood.
 func (g *grower) left(c int) int32 {
 	if g.cellAt[c] != g.nStamp {
 		return g.a.freeIn[c]
@@ -113,10 +132,10 @@ func (g *grower) left(c int) int32 {
 	return g.a.freeIn[c] - g.count[c]
 }
 
-// expand adds cell c's free atoms (at most k in all).
+// expand adds cell (or link) c's free atoms (at most k in all).
 func (g *grower) expand(c, k int) {
 	g.done[c] = g.nStamp
-	for _, at := range g.a.s.Cells[c].Atoms {
+	for _, at := range g.atomsOf(c) {
 		if len(g.atoms) >= k {
 			return
 		}
@@ -146,6 +165,18 @@ func (g *grower) add(at int32) {
 				published = 1
 			}
 			g.push(uint64(g.left(int(c)))<<33 | published<<32 | uint64(uint32(c)))
+		}
+	}
+	nc := int32(len(g.a.s.Cells))
+	for _, al := range g.a.s.linksOf(at) {
+		c := nc + al.link
+		if g.cellAt[c] != g.nStamp {
+			g.cellAt[c] = g.nStamp
+			g.count[c] = 0
+		}
+		g.count[c]++
+		if g.growing && g.done[c] != g.nStamp {
+			g.push(uint64(g.left(int(c)))<<33 | uint64(uint32(c)))
 		}
 	}
 }
@@ -279,6 +310,7 @@ func (g *grower) problem(targets []int) (*lpProblem, []float64) {
 	clear(g.rowByKey)
 	g.rows, g.lo, g.hi, g.inside = pr.Rows, pr.Lo, pr.Hi, inside
 	pr.Rows = pr.Rows[:keep]
+	g.linkRows(pr)
 	shift := make([]float64, len(targets))
 	for j, t := range targets {
 		var vars []int32
@@ -293,6 +325,62 @@ func (g *grower) problem(targets []int) (*lpProblem, []float64) {
 		shift[j] = a.freeTruth[t] - in
 	}
 	return pr, shift
+}
+
+// linkRows appends to the problem a row for every link the neighbourhood's
+// atoms are in: their weighted sum is at least minus the link's slack over
+// the free atoms outside (held at their true values). A row whose
+// coefficients are all positive and whose bound non-negativity implies is
+// left out.
+func (g *grower) linkRows(pr *lpProblem) {
+	a := g.a
+	g.cellRows, g.linkRow = len(pr.Rows), g.linkRow[:0]
+	if len(a.s.links) == 0 {
+		return
+	}
+	var inside []float64
+	var coefs [][]float64
+	for v, at := range g.atoms {
+		for _, al := range a.s.linksOf(at) {
+			if g.linkAt[al.link] != g.stamp {
+				g.linkAt[al.link] = g.stamp
+				g.linkOf[al.link] = int32(len(g.linkRow))
+				g.linkRow = append(g.linkRow, al.link)
+				inside = append(inside, 0)
+				coefs = append(coefs, nil)
+				pr.Rows = append(pr.Rows, nil)
+			}
+			j := g.linkOf[al.link]
+			r := g.cellRows + int(j)
+			pr.Rows[r] = append(pr.Rows[r], int32(v))
+			coefs[j] = append(coefs[j], al.coef)
+			inside[j] += al.coef * a.s.Atoms[at].Value
+		}
+	}
+	if len(g.linkRow) == 0 {
+		return
+	}
+	// the cell rows' coefficients are all 1 (nil)
+	pr.Coefs = make([][]float64, len(pr.Rows))
+	copy(pr.Coefs[g.cellRows:], coefs)
+	keep := g.cellRows
+	for j, l := range g.linkRow {
+		lo := -(a.linkFreeSlack[l] - inside[j])
+		r := g.cellRows + j
+		if lo <= 0 && !slices.ContainsFunc(pr.Coefs[r], func(c float64) bool { return c < 0 }) {
+			g.linkAt[l] = 0 // non-negativity says as much
+			continue
+		}
+		g.linkOf[l] = int32(keep - g.cellRows)
+		pr.Rows[keep], pr.Rows[r] = pr.Rows[r], pr.Rows[keep] // a swap: each row keeps its own memory
+		pr.Coefs[keep] = pr.Coefs[r]
+		g.linkRow[keep-g.cellRows] = l
+		pr.Lo = append(pr.Lo, lo)
+		pr.Hi = append(pr.Hi, math.Inf(1))
+		keep++
+	}
+	pr.Rows, pr.Coefs = pr.Rows[:keep], pr.Coefs[:keep]
+	g.linkRow = g.linkRow[:keep-g.cellRows]
 }
 
 // candidate is an atom outside the neighbourhood that would improve an
@@ -318,7 +406,12 @@ func (g *grower) improving(target int, sign float64, duals [][2]float64, out []c
 	// a row's dual belongs to the cell whose bound it holds at the optimum:
 	// the lower one when positive (the reduced costs are c - A'y), so the
 	// duals are those of a program with every cell its own row
+	// (a link's row is its own: at len(Cells)+link)
+	nc := int32(len(a.s.Cells))
 	owner := func(d [2]float64) int32 {
+		if r := int(d[0]); r >= g.cellRows {
+			return nc + g.linkRow[r-g.cellRows]
+		}
 		if d[1] > 0 {
 			return g.owners[int(d[0])][0]
 		}
@@ -347,13 +440,18 @@ func (g *grower) improving(target int, sign float64, duals [][2]float64, out []c
 				absent++
 			}
 		}
+		for _, al := range a.s.linksOf(at) {
+			if c := nc + al.link; g.cellMarkAt[c] == g.mStamp {
+				d -= g.cellNum[c] * al.coef
+			}
+		}
 		const tol = 1e-7
 		if d < -tol || (d > tol && a.s.Atoms[at].Value > 0) {
 			out = append(out, candidate{atom: at, absent: absent, gain: math.Abs(d)})
 		}
 	}
 	for _, d := range duals {
-		for _, at := range a.s.Cells[owner(d)].Atoms {
+		for _, at := range g.atomsOf(int(owner(d))) {
 			price(at)
 		}
 	}
@@ -427,6 +525,9 @@ func (g *grower) witness(x []float64) bool {
 			return false
 		}
 	}
+	if !g.keepsLinks(x) {
+		return false
+	}
 	a.seenMu.Lock()
 	for _, c := range touched {
 		if _, _, suppressed := a.bounds(int(c)); suppressed {
@@ -439,6 +540,35 @@ func (g *grower) witness(x []float64) bool {
 	}
 	a.seenMu.Unlock()
 	g.touched = touched
+	return true
+}
+
+// keepsLinks tells whether a solution x of the last program, every atom
+// outside the neighbourhood at its true value, keeps every link.
+func (g *grower) keepsLinks(x []float64) bool {
+	a := g.a
+	if len(a.s.links) == 0 {
+		return true
+	}
+	g.mStamp++
+	nc := int32(len(a.s.Cells))
+	var touched []int32
+	for v, at := range g.atoms {
+		for _, al := range a.s.linksOf(at) {
+			c := nc + al.link
+			if g.cellMarkAt[c] != g.mStamp {
+				g.cellMarkAt[c] = g.mStamp
+				g.cellNum[c] = 0
+				touched = append(touched, al.link)
+			}
+			g.cellNum[c] += al.coef * (x[v] - a.s.Atoms[at].Value)
+		}
+	}
+	for _, l := range touched {
+		if a.s.links[l].slack+g.cellNum[nc+l] < -witnessTolerance {
+			return false
+		}
+	}
 	return true
 }
 

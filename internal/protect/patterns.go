@@ -37,7 +37,10 @@ type storedPatterns struct {
 	Geography string `json:"geography,omitempty"`
 	// Method is how the pattern was computed: absent for the certified
 	// engine (ProtectLake), MethodGauss for the uncertified fast pass.
-	Method          string            `json:"method,omitempty"`
+	Method string `json:"method,omitempty"`
+	// Linked names the systems the structures were protected as (Linked):
+	// absent when they were protected apart, without the links.
+	Linked          []string          `json:"linked,omitempty"`
 	Threshold       int               `json:"threshold"`
 	Datasets        map[string]int    `json:"dataset_thresholds,omitempty"`
 	ProtectionLevel float64           `json:"protection_level"`
@@ -68,7 +71,7 @@ func (l *Lake) MarshalPatterns(r Rules) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("disclosure pattern: method %q is unknown; valid: %s, %s", l.Method, MethodCertified, MethodGauss)
 	}
-	out := storedPatterns{Format: PatternFormat, Geography: geo.StoredName(), Method: method,
+	out := storedPatterns{Format: PatternFormat, Geography: geo.StoredName(), Method: method, Linked: l.Linked,
 		Threshold: r.threshold(), Datasets: r.Datasets, ProtectionLevel: r.protectionLevel()}
 	for i, p := range l.Structures {
 		st := storedStructure{Name: p.Name, Year: p.Period.Year, Quarter: p.Period.Quarter,
@@ -115,7 +118,7 @@ func UnmarshalLake(data []byte) (*Lake, Rules, error) {
 	for _, d := range definitions(geo) {
 		defs[d.name] = d
 	}
-	l := &Lake{Geography: geo.Name, Method: method}
+	l := &Lake{Geography: geo.Name, Method: method, Linked: in.Linked}
 	for _, st := range in.Structures {
 		d, ok := defs[st.Name]
 		if !ok {
@@ -174,5 +177,5 @@ func WithStructures(src cube.Source, pattern []byte) (*Lake, Rules, error) {
 			return nil, Rules{}, fmt.Errorf("disclosure pattern: structure %d is %s %s, the cubes give %s %s", i, st.Name, st.Period, p.Name, p.Period)
 		}
 	}
-	return &Lake{Structures: built, Patterns: stored.Patterns, Geography: stored.Geography, Method: stored.Method}, rules, nil
+	return &Lake{Structures: built, Patterns: stored.Patterns, Geography: stored.Geography, Method: stored.Method, Linked: stored.Linked}, rules, nil
 }

@@ -2,6 +2,7 @@ package protect
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -37,6 +38,9 @@ func TestStoredPatternOfTheSampleLake(t *testing.T) {
 	}
 	if rules.Threshold != 4 || rules.ProtectionLevel != 3 {
 		t.Errorf("rules read back as %+v", rules)
+	}
+	if !slices.Equal(read.Linked, Linked()) {
+		t.Errorf("the pattern was protected as the systems %q, this build links %q", read.Linked, Linked())
 	}
 	if len(read.Structures) != len(l.Structures) {
 		t.Fatalf("%d structures read back, want %d", len(read.Structures), len(l.Structures))

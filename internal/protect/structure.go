@@ -1,8 +1,3 @@
-// Package protect defines the protected structure of each dataset — every
-// cell the API can ever publish, as linked tables over fixed dimensions with
-// their hierarchies — and decides, once per dataset version, which cells are
-// published and which are suppressed. Answers are sums of published cells of
-// this structure; nothing else is computed for a client.
 package protect
 
 import (
@@ -98,7 +93,21 @@ type Structure struct {
 
 	sumsOnce sync.Once
 	sums     []float64 // per cell, the sum of its atoms' values (atomSums)
+
+	// a system's joint structure (joinSystems): the links between its
+	// parts over the atoms, per atom the links it is in, and per cell the
+	// threshold of its part's dataset (nil: the rules' own)
+	links         []linkAtoms
+	atomLinks     [][]atomLink
+	cellThreshold []int
+
+	// per cell, whether a seed report prints a figure resting on it
+	// (markPrinted; nil: none)
+	printed []bool
 }
+
+// isPrinted tells whether a seed report prints a figure resting on cell i.
+func (s *Structure) isPrinted(i int) bool { return s.printed != nil && s.printed[i] }
 
 // atomSums is, per cell, the sum of its atoms' values: the cell's value,
 // added up the way the certificate programs add the parts they leave out.

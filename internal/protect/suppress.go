@@ -42,8 +42,9 @@ type Pattern struct {
 // persons are primary; then, in the manner of Statistics Norway's
 // GaussSuppression, every other cell is considered in a fixed order of
 // preference to publish — zeros first (they are public and never
-// complementary), then aggregates before their parts (cells with more
-// dimensions at total first), larger values before smaller, ties by key — and is
+// complementary), then cells a seed report prints a figure on (markPrinted),
+// then aggregates before their parts (cells with more dimensions at total
+// first), larger values before smaller, ties by key — and is
 // published unless its publication would make some suppressed cell a linear
 // combination of published cells, in which case it is suppressed as well.
 // The same structure always gives the same pattern.
@@ -90,6 +91,10 @@ func gauss(s *Structure, r Rules, forced []bool) *Pattern {
 	var supp []suppressed
 	var order []int
 	for i, c := range s.Cells {
+		t := t
+		if s.cellThreshold != nil {
+			t = float64(s.cellThreshold[i])
+		}
 		if c.Value >= 1 && c.Value < t {
 			p.Marks[i] = Primary
 			p.Primaries++
@@ -116,6 +121,9 @@ func gauss(s *Structure, r Rules, forced []bool) *Pattern {
 		ca, cb := s.Cells[order[a]], s.Cells[order[b]]
 		if (ca.Value == 0) != (cb.Value == 0) {
 			return ca.Value == 0
+		}
+		if pa, pb := s.isPrinted(order[a]), s.isPrinted(order[b]); pa != pb {
+			return pa // what the reports print before what they do not
 		}
 		if totals[order[a]] != totals[order[b]] {
 			return totals[order[a]] > totals[order[b]] // totals before their parts

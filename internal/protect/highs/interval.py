@@ -2,9 +2,10 @@
 
 Reads linear problems from standard input, one JSON object a line:
   {"n": variables (all >= 0),
-   "ptr": [...], "idx": [...]   the constraint matrix by columns (CSC, every
-                                entry 1): variable j is in the rows
+   "ptr": [...], "idx": [...]   the constraint matrix by columns (CSC):
+                                variable j is in the rows
                                 idx[ptr[j]:ptr[j+1]]
+   "val": [...]                 the entries in that order (absent: all 1)
    "lo": [...], "hi": [...]     lo[i] <= row i <= hi[i] (null: no bound)
    "targets": [[var, ...], ...]  sums to minimise and maximise
    "sense": "min", "max" or "both" (the default)
@@ -84,7 +85,7 @@ def intervals(p):
     n = p["n"]
     ptr = np.array(p["ptr"], dtype=np.int32)
     idx = np.array(p["idx"], dtype=np.int32)
-    val = np.ones(len(idx))
+    val = np.array(p["val"], dtype=float) if "val" in p else np.ones(len(idx))
     lhs = np.array([-CONST_INF if v is None else v for v in p["lo"]], dtype=float)
     rhs = np.array([CONST_INF if v is None else v for v in p["hi"]], dtype=float)
     sense = p.get("sense", "both")
