@@ -30,7 +30,7 @@
 //	                         the API, such as https://start.stockholm, or *
 //	                         for any (default *)
 //	INSYN_MAX_REQUEST_BYTES  largest request body in bytes; larger ones get
-//	                         413 (default 65536)
+//	                         413 (default 32768)
 //	INSYN_GZIP_MIN_BYTES     smallest answer in bytes that is gzip-compressed
 //	                         for clients sending Accept-Encoding: gzip
 //	                         (default 1024)

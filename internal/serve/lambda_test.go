@@ -145,7 +145,7 @@ func TestLambdaEvents(t *testing.T) {
 			},
 			headers: map[string]string{"Content-Type": "application/json; charset=utf-8", "Access-Control-Allow-Origin": "*"},
 			check: func(t *testing.T, _ events.APIGatewayV2HTTPRequest, _ events.APIGatewayV2HTTPResponse, body []byte) {
-				if msg := errorMessage(t, body); !strings.Contains(msg, "65536 bytes") {
+				if msg := errorMessage(t, body); !strings.Contains(msg, "32768 bytes") {
 					t.Errorf("413 message %q does not name the limit", msg)
 				}
 			},

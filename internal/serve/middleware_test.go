@@ -188,11 +188,11 @@ func TestBodyLimit(t *testing.T) {
 			return req
 		}, 413, "limit of 100 bytes (INSYN_MAX_REQUEST_BYTES)"},
 		{"default limit", 0, func() *http.Request {
-			return httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(strings.Repeat("a", 64<<10+1)))
-		}, 413, "limit of 65536 bytes (INSYN_MAX_REQUEST_BYTES)"},
+			return httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(strings.Repeat("a", 32<<10+1)))
+		}, 413, "limit of 32768 bytes (INSYN_MAX_REQUEST_BYTES)"},
 		{"default limit, at it", 0, func() *http.Request {
-			return httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(strings.Repeat("a", 64<<10)))
-		}, 200, strings.Repeat("a", 64<<10)},
+			return httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(strings.Repeat("a", 32<<10)))
+		}, 200, strings.Repeat("a", 32<<10)},
 		{"read error", 100, func() *http.Request {
 			return httptest.NewRequest(http.MethodPost, "/graphql", iotest.ErrReader(io.ErrUnexpectedEOF))
 		}, 400, "reading the request body: unexpected EOF"},
@@ -649,7 +649,7 @@ func TestFromEnv(t *testing.T) {
 func TestDefaults(t *testing.T) {
 	o := Options{}.withDefaults()
 	if o.Listen != "127.0.0.1:8080" || !slices.Equal(o.CORSOrigins, []string{"*"}) ||
-		o.MaxRequestBytes != 65536 || o.GzipMinBytes != 1024 || o.Logger == nil {
+		o.MaxRequestBytes != 32768 || o.GzipMinBytes != 1024 || o.Logger == nil {
 		t.Errorf("defaults %+v", o)
 	}
 }

@@ -15,9 +15,10 @@ const (
 	// be reachable from the network unless asked for.
 	DefaultListen = "127.0.0.1:8080"
 	// DefaultMaxRequestBytes bounds a request body. GraphQL queries are a
-	// few KiB; 64 KiB leaves room for large ones and keeps a single request
-	// from holding much of a small Lambda's memory.
-	DefaultMaxRequestBytes = 64 << 10
+	// few KiB and the API takes 16 KiB of query at most; 32 KiB leaves
+	// room for variables, and a larger body is refused by its
+	// Content-Length before it is read.
+	DefaultMaxRequestBytes = 32 << 10
 	// DefaultGzipMinBytes is the response size from which gzip pays: below
 	// about 1 KiB the gzip header and the CPU cost outweigh the saving.
 	DefaultGzipMinBytes = 1024
@@ -104,7 +105,7 @@ func fromLookup(lookup func(string) (string, bool)) (Options, error) {
 	if v := get(EnvMaxRequestBytes); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {
-			return Options{}, fmt.Errorf("%s=%q: want a positive number of bytes, such as 65536", EnvMaxRequestBytes, v)
+			return Options{}, fmt.Errorf("%s=%q: want a positive number of bytes, such as 32768", EnvMaxRequestBytes, v)
 		}
 		o.MaxRequestBytes = n
 	}
