@@ -31,6 +31,8 @@ const (
 	EnvMaxRepeats       = "INSYN_MAX_REPEATS"
 	EnvMaxIntrospection = "INSYN_MAX_INTROSPECTION"
 	EnvMaxAnswerBytes   = "INSYN_MAX_ANSWER_BYTES"
+	EnvHeavyCells       = "INSYN_HEAVY_CELLS"
+	EnvHeavyShare       = "INSYN_HEAVY_SHARE"
 	EnvTimeout          = "INSYN_TIMEOUT"
 	EnvRefreshInterval  = "INSYN_REFRESH_INTERVAL"
 	EnvCacheMaxAge      = "INSYN_CACHE_MAX_AGE"
@@ -139,6 +141,7 @@ func configFrom(lookup func(string) (string, bool)) (Config, error) {
 		{EnvMaxRepeats, &c.Limits.Repeats, "16"},
 		{EnvMaxIntrospection, &c.Limits.Introspection, "2"},
 		{EnvMaxAnswerBytes, &c.Limits.AnswerBytes, "8388608"},
+		{EnvHeavyCells, &c.Limits.HeavyCells, "2000"},
 	} {
 		if err := positive(l.env, l.dst, l.example); err != nil {
 			return Config{}, err
@@ -161,6 +164,13 @@ func configFrom(lookup func(string) (string, bool)) (Config, error) {
 	}
 	if err := duration(EnvCacheMaxAge, &c.CacheMaxAge, "5m"); err != nil {
 		return Config{}, err
+	}
+	if v := get(EnvHeavyShare); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 || f > 1 {
+			return Config{}, fmt.Errorf("%s=%q: want a share of one core above 0 and at most 1, such as 0.25", EnvHeavyShare, v)
+		}
+		c.Limits.HeavyShare = f
 	}
 	if err := duration(EnvTimeout, &c.Limits.Timeout, "10s"); err != nil {
 		return Config{}, err

@@ -26,10 +26,10 @@ func TestConfigFromEnv(t *testing.T) {
 	}
 	c, err = configFrom(env(EnvLake, "s3://insyn-lake/lake/", EnvThreshold, "5", EnvMaxCells, "500", EnvMaxDepth, "8",
 		EnvMaxValueDepth, "3", EnvMaxQueryBytes, "4096", EnvMaxTokens, "300", EnvMaxFields, "90", EnvMaxAliases, "7", EnvMaxRepeats, "5",
-		EnvMaxIntrospection, "1", EnvMaxAnswerBytes, "65536", EnvTimeout, "2s",
+		EnvMaxIntrospection, "1", EnvMaxAnswerBytes, "65536", EnvTimeout, "2s", EnvHeavyCells, "900", EnvHeavyShare, "0.5",
 		EnvRefreshInterval, "0s", EnvCacheMaxAge, "1m", EnvS3Endpoint, "http://127.0.0.1:7070", EnvS3PathStyle, "true"))
 	want := Config{Lake: "s3://insyn-lake/lake/", Threshold: 5, MaxCells: 500, RefreshInterval: 0,
-		Limits:      Limits{QueryBytes: 4096, Tokens: 300, Depth: 8, ValueDepth: 3, Fields: 90, Aliases: 7, Repeats: 5, Introspection: 1, AnswerBytes: 65536, Timeout: 2 * time.Second},
+		Limits:      Limits{QueryBytes: 4096, Tokens: 300, Depth: 8, ValueDepth: 3, Fields: 90, Aliases: 7, Repeats: 5, Introspection: 1, AnswerBytes: 65536, Timeout: 2 * time.Second, HeavyCells: 900, HeavyShare: 0.5},
 		CacheMaxAge: time.Minute, S3Endpoint: "http://127.0.0.1:7070", S3PathStyle: true}
 	if err != nil || c != want {
 		t.Errorf("every variable set: %+v, %v; want %+v", c, err, want)
@@ -45,6 +45,7 @@ func TestConfigFromEnv(t *testing.T) {
 		{EnvMaxFields, "many", "want a positive whole number"},
 		{EnvMaxAnswerBytes, "-1", "want a positive whole number"},
 		{EnvTimeout, "0s", "a request needs some time"},
+		{EnvHeavyShare, "2", "at most 1"},
 		{EnvTimeout, "10", "want a duration such as 10s"},
 		{EnvRefreshInterval, "30", "want a duration such as 30s"},
 		{EnvCacheMaxAge, "-1m", "want a duration such as 5m"},

@@ -70,6 +70,11 @@ type Limits struct {
 	// Timeout is how long a request may compute before it is answered
 	// with CodeTimeout.
 	Timeout time.Duration
+	// HeavyCells is the cells from which a request is heavy: admitted one
+	// at a time, taking at most HeavyShare of one core while other heavy
+	// requests wait (throttle.go).
+	HeavyCells int
+	HeavyShare float64
 }
 
 // Defaults of Limits. GraphiQL's introspection query has about 500 tokens,
@@ -89,6 +94,10 @@ const (
 	DefaultMaxAnswerBytes = 8 << 20
 	// DefaultTimeout is well inside API Gateway's 30 s for an integration.
 	DefaultTimeout = 10 * time.Second
+	// DefaultHeavyCells: a frontend's tables have tens to hundreds of
+	// cells, all 29 seed tables together 1 567.
+	DefaultHeavyCells = 2000
+	DefaultHeavyShare = 0.25
 )
 
 // withDefaults returns l with every zero (or negative) field at its
@@ -110,6 +119,10 @@ func (l Limits) withDefaults() Limits {
 	def(&l.AnswerBytes, DefaultMaxAnswerBytes)
 	if l.Timeout <= 0 {
 		l.Timeout = DefaultTimeout
+	}
+	def(&l.HeavyCells, DefaultHeavyCells)
+	if l.HeavyShare <= 0 || l.HeavyShare > 1 {
+		l.HeavyShare = DefaultHeavyShare
 	}
 	return l
 }

@@ -56,6 +56,7 @@ type Handler struct {
 	table   *directType // the Table type's writers, for fast.go
 	opts    HandlerOptions
 	mux     *http.ServeMux
+	heavy   *throttle
 	docs    *docCache
 	answers *answerCache
 	enums   map[string][]string // enum type name -> its values, for error messages
@@ -90,7 +91,7 @@ func NewHandler(l *Lake, opts HandlerOptions) (*Handler, error) {
 	if opts.AnswerCacheBytes == 0 {
 		opts.AnswerCacheBytes = DefaultAnswerCacheBytes
 	}
-	h := &Handler{lake: l, schema: schema, table: table, opts: opts, docs: newDocCache(512), answers: newAnswerCache(opts.AnswerCacheBytes),
+	h := &Handler{lake: l, schema: schema, table: table, opts: opts, heavy: newThrottle(opts.Limits.HeavyShare), docs: newDocCache(512), answers: newAnswerCache(opts.AnswerCacheBytes),
 		enums: map[string][]string{}}
 	for name, t := range schema.TypeMap() {
 		if e, ok := t.(*graphql.Enum); ok && !strings.HasPrefix(name, "__") {
@@ -238,8 +239,19 @@ func (h *Handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.opts.Limits.Timeout)
 	defer cancel()
+	var held ticket
+	defer held.finish() // after the answer is written (and compressed)
 	rq := &request{
-		ctx: ctx, answerBytes: h.opts.Limits.AnswerBytes, v: v, budget: &budget{limit: h.opts.MaxCells}, rules: h.lake.rules, log: h.opts.Logger, base: base, splices: &splices{},
+		ctx: ctx, answerBytes: h.opts.Limits.AnswerBytes, v: v, rules: h.lake.rules, log: h.opts.Logger, base: base, splices: &splices{},
+		budget: &budget{limit: h.opts.MaxCells, heavyAt: h.opts.Limits.HeavyCells, heavy: func() error {
+			serve.LogAttrs(r.Context(), slog.Bool("heavy", true))
+			release, err := h.heavy.admit(ctx)
+			if err != nil {
+				return &queryError{code: CodeTimeout, message: "the request waited for its turn among heavy requests longer than its limit (" + EnvTimeout + ")"}
+			}
+			held.hold(release)
+			return nil
+		}},
 	}
 	status, body, failed := h.execute(ctx, doc, req, rq)
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {

@@ -60,6 +60,11 @@ type budget struct {
 	mu    sync.Mutex
 	limit int
 	used  int
+	// heavy, when set, is called once, outside the lock, when the cells
+	// taken reach heavyAt (the request's admission to heavy work).
+	heavy   func() error
+	heavyAt int
+	heavied bool
 	// listed holds the tables whose cells were written once: each later
 	// list of them (under another alias) takes their cells again.
 	listed map[any]bool
@@ -94,13 +99,21 @@ func (b *budget) fits(n int) bool {
 // take reserves n cells for what, or fails naming the limit.
 func (b *budget) take(n int, what string) error {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.used+n > b.limit {
+		b.mu.Unlock()
 		return &queryError{code: CodeTooManyCells, message: fmt.Sprintf(
 			"%s has %d cells, and with the %d cells before it this request would exceed the limit of %d cells per request (%s); group by fewer dimensions, filter, or split the request",
 			what, n, b.used, b.limit, EnvMaxCells)}
 	}
 	b.used += n
+	admit := b.heavy != nil && !b.heavied && b.used >= b.heavyAt
+	if admit {
+		b.heavied = true
+	}
+	b.mu.Unlock()
+	if admit {
+		return b.heavy()
+	}
 	return nil
 }
 
