@@ -107,6 +107,9 @@ type Figure struct {
 	Dataset string
 	Measure string // the Measure enum (DECISIONS, SHARE, …)
 	ShareOf string // for SHARE: the dimension whose total is 100 %
+	// Den is, for SHARE, the categories of the denominator: Where with
+	// the ShareOf dimension at its total (over the request's filter).
+	Den map[string][]string
 	Period  string // "2024" or "2024-Q2"
 	// Where restricts each dimension to some of its codes; a dimension
 	// not named is at its total (every code).
@@ -232,13 +235,30 @@ func (h *Harvest) ask(c *client, r request) ([]*Figure, string, error) {
 		if cell.Value != nil {
 			f.Value = *cell.Value
 		}
-		// a filter on every code of a dimension is its total
-		for d, codes := range f.Where {
-			if dim, ok := r.ds.dim(d); ok && len(codes) == len(dim.Codes) {
-				delete(f.Where, d)
+		if r.shareOf != "" {
+			f.Den = map[string][]string{}
+			for d, codes := range f.Where {
+				f.Den[d] = codes
+			}
+			delete(f.Den, r.shareOf)
+			if codes, ok := r.filter[r.shareOf]; ok {
+				f.Den[r.shareOf] = codes
 			}
 		}
+		normalize(r.ds, f.Where)
+		normalize(r.ds, f.Den)
 		out = append(out, f)
 	}
 	return out, "", nil
+}
+
+// normalize puts each dimension's codes in code-list order. A filter on
+// every code is kept: it is the total only where every row has a code
+// (boendeform is empty outside bostad).
+func normalize(ds DatasetInfo, where map[string][]string) {
+	for d, codes := range where {
+		if dim, ok := ds.dim(d); ok {
+			where[d] = inOrder(dim, codes)
+		}
+	}
 }

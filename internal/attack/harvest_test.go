@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"testing"
 	"time"
 
@@ -41,4 +42,50 @@ func TestHarvestSample(t *testing.T) {
 	for k, v := range counts {
 		t.Logf("%s: %d", k, v)
 	}
+}
+
+func TestAuditSampleDebug(t *testing.T) {
+	h := sampleHandler(t)
+	res, err := Run(h, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(res.Stats)
+	for _, f := range res.Failures {
+		t.Log(f)
+	}
+	if n := res.Narrowest(); n != nil {
+		t.Logf("narrowest: %s %s", describe(n.Figure), n)
+	}
+}
+
+func TestModelSizes(t *testing.T) {
+	h := sampleHandler(t)
+	hv, err := HarvestAll(h, api.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := buildModel(hv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	red, err := reduce(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("vars %d free %d classes %d rows %d targets %d", m.nVars, red.vars, red.classes, len(m.rows), len(m.targets))
+	for _, k := range red.components {
+		t.Logf("component n=%d rows=%d targets=%d", k.n, len(k.rows), len(k.targets))
+	}
+}
+
+func TestDumpComponent(t *testing.T) {
+	h := sampleHandler(t)
+	hv, err := HarvestAll(h, api.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := buildModel(hv)
+	red, _ := reduce(m)
+	os.WriteFile("/tmp/comp0.json", red.components[0].appendJSON(nil, 3, false), 0o644)
 }
