@@ -156,11 +156,26 @@ func AuditHarvest(hv *Harvest, o Options) (*Result, error) {
 		iv := ivs[i]
 		out := Interval{Figure: t.fig, Lo: math.Ceil(iv.Lo - eps), Hi: math.Floor(iv.Hi + eps), Unbounded: iv.Unbounded, Solved: iv.Solved}
 		res.Intervals = append(res.Intervals, out)
-		switch {
-		case out.Width() <= 0:
-			res.Failures = append(res.Failures, fmt.Sprintf("%s is disclosed: %s", describe(t.fig), out))
-		case out.Width() < o.Protection:
-			res.Failures = append(res.Failures, fmt.Sprintf("%s is narrowed to %s, width %g < %g", describe(t.fig), out, out.Width(), o.Protection))
+	}
+	// one failure per count, however many requests name it
+	for _, k := range red.components {
+		for _, owners := range k.owners {
+			out := res.Intervals[owners[0]]
+			names := make([]string, len(owners))
+			for i, ti := range owners {
+				names[i] = describe(m.targets[ti].fig)
+			}
+			slices.SortFunc(names, func(a, b string) int { return len(a) - len(b) })
+			name := names[0]
+			if len(names) > 1 {
+				name += fmt.Sprintf(" (and %d other requests for it)", len(names)-1)
+			}
+			switch {
+			case out.Width() <= 0:
+				res.Failures = append(res.Failures, fmt.Sprintf("%s is disclosed: %s", name, out))
+			case out.Width() < o.Protection:
+				res.Failures = append(res.Failures, fmt.Sprintf("%s is narrowed to %s, width %g < %g", name, out, out.Width(), o.Protection))
+			}
 		}
 	}
 	for _, s := range hv.Inconsistent {

@@ -109,8 +109,8 @@ type Figure struct {
 	ShareOf string // for SHARE: the dimension whose total is 100 %
 	// Den is, for SHARE, the categories of the denominator: Where with
 	// the ShareOf dimension at its total (over the request's filter).
-	Den map[string][]string
-	Period  string // "2024" or "2024-Q2"
+	Den    map[string][]string
+	Period string // "2024" or "2024-Q2"
 	// Where restricts each dimension to some of its codes; a dimension
 	// not named is at its total (every code).
 	Where map[string][]string

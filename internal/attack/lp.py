@@ -21,9 +21,10 @@ import sys
 
 import numpy as np
 from scipy.optimize import linprog
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, vstack
 
 EPS = 1e-6
+LIMIT = 800  # unknowns in a neighbourhood
 
 
 class Infeasible(Exception):
@@ -44,7 +45,6 @@ def solve(p):
     eq = np.isfinite(lo) & np.isfinite(hi) & (np.abs(hi - lo) < 1e-12)
     up = np.isfinite(hi) & ~eq
     down = np.isfinite(lo) & ~eq
-    from scipy.sparse import vstack
     A_ub = vstack([A[up], -A[down]]).tocsr()
     b_ub = np.concatenate([hi[up], -lo[down]])
     A_eq, b_eq = A[eq], lo[eq]
@@ -60,8 +60,16 @@ def solve(p):
     seen_hi = np.full(len(targets), -np.inf)
     need, exact = p.get("need", 3), p.get("exact", False)
     out = [None] * len(targets)
+    A_csc = A.tocsc()
+    center = {"x": None, "k": 0}
+
+    def witness(x):
+        v = T @ x
+        np.minimum(seen_lo, v, out=seen_lo)
+        np.maximum(seen_hi, v, out=seen_hi)
 
     def run(c):
+        """The full program: its optimum (None when unbounded)."""
         res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs")
         if res.status == 2:
             raise Infeasible(res.message)
@@ -69,15 +77,80 @@ def solve(p):
             return None
         if res.status != 0:
             raise RuntimeError("HiGHS status %d: %s" % (res.status, res.message))
-        v = T @ res.x
-        np.minimum(seen_lo, v, out=seen_lo)
-        np.maximum(seen_hi, v, out=seen_hi)
+        witness(res.x)
+        # the mean of the optima found is feasible too (the set is convex),
+        # and lies inside it: the point neighbourhoods are held at
+        k = center["k"]
+        center["x"] = res.x.copy() if k == 0 else (center["x"] * k + res.x) / (k + 1)
+        center["k"] = k + 1
         return res.fun
 
+    def near(t):
+        """Up to LIMIT unknowns around the target's, breadth first through
+        the rows, sparse rows first."""
+        seen = set(t)
+        frontier = list(t)
+        while frontier and len(seen) < LIMIT:
+            rows = set()
+            for v in frontier:
+                rows.update(A_csc.indices[A_csc.indptr[v]:A_csc.indptr[v + 1]].tolist())
+            nxt = []
+            for r in sorted(rows, key=lambda r: A.indptr[r + 1] - A.indptr[r]):
+                for v in A.indices[A.indptr[r]:A.indptr[r + 1]].tolist():
+                    if v not in seen:
+                        seen.add(v)
+                        nxt.append(v)
+                if len(seen) >= LIMIT:
+                    break
+            frontier = nxt
+        return np.array(sorted(seen), dtype=np.int64)
+
+    def local(t):
+        """Witnesses from programs over the target's neighbourhood, every
+        other unknown held at the centre: each solution, completed so, is
+        a solution of the whole program."""
+        x0 = center["x"]
+        N = near(t)
+        inN = np.zeros(n, dtype=bool)
+        inN[N] = True
+        rows = np.unique(A_csc[:, N].indices)
+        sub = A[rows]
+        rest = sub[:, ~inN] @ x0[~inN]
+        lo_r, hi_r = lo[rows] - rest, hi[rows] - rest
+        S = sub[:, N]
+        e = eq[rows]
+        u, d = np.isfinite(hi_r) & ~e, np.isfinite(lo_r) & ~e
+        Aub = vstack([S[u], -S[d]]).tocsr()
+        bub = np.concatenate([hi_r[u], -lo_r[d]]) + 1e-9
+        Aeq, beq = S[e], lo_r[e]
+        c = np.zeros(len(N))
+        c[np.searchsorted(N, t)] = 1.0
+        for sign in (1.0, -1.0):
+            res = linprog(sign * c, A_ub=Aub if Aub.shape[0] else None, b_ub=bub if Aub.shape[0] else None,
+                          A_eq=Aeq if Aeq.shape[0] else None, b_eq=beq if Aeq.shape[0] else None,
+                          bounds=(0, None), method="highs")
+            if res.status != 0:
+                return
+            x = x0.copy()
+            x[N] = res.x
+            # a solution of the whole program (within the solver's
+            # tolerance): checked before it counts
+            ax = A @ x
+            if np.all(ax >= lo - 1e-6) and np.all(ax <= hi + 1e-6) and np.all(x >= -1e-9):
+                witness(x)
+
+    def passed(i):
+        return np.isfinite(seen_lo[i]) and rounded_width(seen_lo[i], seen_hi[i]) >= need
+
     for i, t in enumerate(targets):
-        if not exact and np.isfinite(seen_lo[i]) and rounded_width(seen_lo[i], seen_hi[i]) >= need:
-            out[i] = {"lo": float(seen_lo[i]), "hi": float(seen_hi[i]), "solved": False}
+        if not exact and passed(i):
+            out[i] = {"solved": False}
             continue
+        if not exact and center["x"] is not None:
+            local(t)
+            if passed(i):
+                out[i] = {"solved": False}
+                continue
         c = np.zeros(n)
         c[t] = 1.0
         lo_v = run(c)
@@ -89,7 +162,7 @@ def solve(p):
             iv["hi"] = float(-hi_v)
         out[i] = iv
     for i, iv in enumerate(out):
-        if not iv["solved"]:  # later solutions may have widened the span
+        if not iv["solved"]:  # the span of every solution seen
             iv["lo"], iv["hi"] = float(seen_lo[i]), float(seen_hi[i])
     return out
 
