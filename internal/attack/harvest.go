@@ -138,8 +138,11 @@ type Harvest struct {
 	// Inconsistent lists figures the API gave two ways: a breach of the
 	// consistency guarantee, reported as a failure.
 	Inconsistent []string
-	Requests     int
-	Tables       int // table requests answered
+	// Unread lists seed-table figures the audit does not read, with why.
+	Unread   []string
+	Requests int
+	Tables   int // table requests answered
+	Files    int // open-data files compared with their answers
 }
 
 func (h *Harvest) add(f *Figure) {

@@ -23,6 +23,9 @@ func HarvestAll(h http.Handler, path string) (*Harvest, error) {
 			return nil, fmt.Errorf("dataset %s: %w", ds.Name, err)
 		}
 	}
+	if err := hv.harvestReports(c); err != nil {
+		return nil, err
+	}
 	hv.Requests = c.n
 	return hv, nil
 }

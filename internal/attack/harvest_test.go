@@ -89,3 +89,24 @@ func TestDumpComponent(t *testing.T) {
 	red, _ := reduce(m)
 	os.WriteFile("/tmp/comp0.json", red.components[0].appendJSON(nil, 3, false), 0o644)
 }
+
+func TestReportsRead(t *testing.T) {
+	hv, err := HarvestAll(sampleHandler(t), api.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("figures %d files %d unread %d inconsistent %d", len(hv.Figures), hv.Files, len(hv.Unread), len(hv.Inconsistent))
+	for i, u := range hv.Unread {
+		if i < 15 {
+			t.Log(u)
+		}
+	}
+	for i, u := range hv.Inconsistent {
+		if i < 15 {
+			t.Log(u)
+		}
+	}
+	if _, err := buildModel(hv); err != nil {
+		t.Fatal(err)
+	}
+}
