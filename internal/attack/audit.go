@@ -2,6 +2,7 @@ package attack
 
 import (
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"net/http"
@@ -192,4 +193,25 @@ func describe(f *Figure) string {
 		parts = append(parts, d+"="+strings.Join(f.Where[d], "|"))
 	}
 	return fmt.Sprintf("%s %s %s {%s}", f.Dataset, f.Measure, f.Period, strings.Join(parts, " "))
+}
+
+// Print writes the audit's sizes, its failures and the narrowest
+// interval (every interval with all).
+func (r *Result) Print(w io.Writer, all bool) {
+	fmt.Fprintln(w, r.Stats)
+	if all {
+		for _, iv := range r.Intervals {
+			fmt.Fprintf(w, "%s %s width %g\n", describe(iv.Figure), iv, iv.Width())
+		}
+	}
+	for _, u := range r.Harvest.Unread {
+		fmt.Fprintln(w, "not read:", u)
+	}
+	for _, f := range r.Failures {
+		fmt.Fprintln(w, "FAIL", f)
+	}
+	if n := r.Narrowest(); n != nil {
+		fmt.Fprintf(w, "narrowest: %s %s, width %g\n", describe(n.Figure), n, n.Width())
+	}
+	fmt.Fprintf(w, "%d suppressed counts, %d failures\n", len(r.Intervals), len(r.Failures))
 }
