@@ -68,6 +68,7 @@ type Result struct {
 	Failures  []string   // counts narrowed below Protection, exactly disclosed counts, inconsistent figures
 	Harvest   *Harvest
 	Stats     Stats
+	model     *model
 }
 
 // Stats are the audit's sizes and times.
@@ -141,6 +142,7 @@ func AuditHarvest(hv *Harvest, o Options) (*Result, error) {
 		return nil, err
 	}
 	res.Stats.Model = time.Since(start)
+	res.model = m
 	res.Stats.Unknowns, res.Stats.Free, res.Stats.Classes = m.nVars, red.vars, red.classes
 	res.Stats.Components, res.Stats.Targets = len(red.components), len(m.targets)
 	for _, k := range red.components {

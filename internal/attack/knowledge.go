@@ -197,6 +197,9 @@ func population(hv *Harvest) map[string]map[string]float64 {
 
 // addFigure adds what one figure tells.
 func (m *model) addFigure(ds DatasetInfo, f *Figure, pop map[string]map[string]float64, hv *Harvest) error {
+	if f.Mark == "NO_DATA" {
+		return nil
+	}
 	b, ok := m.blocks[blockKey(family(ds, f.Measure), f.Period)]
 	if !ok {
 		return fmt.Errorf("no unknowns for %s in %s", family(ds, f.Measure), f.Period)
@@ -207,8 +210,6 @@ func (m *model) addFigure(ds DatasetInfo, f *Figure, pop map[string]map[string]f
 	}
 	why := f.key()
 	switch {
-	case f.Mark == "NO_DATA":
-		return nil
 	case slices.Contains(countMeasures, f.Measure):
 		switch f.Mark {
 		case "PUBLISHED":

@@ -23,7 +23,7 @@ import (
 // searchDataset harvests every table of ds the search reaches.
 func (h *Harvest) searchDataset(c *client, ds DatasetInfo, unions map[string][][]string) error {
 	base := baseMeasure(ds)
-	if base == "" {
+	if base == "" || len(ds.Periods) == 0 {
 		return nil
 	}
 	period := ds.periodCodes()[0]

@@ -187,15 +187,28 @@ type crow struct {
 func reduce(m *model) (*reduced, error) {
 	fixed := make([]bool, m.nVars)
 	// pin: a row whose unknowns not yet pinned all have positive
-	// coefficients and whose upper bound is 0 pins them at 0; repeat as
-	// pins free more such rows
+	// coefficients and whose upper bound is 0 pins them at 0. A published
+	// zero (every coefficient positive) does so once and for all, and is
+	// then left out; a link does so once some of its unknowns are pinned,
+	// so the links are read again until nothing changes
+	done := make([]bool, len(m.rows))
+	var links []int
+	for i := range m.rows {
+		r := &m.rows[i]
+		if r.hi > 1e-9 {
+			continue
+		}
+		if !slices.ContainsFunc(r.terms, func(t term) bool { return t.coef <= 0 }) {
+			r.each(func(v int32, _ float64, _ int) { fixed[v] = true })
+			done[i] = true
+			continue
+		}
+		links = append(links, i)
+	}
 	for changed := true; changed; {
 		changed = false
-		for i := range m.rows {
+		for _, i := range links {
 			r := &m.rows[i]
-			if r.hi > 1e-9 {
-				continue
-			}
 			pos := true
 			r.each(func(v int32, c float64, _ int) {
 				if !fixed[v] && c <= 0 {
@@ -216,6 +229,9 @@ func reduce(m *model) (*reduced, error) {
 	// hashes of the sequence of (row, coefficient) each is in
 	h1, h2 := make([]uint64, m.nVars), make([]uint64, m.nVars)
 	for i := range m.rows {
+		if done[i] {
+			continue
+		}
 		r := &m.rows[i]
 		r.each(func(v int32, c float64, _ int) {
 			if fixed[v] {
@@ -288,6 +304,9 @@ func reduce(m *model) (*reduced, error) {
 	byRow := map[string]int{}
 	var crows []crow
 	for i := range m.rows {
+		if done[i] {
+			continue
+		}
 		r := &m.rows[i]
 		cv, cc := toClasses(r.each)
 		if len(cv) == 0 {
