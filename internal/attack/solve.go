@@ -38,6 +38,7 @@ type lpWorker struct {
 func startWorker() (*lpWorker, error) {
 	w := &lpWorker{cmd: exec.Command(Python(), "-c", lpScript)}
 	w.cmd.Stderr = &w.stderr
+	endWithParent(w.cmd)
 	var err error
 	if w.in, err = w.cmd.StdinPipe(); err != nil {
 		return nil, err
