@@ -62,9 +62,14 @@ func (h *Harvest) searchDataset(c *client, ds DatasetInfo, unions map[string][][
 			addMulti(d.Name, inOrder(d, u))
 		}
 	}
-	// runs of consecutive codes the API answers alone
+	// runs of consecutive codes the API answers alone (of a dimension of
+	// at most maxRunCodes codes: the municipalities of a national lake
+	// have no order to run along)
 	for _, d := range ds.Dimensions {
 		codes := d.codes()
+		if len(codes) > maxRunCodes {
+			continue
+		}
 		for i := range codes {
 			for j := i + 2; j <= len(codes); j++ {
 				run := codes[i:j]
@@ -108,6 +113,10 @@ func (h *Harvest) searchDataset(c *client, ds DatasetInfo, unions map[string][][
 	}
 	return nil
 }
+
+// maxRunCodes is the most codes a dimension may have for its runs of
+// consecutive codes to be tried as filters.
+const maxRunCodes = 24
 
 // baseMeasure is the count a dataset's tables are searched with (a public
 // dataset's only measure).
