@@ -2,6 +2,7 @@ package attack
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -106,8 +107,9 @@ func TestAuditSampleLake(t *testing.T) {
 
 // TestAuditRandomLakes audits small random lakes made to exercise the
 // links (the first with every interval solved on its own): the
-// attacker's model holds of the true data and every solved interval
-// contains the true count.
+// attacker's model holds of the true data, every solved interval
+// contains the true count, and the second lake's verdicts with
+// witnesses are those with every program solved.
 func TestAuditRandomLakes(t *testing.T) {
 	for seed := uint64(1); seed <= 2; seed++ {
 		dir, set := randomLake(t, seed)
@@ -121,6 +123,16 @@ func TestAuditRandomLakes(t *testing.T) {
 		}
 		checkTruth(t, res, set)
 		t.Logf("seed %d: %s; %d failures", seed, res.Stats, len(res.Failures))
+		if seed == 2 {
+			// the witnesses' verdicts are the whole programs'
+			exact, err := AuditHarvest(res.Harvest, Options{Exact: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(exact.Failures, res.Failures) {
+				t.Errorf("seed %d: with witnesses the audit fails\n%v\nwith every program solved\n%v", seed, res.Failures, exact.Failures)
+			}
+		}
 		if n := res.Narrowest(); n != nil {
 			t.Logf("seed %d: narrowest width %g: %s %s", seed, n.Width(), describe(n.Figure), n)
 		}
