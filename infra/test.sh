@@ -26,5 +26,9 @@ go test -count=1 -run '^$' -fuzz '^FuzzPxWeb$' -fuzztime 10s ./internal/api
 go test -count=1 -run '^$' -fuzz '^FuzzLambdaEvent$' -fuzztime 10s ./internal/serve
 # ... and of the zip packages of XLSX uploads (long runs: docs/ingest.md).
 go test -count=1 -run '^$' -fuzz '^FuzzXLSXPackage$' -fuzztime 20s ./internal/upload
+# The independent audit over public answers (docs/attacker-knowledge.md):
+# every suppressed count of the sample lake bounded as an attacker can,
+# with the narrowest interval printed; exit 1 on any narrower than 3.
+go run ./cmd/attack -lake testdata/lake
 # The cell-by-cell reproduction of the 29 seed tables, as a readable summary.
 go test -count=1 -run 'TestReproduction$' -v ./internal/synth | sed -n '/reproduction of the seed tables/,/^---\|^===\|^ok\|^FAIL/p'
