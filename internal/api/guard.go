@@ -27,18 +27,21 @@ import (
 //     expands to, spreads counted as often as they are spread (each
 //     fragment's count memoized, so a chain that doubles costs one visit
 //     per fragment), aliases and introspection fields counted the same
-//     way (Limits.Fields, Aliases, Introspection); how often one response
-//     key occurs in one selection set (Limits.Repeats: graphql-go's rule
-//     that fields of one key can be merged compares them pair by pair,
-//     arguments printed, and cannot be stopped by the deadline); the
-//     nesting of fields
+//     way (Limits.Fields, Aliases, Introspection); the nesting of fields
 //     through fragments (Limits.Depth); the nesting of list and object
 //     values in arguments (Limits.ValueDepth);
-//  4. the variables' nesting (Limits.ValueDepth), on every request.
+//  4. with the fields bounded, a walk of them as they merge (merger): how
+//     often one response key occurs in one merged selection (Limits.Repeats)
+//     and how many argument values comparing such fields prints
+//     (maxComparedArguments): graphql-go's rule that fields of one key can
+//     be merged compares them pair by pair, printing their arguments each
+//     time, and nothing can stop it once it runs;
+//  5. the variables' nesting (Limits.ValueDepth), on every request.
 //
 // Only then does graphql-go validate the document. Its execution runs under
-// the request's deadline (Limits.Timeout), which the resolvers honour, and
-// its answer is refused when larger than Limits.AnswerBytes.
+// the request's deadline (Limits.Timeout), which the resolvers honour; the
+// lists written past the executor stop once the answer passes
+// Limits.AnswerBytes, and the answer is refused whole.
 
 // Limits bounds one request. Zero fields take the defaults below.
 type Limits struct {
@@ -195,7 +198,7 @@ func (s *shape) add(o shape) {
 	s.introspection = min(s.introspection+o.introspection, saturated)
 }
 
-// checkDocument is step 3, on a parsed document.
+// checkDocument is steps 3 and 4, on a parsed document.
 func (l Limits) checkDocument(doc *ast.Document) *refusal {
 	frags := map[string]*ast.FragmentDefinition{}
 	for _, d := range doc.Definitions {
@@ -358,7 +361,7 @@ func countText(n int) string {
 	return fmt.Sprint(n)
 }
 
-// checkVariables is step 4.
+// checkVariables is step 5.
 func (l Limits) checkVariables(vars map[string]any) *refusal {
 	for name, v := range vars {
 		if d := jsonNesting(v, l.ValueDepth+1); d > l.ValueDepth {
