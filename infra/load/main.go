@@ -57,19 +57,11 @@ func run(ctx context.Context, target, lake string, conc, n int, d time.Duration)
 	}
 	var srv *load.Server
 	if target == "" {
-		dir, err := os.MkdirTemp("", "insyn-load-")
+		bin, _, cleanup, err := buildAPI(ctx)
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
-		root, err := os.Getwd()
-		if err != nil {
-			return err
-		}
-		bin, err := load.BuildAPI(ctx, root, dir)
-		if err != nil {
-			return fmt.Errorf("%w (run from the repository root)", err)
-		}
+		defer cleanup()
 		if srv, err = load.Start(bin, lake); err != nil {
 			return err
 		}
@@ -103,4 +95,23 @@ func run(ctx context.Context, target, lake string, conc, n int, d time.Duration)
 		return errors.New(fmt.Sprint(res.Errors, " of ", res.Requests, " requests failed"))
 	}
 	return nil
+}
+
+// buildAPI builds the API as deployed, from the module in the working
+// directory (the repository's root), into a temporary directory that
+// cleanup removes; root is that module's directory.
+func buildAPI(ctx context.Context) (bin, root string, cleanup func(), err error) {
+	dir, err := os.MkdirTemp("", "insyn-load-")
+	if err != nil {
+		return "", "", nil, err
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	if root, err = os.Getwd(); err == nil {
+		bin, err = load.BuildAPI(ctx, root, dir)
+	}
+	if err != nil {
+		cleanup()
+		return "", "", nil, fmt.Errorf("%w (run from the repository root)", err)
+	}
+	return bin, root, cleanup, nil
 }
