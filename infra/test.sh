@@ -26,6 +26,10 @@ go test -count=1 -run '^$' -fuzz '^FuzzPxWeb$' -fuzztime 10s ./internal/api
 go test -count=1 -run '^$' -fuzz '^FuzzLambdaEvent$' -fuzztime 10s ./internal/serve
 # ... and of the zip packages of XLSX uploads (long runs: docs/ingest.md).
 go test -count=1 -run '^$' -fuzz '^FuzzXLSXPackage$' -fuzztime 20s ./internal/upload
+# The table viewer in headless Chromium, writing its screenshots of a seed
+# table, a generic table with suppressed cells and a chart into docs/viewer
+# for review.
+go test -count=1 -run '^TestBrowser$' ./internal/viewer -args -screenshots
 # The independent audit over public answers (docs/attacker-knowledge.md):
 # every suppressed count of the sample lake bounded as an attacker can,
 # with the narrowest interval printed; exit 1 on any narrower than 3.

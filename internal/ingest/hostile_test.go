@@ -262,3 +262,29 @@ func TestOversizedUploadIsNotRead(t *testing.T) {
 		t.Errorf("the upload is gone: %v", err)
 	}
 }
+
+// Finding 8: an XLSX whose worksheet declares half its real size in the
+// zip headers was accepted and published with half its rows. It is
+// rejected with a report, and the served manifest stays as it was.
+func TestHalfDeclaredWorkbookIsNotPublished(t *testing.T) {
+	backends(t, func(t *testing.T, newStore func(t *testing.T) store.Store) {
+		st := newStore(t)
+		seedLake(t, st)
+		before := ingesttest.Get(t, st, lake.ManifestKey)
+		half, err := os.ReadFile(filepath.Join(uploadsDir, "bad", "insatser", "2024", "half-declared.xlsx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ingesttest.Put(t, st, "uploads/insatser/2024/half-declared.xlsx", half)
+		res, err := ingest.Run(context.Background(), st, opts())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Published || len(res.Rejected) != 1 || res.Rejected[0].Counts[upload.ReasonUnreadable] == 0 {
+			t.Errorf("published %v, rejected %v: want the workbook rejected as unreadable", res.Published, res.Rejected)
+		}
+		if after := ingesttest.Get(t, st, lake.ManifestKey); !bytes.Equal(before, after) {
+			t.Error("the served manifest changed")
+		}
+	})
+}
