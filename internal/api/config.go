@@ -168,7 +168,7 @@ func configFrom(lookup func(string) (string, bool)) (Config, error) {
 	if v := get(EnvHeavyShare); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f <= 0 || f > 1 {
-			return Config{}, fmt.Errorf("%s=%q: want a share of one core above 0 and at most 1, such as 0.25", EnvHeavyShare, v)
+			return Config{}, fmt.Errorf("%s=%q: want a share of one core above 0 and at most 1, such as 0.15", EnvHeavyShare, v)
 		}
 		c.Limits.HeavyShare = f
 	}

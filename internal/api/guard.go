@@ -100,7 +100,7 @@ const (
 	// DefaultHeavyCells: a frontend's tables have tens to hundreds of
 	// cells, all 29 seed tables together 1 567.
 	DefaultHeavyCells = 2000
-	DefaultHeavyShare = 0.25
+	DefaultHeavyShare = 0.15
 )
 
 // withDefaults returns l with every zero (or negative) field at its
