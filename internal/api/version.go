@@ -28,10 +28,14 @@ type version struct {
 	geo      dataset.Geography
 	datasets []*datasetState // in the order of datasetDefs
 
-	// reports holds each seed table's answer, computed when first asked.
+	// reports holds each seed table's answer, read from the stored
+	// reports or computed when first asked.
 	reports map[string]*lazy[*reportAnswer]
 	// indexes are the cubes laid out for the table query.
 	indexes *indexes
+	// stored are the seed tables' answers the version stores, nil if it
+	// stores none (storedreports.go).
+	stored *lazy[*storedReports]
 }
 
 // datasetState is a dataset in one lake version.
@@ -107,22 +111,22 @@ func newVersion(snap *lake.Snapshot, st store.Store, rules Rules, rollupBytes in
 	if err != nil {
 		return nil, fmt.Errorf("api: disclosure control of lake version %s: %w", snap.Manifest.Version, err)
 	}
-	return assemble(snap, newCubeSet(st, snap.Manifest, log), newMemo(disc), newIndexes(rollupBytes))
+	return assemble(snap, newCubeSet(st, snap.Manifest, log), newMemo(disc), newIndexes(rollupBytes), readStoredReports(snap, st, rules))
 }
 
 // withSnapshot is v for a snapshot of the same aggregates (only the
 // manifest's raw files changed): cubes, marks, indexes and roll-ups are
 // kept.
 func (v *version) withSnapshot(snap *lake.Snapshot) (*version, error) {
-	return assemble(snap, v.cubes, v.disc, v.indexes)
+	return assemble(snap, v.cubes, v.disc, v.indexes, v.stored)
 }
 
-func assemble(snap *lake.Snapshot, cubes *cubeSet, disc Disclosure, idx *indexes) (*version, error) {
+func assemble(snap *lake.Snapshot, cubes *cubeSet, disc Disclosure, idx *indexes, stored *lazy[*storedReports]) (*version, error) {
 	geo, err := dataset.LookupGeography(snap.Manifest.Geography)
 	if err != nil {
 		return nil, fmt.Errorf("api: lake version %s: %w", snap.Manifest.Version, err)
 	}
-	v := &version{snap: snap, cubes: cubes, disc: disc, geo: geo, reports: map[string]*lazy[*reportAnswer]{}, indexes: idx}
+	v := &version{snap: snap, cubes: cubes, disc: disc, geo: geo, reports: map[string]*lazy[*reportAnswer]{}, indexes: idx, stored: stored}
 	for _, def := range defsByGeography[geo.Name] {
 		ds := &datasetState{def: def, periods: newLazy(func() ([]period, error) { return cubes.periods(def.cube, def.quarterly) })}
 		if m := snap.Manifest.Datasets[def.cube]; m != nil {
@@ -140,7 +144,7 @@ func assemble(snap *lake.Snapshot, cubes *cubeSet, disc Disclosure, idx *indexes
 		return nil, err
 	}
 	for id := range specs {
-		v.reports[id] = newLazy(func() (*reportAnswer, error) { return v.buildReport(id) })
+		v.reports[id] = newLazy(func() (*reportAnswer, error) { return v.reportFrom(stored, id) })
 	}
 	return v, nil
 }

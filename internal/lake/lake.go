@@ -102,6 +102,17 @@ func DisclosureKey(sha256 string) string {
 	return DisclosurePrefix + "pattern-" + sha256[:hashLen] + ".json"
 }
 
+// ReportsPrefix holds the stored answers of the seed tables, computed
+// where the version is written; like DisclosurePrefix it starts with "_",
+// so Hive-partitioned readers skip it.
+const ReportsPrefix = AggregatesPrefix + "_reports/"
+
+// ReportsKey returns the key of a stored reports file with the given hex
+// SHA-256.
+func ReportsKey(sha256 string) string {
+	return ReportsPrefix + "reports-" + sha256[:min(len(sha256), hashLen)] + ".json"
+}
+
 // hashLen is the number of hex digits of a file's SHA-256 in its key.
 const hashLen = 16
 
