@@ -146,26 +146,43 @@ func newCubeSet(st store.Store, m *lake.Manifest, log *slog.Logger) *cubeSet {
 				ctx, cancel := context.WithTimeout(context.Background(), datasetTimeout)
 				defer cancel()
 				start := time.Now()
-				set, err := lake.ReadDatasetYear(ctx, st, m, d.Name, year)
-				if err != nil {
-					return nil, fmt.Errorf("api: lake version %s: %w", m.Version, err)
-				}
-				// The tables are let go once the cube is built.
-				c, err := set.Drain().Get(d.Name)
-				if err != nil {
-					return nil, err
-				}
-				part, err := newCubePart(c)
+				part, err := readPart(ctx, st, m, d.Name, year, yc.empty)
 				if err != nil {
 					return nil, fmt.Errorf("api: lake version %s: %w", m.Version, err)
 				}
 				log.LogAttrs(ctx, slog.LevelInfo, "dataset loaded", slog.String("version", m.Version), slog.String("dataset", d.Name),
-					slog.Int("ar", year), slog.Int("rows", len(c.Rows)), slog.Float64("ms", float64(time.Since(start).Microseconds())/1000))
+					slog.Int("ar", year), slog.Int("rows", part.x.rows), slog.Float64("ms", float64(time.Since(start).Microseconds())/1000))
 				return part, nil
 			})
 		}
 	}
 	return s
+}
+
+// readPart reads the part of year of the dataset called name, whose cube
+// with no rows is empty: its files' columns straight into the index
+// (lake.ReadColumns), or, for files whose rows a cube would hold in
+// another order, through the rows and a cube as aggregate.Set.Drain
+// builds it.
+func readPart(ctx context.Context, st store.Store, m *lake.Manifest, name string, year int, empty *cube.Cube) (*cubePart, error) {
+	cols, err := lake.ReadColumns(ctx, st, m, name, year)
+	if err != nil {
+		return nil, err
+	}
+	if x, ok := indexColumns(empty, cols); ok {
+		return &cubePart{x: x}, nil
+	}
+	cols = nil
+	set, err := lake.ReadDatasetYear(ctx, st, m, name, year)
+	if err != nil {
+		return nil, err
+	}
+	// The tables are let go once the cube is built.
+	c, err := set.Drain().Get(name)
+	if err != nil {
+		return nil, err
+	}
+	return newCubePart(c)
 }
 
 // loadedCubes is a cubeSet of cubes already made, split by year (their
