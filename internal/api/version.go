@@ -36,6 +36,9 @@ type version struct {
 	// stored are the seed tables' answers the version stores, nil if it
 	// stores none (storedreports.go).
 	stored *lazy[*storedReports]
+	// pattern is the disclosure pattern, read on its own goroutine
+	// (loadDisclosure); disc waits for it.
+	pattern *lazy[Disclosure]
 }
 
 // datasetState is a dataset in one lake version.
@@ -107,18 +110,28 @@ func (p period) less(q period) bool {
 // of every cell the API may publish (its disclosure pattern, checked
 // against the rules); the cubes are read from st when first needed.
 func newVersion(snap *lake.Snapshot, st store.Store, rules Rules, rollupBytes int64, log *slog.Logger) (*version, error) {
-	disc, err := loadDisclosure(snap, rules)
+	pattern, err := loadDisclosure(snap, rules)
 	if err != nil {
 		return nil, fmt.Errorf("api: disclosure control of lake version %s: %w", snap.Manifest.Version, err)
 	}
-	return assemble(snap, newCubeSet(st, snap.Manifest, log), newMemo(disc), newIndexes(rollupBytes), readStoredReports(snap, st, rules))
+	v, err := assemble(snap, newCubeSet(st, snap.Manifest, log), newMemo(lazyDisclosure{pattern}), newIndexes(rollupBytes), readStoredReports(snap, st, rules))
+	if err != nil {
+		return nil, err
+	}
+	v.pattern = pattern
+	return v, nil
 }
 
 // withSnapshot is v for a snapshot of the same aggregates (only the
 // manifest's raw files changed): cubes, marks, indexes and roll-ups are
 // kept.
 func (v *version) withSnapshot(snap *lake.Snapshot) (*version, error) {
-	return assemble(snap, v.cubes, v.disc, v.indexes, v.stored)
+	next, err := assemble(snap, v.cubes, v.disc, v.indexes, v.stored)
+	if err != nil {
+		return nil, err
+	}
+	next.pattern = v.pattern
+	return next, nil
 }
 
 func assemble(snap *lake.Snapshot, cubes *cubeSet, disc Disclosure, idx *indexes, stored *lazy[*storedReports]) (*version, error) {
@@ -149,9 +162,15 @@ func assemble(snap *lake.Snapshot, cubes *cubeSet, disc Disclosure, idx *indexes
 	return v, nil
 }
 
-// load reads every dataset of the version, so that a version whose files
-// are damaged is refused before it replaces the one served.
+// load reads every dataset of the version and its disclosure pattern, so
+// that a version whose files are damaged is refused before it replaces
+// the one served.
 func (v *version) load() error {
+	if v.pattern == nil {
+		// a version of cubes already made (tests) has its pattern read
+	} else if _, err := v.pattern.get(); err != nil {
+		return fmt.Errorf("api: disclosure control of lake version %s: %w", v.lakeVersion(), err)
+	}
 	for _, name := range slices.Sorted(maps.Keys(v.cubes.by)) {
 		if _, err := v.cubes.by[name].read(nil); err != nil {
 			return err
