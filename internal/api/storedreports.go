@@ -34,6 +34,14 @@ type storedReports struct {
 	Reports   map[string]*storedReport `json:"reports"`
 }
 
+// storedReportsFile is the stored reports file as read: each table's
+// answer is decoded when it is asked for.
+type storedReportsFile struct {
+	Format    string                     `json:"format"`
+	Threshold int                        `json:"threshold"`
+	Reports   map[string]json.RawMessage `json:"reports"`
+}
+
 // storedReport is one seed table's answer, without what its printed
 // layout (reports.Tables) and the manifest say.
 type storedReport struct {
@@ -123,19 +131,19 @@ func StoreReports(ctx context.Context, v *lake.Version) error {
 // readStoredReports returns a loader of the reports the manifest of snap
 // lists (nil when it lists none), read from st when a seed table is
 // first asked for.
-func readStoredReports(snap *lake.Snapshot, st store.Store, rules Rules) *lazy[*storedReports] {
+func readStoredReports(snap *lake.Snapshot, st store.Store, rules Rules) *lazy[*storedReportsFile] {
 	f := snap.Manifest.Reports
 	if f == nil {
 		return nil
 	}
-	return newLazy(func() (*storedReports, error) {
+	return newLazy(func() (*storedReportsFile, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), datasetTimeout)
 		defer cancel()
 		data, err := lake.ReadFile(ctx, st, *f)
 		if err != nil {
 			return nil, fmt.Errorf("api: lake version %s: %w", snap.Manifest.Version, err)
 		}
-		var s storedReports
+		var s storedReportsFile
 		if err := json.Unmarshal(data, &s); err != nil {
 			return nil, fmt.Errorf("api: lake version %s: %s: %w", snap.Manifest.Version, f.Key, err)
 		}
@@ -151,7 +159,7 @@ func readStoredReports(snap *lake.Snapshot, st store.Store, rules Rules) *lazy[*
 
 // reportFrom returns the seed table id from the stored reports when they hold
 // it, and computes it otherwise.
-func (v *version) reportFrom(stored *lazy[*storedReports], id string) (*reportAnswer, error) {
+func (v *version) reportFrom(stored *lazy[*storedReportsFile], id string) (*reportAnswer, error) {
 	if stored == nil {
 		return v.buildReport(id)
 	}
@@ -159,9 +167,13 @@ func (v *version) reportFrom(stored *lazy[*storedReports], id string) (*reportAn
 	if err != nil {
 		return nil, err
 	}
-	r := s.Reports[id]
-	if r == nil {
+	raw, ok := s.Reports[id]
+	if !ok {
 		return v.buildReport(id)
+	}
+	var r storedReport
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, fmt.Errorf("api: lake version %s: stored seed table %s: %w", v.lakeVersion(), id, err)
 	}
 	tables, err := reports.Tables()
 	if err != nil {

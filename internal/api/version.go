@@ -35,7 +35,7 @@ type version struct {
 	indexes *indexes
 	// stored are the seed tables' answers the version stores, nil if it
 	// stores none (storedreports.go).
-	stored *lazy[*storedReports]
+	stored *lazy[*storedReportsFile]
 	// pattern is the disclosure pattern, read on its own goroutine
 	// (loadDisclosure); disc waits for it.
 	pattern *lazy[Disclosure]
@@ -134,7 +134,7 @@ func (v *version) withSnapshot(snap *lake.Snapshot) (*version, error) {
 	return next, nil
 }
 
-func assemble(snap *lake.Snapshot, cubes *cubeSet, disc Disclosure, idx *indexes, stored *lazy[*storedReports]) (*version, error) {
+func assemble(snap *lake.Snapshot, cubes *cubeSet, disc Disclosure, idx *indexes, stored *lazy[*storedReportsFile]) (*version, error) {
 	geo, err := dataset.LookupGeography(snap.Manifest.Geography)
 	if err != nil {
 		return nil, fmt.Errorf("api: lake version %s: %w", snap.Manifest.Version, err)
