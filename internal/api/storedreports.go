@@ -175,15 +175,10 @@ func (v *version) reportFrom(stored *lazy[*storedReportsFile], id string) (*repo
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return nil, fmt.Errorf("api: lake version %s: stored seed table %s: %w", v.lakeVersion(), id, err)
 	}
-	tables, err := reports.Tables()
+	p, err := reports.Table(id)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("api: seed table %s: %w", id, err)
 	}
-	i := slices.IndexFunc(tables, func(t *reports.Printed) bool { return t.ID == id })
-	if i < 0 {
-		return nil, fmt.Errorf("api: seed table %s has no printed layout", id)
-	}
-	p := tables[i]
 	bad := func(what string, args ...any) error {
 		return fmt.Errorf("api: lake version %s: stored seed table %s: %s does not fit its printed layout", v.lakeVersion(), id, fmt.Sprintf(what, args...))
 	}
