@@ -492,6 +492,13 @@ func baseline(ctx context.Context, o options, root, binDir, bin string, p func(s
 	for _, r := range rows {
 		p("| %s | %s | %s |\n", r.name, ms(median(r.ds)), ratio(median(r.ds), helloCold))
 	}
+	bench, err := coldStartBench(ctx, root, o.cold)
+	if err != nil {
+		return err
+	}
+	for _, b := range bench {
+		p("| %s | %s | %s |\n", b.name, ms(b.d), ratio(b.d, helloCold))
+	}
 	p("\n")
 	if o.tput <= 0 {
 		return nil
@@ -525,6 +532,53 @@ func baseline(ctx context.Context, o options, root, binDir, bin string, p func(s
 	}
 	p("\n")
 	return nil
+}
+
+// coldStartBench runs functions/api's BenchmarkColdStart (the bootstrap
+// built as deployed, over the embedded sample lake: as a local server, and
+// under the Lambda Runtime API harness of internal/testenv/lambdart, init
+// and first invocation of report 9:4) runs times and returns its means.
+func coldStartBench(ctx context.Context, root string, runs int) ([]struct {
+	name string
+	d    time.Duration
+}, error) {
+	cmd := exec.CommandContext(ctx, "go", "test", "./functions/api", "-run", "^$", "-bench", "^BenchmarkColdStart$",
+		fmt.Sprintf("-benchtime=%dx", runs), "-count=1")
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return nil, fmt.Errorf("go test -bench BenchmarkColdStart ./functions/api: %w\n%s", err, out)
+	}
+	names := map[string]string{
+		"http":   "bootstrap as deployed, local HTTP, GET report 9:4 (`BenchmarkColdStart/http`, mean)",
+		"lambda": "bootstrap as deployed under the Lambda Runtime API harness (`lambdart`): init + first invocation, report 9:4 gzip (`BenchmarkColdStart/lambda`, mean)",
+	}
+	var res []struct {
+		name string
+		d    time.Duration
+	}
+	for line := range strings.SplitSeq(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 || !strings.HasPrefix(f[0], "BenchmarkColdStart/") {
+			continue
+		}
+		sub, _, _ := strings.Cut(strings.TrimPrefix(f[0], "BenchmarkColdStart/"), "-")
+		for i := 1; i+1 < len(f); i++ {
+			if f[i+1] == "cold-start-ms" {
+				var v float64
+				if _, err := fmt.Sscan(f[i], &v); err == nil && names[sub] != "" {
+					res = append(res, struct {
+						name string
+						d    time.Duration
+					}{names[sub], msDuration(v)})
+				}
+			}
+		}
+	}
+	if len(res) != 2 {
+		return nil, fmt.Errorf("BenchmarkColdStart gave %d of its 2 figures:\n%s", len(res), out)
+	}
+	return res, nil
 }
 
 // coldOnce starts bin (with env added) and times its first answer to body.
