@@ -7,6 +7,8 @@
 //	manifest.json                                          what is published
 //	aggregates/dataset=<name>/ar=<year>/part-<hash>.parquet  read by the API
 //	raw/dataset=<name>/ar=<year>/part-<hash>.parquet         microdata: ingest only
+//	aggregates/_disclosure/pattern-<hash>.json               the disclosure pattern
+//	aggregates/_reports/reports-<hash>.json                  the seed tables' answers
 //
 // <hash> is the first 16 hex digits of the SHA-256 of the file's bytes. Files
 // are content-addressed: a new lake version writes new keys next to the old
