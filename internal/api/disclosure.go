@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -49,12 +50,8 @@ func loadDisclosure(snap *lake.Snapshot, rules Rules) (*lazy[Disclosure], error)
 		return nil, fmt.Errorf("lake version %s has no disclosure pattern (%s…): write it with the aggregates (go run ./testdata/gen, or the ingest function)",
 			snap.Manifest.Version, lake.DisclosurePrefix)
 	}
-	var head struct {
-		Format    string `json:"format"`
-		Geography string `json:"geography"`
-		Threshold int    `json:"threshold"`
-	}
-	if err := json.Unmarshal(snap.Disclosure, &head); err != nil {
+	head, err := patternHead(snap.Disclosure)
+	if err != nil {
 		return nil, fmt.Errorf("lake version %s: disclosure pattern: %w", snap.Manifest.Version, err)
 	}
 	if head.Format != protect.PatternFormat {
@@ -66,6 +63,56 @@ func loadDisclosure(snap *lake.Snapshot, rules Rules) (*lazy[Disclosure], error)
 	l := newLazy(func() (Disclosure, error) { return readDisclosure(snap, rules) })
 	go l.get()
 	return l, nil
+}
+
+// patternHead is the head of a stored pattern.
+type patternHeadFields struct {
+	Format    string `json:"format"`
+	Geography string `json:"geography"`
+	Threshold int    `json:"threshold"`
+}
+
+// patternHead decodes the head of a stored pattern (protect's
+// MarshalPatterns), reading its top-level fields only until it has the
+// three: they come before the structures, which are not read.
+func patternHead(data []byte) (patternHeadFields, error) {
+	var head patternHeadFields
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return head, fmt.Errorf("not a JSON object (%v)", err)
+	}
+	seen := 0
+	for seen < 3 && dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return head, err
+		}
+		var into any
+		switch t {
+		case "structures":
+			// MarshalPatterns writes the head first: a head without
+			// some field (Stockholm's has no geography) ends here.
+			if head.Format != "" {
+				return head, nil
+			}
+			into = new(json.RawMessage)
+			seen--
+		case "format":
+			into = &head.Format
+		case "geography":
+			into = &head.Geography
+		case "threshold":
+			into = &head.Threshold
+		default:
+			into = new(json.RawMessage)
+			seen--
+		}
+		if err := dec.Decode(into); err != nil {
+			return head, fmt.Errorf("%v: %w", t, err)
+		}
+		seen++
+	}
+	return head, nil
 }
 
 // lazyDisclosure is a pattern being read (loadDisclosure): a mark waits

@@ -113,3 +113,23 @@ func TestStoredReportsAnswerAsComputed(t *testing.T) {
 		}
 	}
 }
+
+// TestPatternHead: the head of a pattern is read from its first fields,
+// whatever their order, and a pattern that is not an object is refused.
+func TestPatternHead(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want patternHeadFields
+		ok   bool
+	}{
+		{`{"format":"f","geography":"kommun","linked":["a"],"threshold":4,"structures":[{"x":1}]}`, patternHeadFields{"f", "kommun", 4}, true},
+		{`{"threshold":3,"structures":[],"format":"f"}`, patternHeadFields{Format: "f", Threshold: 3}, true},
+		{`[1]`, patternHeadFields{}, false},
+		{`{"format":1}`, patternHeadFields{}, false},
+	} {
+		got, err := patternHead([]byte(c.in))
+		if (err == nil) != c.ok || (c.ok && got != c.want) {
+			t.Errorf("patternHead(%s) = %+v, %v; want %+v", c.in, got, err, c.want)
+		}
+	}
+}

@@ -182,6 +182,17 @@ func (d definition) protected(p Period) (*Protected, error) {
 		Possible: d.possible, Structure: s, Period: p}, nil
 }
 
+// inPeriod is p laid out for period: its hierarchies and views shared,
+// its cells copied (their coordinates and atoms shared), as
+// definition.protected lays out every period alike.
+func (p *Protected) inPeriod(period Period) *Protected {
+	q := *p
+	q.Period = period
+	s := p.Structure
+	q.Structure = &Structure{Dataset: s.Dataset, Dims: s.Dims, Atoms: s.Atoms, Cells: slices.Clone(s.Cells), index: s.index}
+	return &q
+}
+
 // periods lists the years (and quarters) a cube has rows for, in order.
 func periods(c *cube.Cube) []Period {
 	ai, qi := slices.Index(c.Dims, "ar"), slices.Index(c.Dims, "kvartal")
