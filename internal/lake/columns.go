@@ -78,6 +78,20 @@ func ReadColumns(ctx context.Context, st store.Store, m *Manifest, name string, 
 			}
 		}
 	}
+	// Every column holds the rows the manifest counts: made that long
+	// at once, not grown (up to a bound, so that a manifest that says
+	// more rows than its files hold costs no more memory than they do).
+	var rows int64
+	for _, f := range files {
+		rows += max(f.Rows, 0)
+	}
+	rows = min(rows, maxPreallocatedRows)
+	for d := 1; d < len(c.IDs); d++ {
+		c.IDs[d] = make([]uint16, 0, rows)
+	}
+	for m := range c.Values {
+		c.Values[m] = make([]float64, 0, rows)
+	}
 	datas := make([][]byte, len(files))
 	err := forEach(ctx, len(files), func(ctx context.Context, i int) error {
 		data, err := fetch(ctx, st, files[i].Key)
@@ -135,6 +149,9 @@ func ReadColumns(ctx context.Context, st store.Store, m *Manifest, name string, 
 	c.IDs[0] = make([]uint16, c.Rows)
 	return c, nil
 }
+
+// maxPreallocatedRows bounds the rows ReadColumns makes room for ahead.
+const maxPreallocatedRows = 1 << 22
 
 // aggregateSchemas are the format's schemas of the aggregate datasets.
 var aggregateSchemas = map[string]*parquet.Schema{
