@@ -182,14 +182,12 @@ func (d definition) protected(p Period) (*Protected, error) {
 		Possible: d.possible, Structure: s, Period: p}, nil
 }
 
-// inPeriod is p laid out for period: its hierarchies and views shared,
-// its cells copied (their coordinates and atoms shared), as
-// definition.protected lays out every period alike.
+// inPeriod is p for another period, as definition.protected lays out
+// every period alike: its hierarchies, views and cells are p's (read
+// only, as UnmarshalLake's structures are).
 func (p *Protected) inPeriod(period Period) *Protected {
 	q := *p
 	q.Period = period
-	s := p.Structure
-	q.Structure = &Structure{Dataset: s.Dataset, Dims: s.Dims, Atoms: s.Atoms, Cells: slices.Clone(s.Cells), index: s.index}
 	return &q
 }
 

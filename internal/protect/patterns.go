@@ -93,7 +93,8 @@ func (l *Lake) MarshalPatterns(r Rules) ([]byte, error) {
 
 // UnmarshalLake reads stored patterns into a Lake that answers Mark and
 // FigureMark: its structures have their cells (from the definitions) but no
-// atoms and no values. It returns the rules the patterns were computed under.
+// atoms and no values, and are read only: the periods of one definition
+// share them. It returns the rules the patterns were computed under.
 func UnmarshalLake(data []byte) (*Lake, Rules, error) {
 	var in storedPatterns
 	if err := json.Unmarshal(data, &in); err != nil {
@@ -120,7 +121,7 @@ func UnmarshalLake(data []byte) (*Lake, Rules, error) {
 	}
 	l := &Lake{Geography: geo.Name, Method: method, Linked: in.Linked}
 	// A definition's cells are the same in every period: they are laid
-	// out once, and each period gets its own copy of the cells.
+	// out once and shared by its periods' structures.
 	laidOut := map[string]*Protected{}
 	for _, st := range in.Structures {
 		d, ok := defs[st.Name]
