@@ -77,3 +77,22 @@ func TestAscending(t *testing.T) {
 		}
 	}
 }
+
+// TestQuartersOf: the periods of a quarterly dataset read from its
+// indexes are those of its cube of strings.
+func TestQuartersOf(t *testing.T) {
+	v := sampleLake(t, -1).cur.Load()
+	for _, name := range []string{lake.EjVerkstallda, lake.Insatser} {
+		c, err := v.cubes.get(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := v.cubes.periods(name, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := periodsOf(c, true); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: periods %v, the cube has %v", name, got, want)
+		}
+	}
+}

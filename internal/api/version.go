@@ -210,11 +210,19 @@ func (v *version) dataset(name string) (*datasetState, bool) {
 // none of them), a quarterly cube's quarters are read.
 func (s *cubeSet) periods(name string, quarterly bool) ([]period, error) {
 	if quarterly {
-		c, err := s.get(name)
+		yc, err := s.cubeYears(name)
 		if err != nil {
 			return nil, err
 		}
-		return periodsOf(c, true), nil
+		parts, err := yc.read(nil)
+		if err != nil {
+			return nil, err
+		}
+		var out []period
+		for _, y := range slices.Sorted(maps.Keys(parts)) {
+			out = append(out, quartersOf(parts[y].x)...)
+		}
+		return out, nil
 	}
 	yc, err := s.cubeYears(name)
 	if err != nil {
@@ -227,6 +235,47 @@ func (s *cubeSet) periods(name string, quarterly bool) ([]period, error) {
 		}
 	}
 	return out, nil
+}
+
+// quartersOf lists the periods (year and quarter) an index of a
+// quarterly cube has rows for, in order, from its code integers.
+func quartersOf(x *cubeIndex) []period {
+	ai, qi := slices.Index(x.dims, "ar"), slices.Index(x.dims, "kvartal")
+	if ai < 0 {
+		return nil
+	}
+	seen := map[[2]uint16]bool{}
+	for r := range x.rows {
+		k := [2]uint16{x.col[ai][r]}
+		if qi >= 0 {
+			k[1] = x.col[qi][r]
+		}
+		seen[k] = true
+	}
+	out := make([]period, 0, len(seen))
+	for k := range seen {
+		p := period{}
+		p.year, _ = strconv.Atoi(x.codes[ai][k[0]])
+		if qi >= 0 {
+			p.quarter, _ = strconv.Atoi(x.codes[qi][k[1]])
+		}
+		out = append(out, p)
+	}
+	sortPeriods(out)
+	return out
+}
+
+// sortPeriods sorts periods in time order.
+func sortPeriods(out []period) {
+	slices.SortFunc(out, func(a, b period) int {
+		if a.less(b) {
+			return -1
+		}
+		if b.less(a) {
+			return 1
+		}
+		return 0
+	})
 }
 
 // periodsOf lists the periods a cube has rows for, in order.
@@ -245,15 +294,7 @@ func periodsOf(c *cube.Cube, quarterly bool) []period {
 	for p := range seen {
 		out = append(out, p)
 	}
-	slices.SortFunc(out, func(a, b period) int {
-		if a.less(b) {
-			return -1
-		}
-		if b.less(a) {
-			return 1
-		}
-		return 0
-	})
+	sortPeriods(out)
 	return out
 }
 
