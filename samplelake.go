@@ -10,10 +10,10 @@ import (
 
 // Only the manifest and the aggregates: the microdata under raw/ stay out of
 // every binary, as the API may not read them (least privilege). The
-// disclosure pattern is named on its own: go:embed leaves out directories
-// starting with "_" inside a named one.
+// disclosure pattern and the stored reports are named on their own:
+// go:embed leaves out directories starting with "_" inside a named one.
 //
-//go:embed testdata/lake/manifest.json testdata/lake/aggregates testdata/lake/aggregates/_disclosure
+//go:embed testdata/lake/manifest.json testdata/lake/aggregates testdata/lake/aggregates/_disclosure testdata/lake/aggregates/_reports
 var sampleLake embed.FS
 
 // SampleLake returns the committed sample lake (testdata/lake, made by

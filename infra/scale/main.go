@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -54,6 +55,10 @@ type options struct {
 	pattern, ingest      bool
 	ingestRuns           int
 	output               string
+	// sampleOnly skips the national lake: the hello-world baseline and
+	// the sample lake only.
+	sampleOnly bool
+	tput       time.Duration
 }
 
 func main() {
@@ -70,6 +75,8 @@ func main() {
 	flag.BoolVar(&o.ingest, "ingest", true, "time an ingest of a year of insatser microdata")
 	flag.IntVar(&o.ingestRuns, "ingest-runs", 3, "ingests without the pattern step (the one with it runs once)")
 	flag.StringVar(&o.output, "o", "", "also write the table to this file")
+	flag.BoolVar(&o.sampleOnly, "sample-only", false, "measure the hello-world baseline and the embedded sample lake only (no national lake, no DuckDB)")
+	flag.DurationVar(&o.tput, "tput", 5*time.Second, "length of each throughput run of a small cached answer, API and hello-world (0: none)")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	if err := run(context.Background(), o, log); err != nil {
@@ -106,6 +113,28 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
 		return fmt.Errorf("run from the repository root: %w", err)
 	}
+	var out strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&out, format, args...) }
+	p("## Scale benchmark, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	p("Machine: %s, %d cores (shared), load average %s at the start; %s.\n\n", cpuModel(), runtime.NumCPU(), loadAvg(), runtime.Version())
+	binDir, err := os.MkdirTemp("", "insyn-scale-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(binDir)
+	bin, err := load.BuildAPI(ctx, root, binDir)
+	if err != nil {
+		return err
+	}
+	if o.cold > 0 {
+		log.Info("baseline: hello-world net/http server and the embedded sample lake", "runs", o.cold)
+		if err := baseline(ctx, o, root, binDir, bin, p); err != nil {
+			return err
+		}
+	}
+	if o.sampleOnly {
+		return finish(o, p, &out)
+	}
 	lakeDir, err := filepath.Abs(o.lake)
 	if err != nil {
 		return err
@@ -118,10 +147,6 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("%w (make the lake with: go run ./testdata/gen -national -out %s)", err, o.lake)
 	}
-	var out strings.Builder
-	p := func(format string, args ...any) { fmt.Fprintf(&out, format, args...) }
-	p("## Scale benchmark, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
-	p("Machine: %s, %d cores (shared), load average %s at the start; %s.\n\n", cpuModel(), runtime.NumCPU(), loadAvg(), runtime.Version())
 	facts, err := lakeFacts(lakeDir, m)
 	if err != nil {
 		return err
@@ -247,15 +272,6 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	}
 
 	log.Info("insyn: a new API process per query", "runs", o.cold)
-	binDir, err := os.MkdirTemp("", "insyn-scale-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(binDir)
-	bin, err := load.BuildAPI(ctx, root, binDir)
-	if err != nil {
-		return err
-	}
 	var peak int64
 	for _, r := range res {
 		body, _ := json.Marshal(map[string]any{"query": r.q.GraphQL, "variables": r.q.Variables})
@@ -414,6 +430,184 @@ func readEveryDataset(h http.Handler) error {
 		}
 	}
 	return nil
+}
+
+// baseline measures, side by side in one run, a hello-world net/http
+// server (infra/scale/hello, built and started as the API is) and the API
+// over its embedded sample lake: process start to the first answer, and
+// the throughput of a small answer the API has cached, with its access
+// log on.
+func baseline(ctx context.Context, o options, root, binDir, bin string, p func(string, ...any)) error {
+	hello, err := load.Build(ctx, root, "./infra/scale/hello", filepath.Join(binDir, "hello"))
+	if err != nil {
+		return err
+	}
+	mix := workload.Mix()
+	small, seed := mix[2], mix[0]
+	body := func(q workload.Query) []byte {
+		b, _ := json.Marshal(map[string]any{"query": q.GraphQL, "variables": q.Variables})
+		return b
+	}
+	// The hello-world server answers with the API's own bytes for the
+	// small table, so both send the same answer.
+	s, err := load.Start(bin, api.DefaultLake)
+	if err != nil {
+		return err
+	}
+	wait, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if _, err := s.WaitAnswer(wait, body(small)); err != nil {
+		s.Stop()
+		return err
+	}
+	answer, err := post(s.URL, body(small))
+	s.Stop()
+	if err != nil {
+		return err
+	}
+	helloEnv := []string{"HELLO_BODY=" + string(answer)}
+	rows := []struct {
+		name string
+		bin  string
+		env  []string
+		q    workload.Query
+		ds   []time.Duration
+	}{
+		{name: "hello-world net/http server (`infra/scale/hello`), its one answer", bin: hello, env: helloEnv, q: small},
+		{name: "insyn, embedded sample lake: " + small.Name + " (a small table)", bin: bin, q: small},
+		{name: "insyn, embedded sample lake: " + seed.Name + " (a seed table)", bin: bin, q: seed},
+	}
+	// Interleaved, so that a change in the machine's load falls on all.
+	for range o.cold {
+		for i := range rows {
+			d, err := coldOnce(ctx, rows[i].bin, rows[i].env, body(rows[i].q))
+			if err != nil {
+				return fmt.Errorf("%s: %w", rows[i].name, err)
+			}
+			rows[i].ds = append(rows[i].ds, d)
+		}
+	}
+	helloCold := median(rows[0].ds)
+	p("| cold start: process start to the first answer (median of %d, interleaved) | time | ÷ hello-world (goal ≤ 2×) |\n|---|---:|---:|\n", o.cold)
+	for _, r := range rows {
+		p("| %s | %s | %s |\n", r.name, ms(median(r.ds)), ratio(median(r.ds), helloCold))
+	}
+	bench, err := coldStartBench(ctx, root, o.cold)
+	if err != nil {
+		return err
+	}
+	for _, b := range bench {
+		p("| %s | %s | %s |\n", b.name, ms(b.d), ratio(b.d, helloCold))
+	}
+	p("\n")
+	if o.tput <= 0 {
+		return nil
+	}
+	tput := func(bin string, env []string) (load.Result, error) {
+		s, err := load.Start(bin, api.DefaultLake, env...)
+		if err != nil {
+			return load.Result{}, err
+		}
+		defer s.Stop()
+		if _, err := s.WaitAnswer(wait, body(small)); err != nil {
+			return load.Result{}, err
+		}
+		return load.Run(ctx, load.Config{Target: s.URL, Queries: []workload.Query{small}, Concurrency: o.conc, Duration: o.tput})
+	}
+	h, err := tput(hello, helloEnv)
+	if err != nil {
+		return err
+	}
+	a, err := tput(bin, nil)
+	if err != nil {
+		return err
+	}
+	p("| throughput of one small cached answer (%s, %d bytes), %d concurrent clients for %s, server as its own process | req/s | p50 / p99 | ÷ hello-world (goal ≥ 70 %%) |\n|---|---:|---:|---:|\n",
+		small.Name, len(answer), o.conc, o.tput)
+	for _, r := range []struct {
+		name string
+		res  load.Result
+	}{{"hello-world net/http server", h}, {"insyn, embedded sample lake, access log on", a}} {
+		p("| %s | %.0f (%d errors) | %s / %s | %.0f %% |\n", r.name, r.res.Throughput(), r.res.Errors, ms(r.res.P50), ms(r.res.P99), 100*r.res.Throughput()/h.Throughput())
+	}
+	p("\n")
+	return nil
+}
+
+// coldStartBench runs functions/api's BenchmarkColdStart (the bootstrap
+// built as deployed, over the embedded sample lake: as a local server, and
+// under the Lambda Runtime API harness of internal/testenv/lambdart, init
+// and first invocation of report 9:4) runs times and returns its means.
+func coldStartBench(ctx context.Context, root string, runs int) ([]struct {
+	name string
+	d    time.Duration
+}, error) {
+	cmd := exec.CommandContext(ctx, "go", "test", "./functions/api", "-run", "^$", "-bench", "^BenchmarkColdStart$",
+		fmt.Sprintf("-benchtime=%dx", runs), "-count=1")
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return nil, fmt.Errorf("go test -bench BenchmarkColdStart ./functions/api: %w\n%s", err, out)
+	}
+	names := map[string]string{
+		"http":   "bootstrap as deployed, local HTTP, GET report 9:4 (`BenchmarkColdStart/http`, mean)",
+		"lambda": "bootstrap as deployed under the Lambda Runtime API harness (`lambdart`): init + first invocation, report 9:4 gzip (`BenchmarkColdStart/lambda`, mean)",
+	}
+	var res []struct {
+		name string
+		d    time.Duration
+	}
+	for line := range strings.SplitSeq(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 || !strings.HasPrefix(f[0], "BenchmarkColdStart/") {
+			continue
+		}
+		sub, _, _ := strings.Cut(strings.TrimPrefix(f[0], "BenchmarkColdStart/"), "-")
+		for i := 1; i+1 < len(f); i++ {
+			if f[i+1] == "cold-start-ms" {
+				var v float64
+				if _, err := fmt.Sscan(f[i], &v); err == nil && names[sub] != "" {
+					res = append(res, struct {
+						name string
+						d    time.Duration
+					}{names[sub], msDuration(v)})
+				}
+			}
+		}
+	}
+	if len(res) != 2 {
+		return nil, fmt.Errorf("BenchmarkColdStart gave %d of its 2 figures:\n%s", len(res), out)
+	}
+	return res, nil
+}
+
+// coldOnce starts bin (with env added) and times its first answer to body.
+func coldOnce(ctx context.Context, bin string, env []string, body []byte) (time.Duration, error) {
+	s, err := load.Start(bin, api.DefaultLake, env...)
+	if err != nil {
+		return 0, err
+	}
+	defer s.Stop()
+	wait, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	return s.WaitAnswer(wait, body)
+}
+
+// post sends body to the server at base and returns the answer of a 200.
+func post(base string, body []byte) ([]byte, error) {
+	resp, err := http.Post(base+api.Path, "application/json", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("status %d: %.300s", resp.StatusCode, b)
+	}
+	return b, nil
 }
 
 // coldStart starts the API, times its first answer to body and returns it

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -37,7 +39,119 @@ type Rules struct {
 // never computes a pattern: that takes minutes, and every instance must
 // show the same marks. A version without a pattern, or with one computed
 // under another threshold than the API is configured for, is refused.
-func loadDisclosure(snap *lake.Snapshot, rules Rules) (Disclosure, error) {
+//
+// The pattern's head (format, geography, threshold) is checked at once;
+// the pattern itself, whose structures take most of a cold start to
+// build, is read on another goroutine meanwhile, and a figure's mark
+// waits for it: a cold instance reads the datasets of its first request
+// while it is read, and answers a stored seed table without it.
+func loadDisclosure(snap *lake.Snapshot, rules Rules) (*lazy[Disclosure], error) {
+	if snap.Disclosure == nil {
+		return nil, fmt.Errorf("lake version %s has no disclosure pattern (%s…): write it with the aggregates (go run ./testdata/gen, or the ingest function)",
+			snap.Manifest.Version, lake.DisclosurePrefix)
+	}
+	head, err := patternHead(snap.Disclosure)
+	if err != nil {
+		return nil, fmt.Errorf("lake version %s: disclosure pattern: %w", snap.Manifest.Version, err)
+	}
+	if head.Format != protect.PatternFormat {
+		return nil, fmt.Errorf("lake version %s: disclosure pattern: format is %q, but this build reads %q only", snap.Manifest.Version, head.Format, protect.PatternFormat)
+	}
+	if err := checkPattern(snap, head.Geography, head.Threshold, rules); err != nil {
+		return nil, err
+	}
+	l := newLazy(func() (Disclosure, error) { return readDisclosure(snap, rules) })
+	go l.get()
+	return l, nil
+}
+
+// patternHead is the head of a stored pattern.
+type patternHeadFields struct {
+	Format    string `json:"format"`
+	Geography string `json:"geography"`
+	Threshold int    `json:"threshold"`
+}
+
+// patternHead decodes the head of a stored pattern (protect's
+// MarshalPatterns), reading its top-level fields only until it has the
+// three: they come before the structures, which are not read.
+func patternHead(data []byte) (patternHeadFields, error) {
+	var head patternHeadFields
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return head, fmt.Errorf("not a JSON object (%v)", err)
+	}
+	seen := 0
+	for seen < 3 && dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return head, err
+		}
+		var into any
+		switch t {
+		case "structures":
+			// MarshalPatterns writes the head first: a head without
+			// some field (Stockholm's has no geography) ends here.
+			if head.Format != "" {
+				return head, nil
+			}
+			into = new(json.RawMessage)
+			seen--
+		case "format":
+			into = &head.Format
+		case "geography":
+			into = &head.Geography
+		case "threshold":
+			into = &head.Threshold
+		default:
+			into = new(json.RawMessage)
+			seen--
+		}
+		if err := dec.Decode(into); err != nil {
+			return head, fmt.Errorf("%v: %w", t, err)
+		}
+		seen++
+	}
+	return head, nil
+}
+
+// lazyDisclosure is a pattern being read (loadDisclosure): a mark waits
+// for it.
+type lazyDisclosure struct{ l *lazy[Disclosure] }
+
+// Mark implements Disclosure.
+func (d lazyDisclosure) Mark(ref reports.CountRef) (protect.Mark, float64, error) {
+	x, err := d.l.get()
+	if err != nil {
+		return 0, 0, err
+	}
+	return x.Mark(ref)
+}
+
+// checkPattern refuses a pattern computed over another geography than
+// the manifest names, or under another threshold than rules.
+func checkPattern(snap *lake.Snapshot, geography string, threshold int, rules Rules) error {
+	geo, err := dataset.LookupGeography(snap.Manifest.Geography)
+	if err != nil {
+		return fmt.Errorf("lake version %s: %w", snap.Manifest.Version, err)
+	}
+	patternGeo, err := dataset.LookupGeography(geography)
+	if err != nil {
+		return fmt.Errorf("lake version %s: disclosure pattern: %w", snap.Manifest.Version, err)
+	}
+	if patternGeo.Name != geo.Name {
+		return fmt.Errorf("lake version %s: its disclosure pattern was computed over geography %s, but its manifest names %s; recompute the pattern with the aggregates",
+			snap.Manifest.Version, geography, geo.Name)
+	}
+	if threshold != rules.Threshold {
+		return fmt.Errorf("lake version %s: its disclosure pattern was computed with threshold %d, but %s is %d; recompute the pattern with that threshold or configure %d",
+			snap.Manifest.Version, threshold, EnvThreshold, rules.Threshold, threshold)
+	}
+	return nil
+}
+
+// readDisclosure reads the whole pattern of loadDisclosure.
+func readDisclosure(snap *lake.Snapshot, rules Rules) (Disclosure, error) {
 	if snap.Disclosure == nil {
 		return nil, fmt.Errorf("lake version %s has no disclosure pattern (%s…): write it with the aggregates (go run ./testdata/gen, or the ingest function)",
 			snap.Manifest.Version, lake.DisclosurePrefix)
@@ -46,17 +160,8 @@ func loadDisclosure(snap *lake.Snapshot, rules Rules) (Disclosure, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lake version %s: %w", snap.Manifest.Version, err)
 	}
-	geo, err := dataset.LookupGeography(snap.Manifest.Geography)
-	if err != nil {
-		return nil, fmt.Errorf("lake version %s: %w", snap.Manifest.Version, err)
-	}
-	if patternGeo, _ := dataset.LookupGeography(l.Geography); patternGeo.Name != geo.Name {
-		return nil, fmt.Errorf("lake version %s: its disclosure pattern was computed over geography %s, but its manifest names %s; recompute the pattern with the aggregates",
-			snap.Manifest.Version, l.Geography, geo.Name)
-	}
-	if stored.Threshold != rules.Threshold {
-		return nil, fmt.Errorf("lake version %s: its disclosure pattern was computed with threshold %d, but %s is %d; recompute the pattern with that threshold or configure %d",
-			snap.Manifest.Version, stored.Threshold, EnvThreshold, rules.Threshold, stored.Threshold)
+	if err := checkPattern(snap, l.Geography, stored.Threshold, rules); err != nil {
+		return nil, err
 	}
 	return l, nil
 }

@@ -13,7 +13,10 @@
 //     a range. Only cells of the protected structure are answered; a
 //     combination outside it is refused (NOT_PUBLISHED).
 //   - report(id): a seed table (9:1 … 9:23, ev:1 … ev:6) in its printed
-//     layout, every figure computed from the lake.
+//     layout, every figure computed from the lake: where the version is
+//     written (ComputeReports, stored in the version and served from
+//     there, storedreports.go), or, for a version that stores none, when
+//     first asked.
 //   - lake, datasets, dataset(name): versions, sources, periods, measures,
 //     dimensions and code lists, for building selectors.
 //
@@ -38,8 +41,12 @@
 // and JSON-stat alike.
 //
 // Every figure's mark comes from a Disclosure (disclosure.go), built by
-// loadDisclosure once per lake version: a figure is shown only if every
-// count it rests on is published, and one marker, "*", stands for every
-// hidden figure. Lake keeps the version in memory and looks for a new
-// manifest at most once per refresh interval (a conditional GET).
+// loadDisclosure once per lake version (read on its own goroutine while a
+// cold instance reads its first request's datasets): a figure is shown
+// only if every count it rests on is published, and one marker, "*",
+// stands for every hidden figure. A dataset's year is read column by
+// column from its Parquet files straight into the index the table query
+// scans (lake.ReadColumns, indexColumns). Lake keeps the version in
+// memory and looks for a new manifest at most once per refresh interval
+// (a conditional GET).
 package api

@@ -13,7 +13,6 @@ import (
 	"github.com/stockholm/insyn/internal/aggregate"
 	"github.com/stockholm/insyn/internal/cube"
 	"github.com/stockholm/insyn/internal/dataset"
-	"github.com/stockholm/insyn/internal/ingest"
 	"github.com/stockholm/insyn/internal/lake"
 	"github.com/stockholm/insyn/internal/protect"
 	"github.com/stockholm/insyn/internal/store/dirstore"
@@ -43,7 +42,14 @@ var nationalLake = sync.OnceValues(func() (string, error) {
 	if err := v.SetGeography(dataset.Kommuner); err != nil {
 		return "", err
 	}
-	pattern, err := ingest.ProtectGauss(set, dataset.Kommuner, protect.Rules{Threshold: 4, ProtectionLevel: 3})
+	// ingest.ProtectGauss's pattern, made here: internal/ingest imports
+	// this package (api.StoreReports).
+	rules := protect.Rules{Threshold: 4, ProtectionLevel: 3}
+	gauss, err := protect.ProtectLakeGauss(set.Source(), dataset.Kommuner, rules)
+	if err != nil {
+		return "", err
+	}
+	pattern, err := gauss.MarshalPatterns(rules)
 	if err != nil {
 		return "", err
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/stockholm/insyn/internal/cube"
+	"github.com/stockholm/insyn/internal/lake"
 )
 
 // cubeIndex is a cube laid out for the table query's single pass: each
@@ -139,6 +140,67 @@ func newCubeIndex(c *cube.Cube, quarterly bool) (*cubeIndex, error) {
 			x.val[m][r] = v
 		}
 	}
+	x.finish(quarterly)
+	return x, nil
+}
+
+// indexColumns lays out a year's part of cube empty (its dimensions and
+// measures) from the columns lake.ReadColumns read, sharing them: what
+// newCubeIndex makes of the cube a builder makes of the same rows. It
+// reports false when that cube would not have the rows in the files'
+// order (rows out of coordinate order, or two of one cell, which a
+// builder sorts and sums), or other dimensions or measures.
+func indexColumns(empty *cube.Cube, c *lake.Columns) (*cubeIndex, bool) {
+	if !slices.Equal(empty.Dims, c.Dims) || !slices.Equal(empty.Measures, c.Measures) || len(c.Dims) > 64 || !ascending(c.Codes, c.IDs, c.Rows) {
+		return nil, false
+	}
+	x := &cubeIndex{cube: empty.Name, dims: empty.Dims, measures: empty.Measures, rows: c.Rows, codes: c.Codes, col: c.IDs, val: c.Values}
+	for d, codes := range c.Codes {
+		ids := make(map[string]uint16, len(codes))
+		for i, code := range codes {
+			ids[code] = uint16(i)
+		}
+		x.ids = append(x.ids, ids)
+		x.set |= 1 << d
+		x.baseDim = append(x.baseDim, d)
+	}
+	x.finish(false)
+	return x, true
+}
+
+// ascending reports whether the rows' coordinates (col[d][r] a number in
+// codes[d]) strictly ascend, compared code by code as strings.
+func ascending(codes [][]string, col [][]uint16, rows int) bool {
+	rank := make([][]int, len(codes))
+	for d, cs := range codes {
+		order := make([]int, len(cs))
+		for i := range order {
+			order[i] = i
+		}
+		sort.Slice(order, func(i, j int) bool { return cs[order[i]] < cs[order[j]] })
+		rank[d] = make([]int, len(cs))
+		for r, i := range order {
+			rank[d][i] = r
+		}
+	}
+next:
+	for r := 1; r < rows; r++ {
+		for d := range col {
+			a, b := rank[d][col[d][r-1]], rank[d][col[d][r]]
+			if a < b {
+				continue next
+			}
+			if a > b {
+				return false
+			}
+		}
+		return false // two rows of one cell
+	}
+	return true
+}
+
+// finish works out which measures are exact and the rows of each period.
+func (x *cubeIndex) finish(quarterly bool) {
 	for _, col := range x.val {
 		magnitude, integers := 0.0, true
 		for _, v := range col {
@@ -148,7 +210,6 @@ func newCubeIndex(c *cube.Cube, quarterly bool) (*cubeIndex, error) {
 		x.exact = append(x.exact, integers && magnitude < 1<<53)
 	}
 	x.periods = x.periodRanges(quarterly)
-	return x, nil
 }
 
 // periodRanges returns the row ranges of each period: of each year, or

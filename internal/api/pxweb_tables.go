@@ -423,6 +423,12 @@ func protectedStructures(d Disclosure) []*protect.Protected {
 	if m, ok := d.(*memoDisclosure); ok {
 		d = m.d
 	}
+	if z, ok := d.(lazyDisclosure); ok {
+		var err error
+		if d, err = z.l.get(); err != nil {
+			return nil
+		}
+	}
 	if l, ok := d.(*protect.Lake); ok {
 		return l.Structures
 	}

@@ -94,6 +94,13 @@ func encodeSet(t *testing.T, s *aggregate.Set, created time.Time) *lake.Version 
 	if err := v.SetDisclosure(pattern); err != nil {
 		t.Fatal(err)
 	}
+	reps, err := ComputeReports(context.Background(), v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.SetReports(reps); err != nil {
+		t.Fatal(err)
+	}
 	return v
 }
 

@@ -28,10 +28,17 @@ type version struct {
 	geo      dataset.Geography
 	datasets []*datasetState // in the order of datasetDefs
 
-	// reports holds each seed table's answer, computed when first asked.
+	// reports holds each seed table's answer, read from the stored
+	// reports or computed when first asked.
 	reports map[string]*lazy[*reportAnswer]
 	// indexes are the cubes laid out for the table query.
 	indexes *indexes
+	// stored are the seed tables' answers the version stores, nil if it
+	// stores none (storedreports.go).
+	stored *lazy[*storedReportsFile]
+	// pattern is the disclosure pattern, read on its own goroutine
+	// (loadDisclosure); disc waits for it.
+	pattern *lazy[Disclosure]
 }
 
 // datasetState is a dataset in one lake version.
@@ -103,26 +110,36 @@ func (p period) less(q period) bool {
 // of every cell the API may publish (its disclosure pattern, checked
 // against the rules); the cubes are read from st when first needed.
 func newVersion(snap *lake.Snapshot, st store.Store, rules Rules, rollupBytes int64, log *slog.Logger) (*version, error) {
-	disc, err := loadDisclosure(snap, rules)
+	pattern, err := loadDisclosure(snap, rules)
 	if err != nil {
 		return nil, fmt.Errorf("api: disclosure control of lake version %s: %w", snap.Manifest.Version, err)
 	}
-	return assemble(snap, newCubeSet(st, snap.Manifest, log), newMemo(disc), newIndexes(rollupBytes))
+	v, err := assemble(snap, newCubeSet(st, snap.Manifest, log), newMemo(lazyDisclosure{pattern}), newIndexes(rollupBytes), readStoredReports(snap, st, rules))
+	if err != nil {
+		return nil, err
+	}
+	v.pattern = pattern
+	return v, nil
 }
 
 // withSnapshot is v for a snapshot of the same aggregates (only the
 // manifest's raw files changed): cubes, marks, indexes and roll-ups are
 // kept.
 func (v *version) withSnapshot(snap *lake.Snapshot) (*version, error) {
-	return assemble(snap, v.cubes, v.disc, v.indexes)
+	next, err := assemble(snap, v.cubes, v.disc, v.indexes, v.stored)
+	if err != nil {
+		return nil, err
+	}
+	next.pattern = v.pattern
+	return next, nil
 }
 
-func assemble(snap *lake.Snapshot, cubes *cubeSet, disc Disclosure, idx *indexes) (*version, error) {
+func assemble(snap *lake.Snapshot, cubes *cubeSet, disc Disclosure, idx *indexes, stored *lazy[*storedReportsFile]) (*version, error) {
 	geo, err := dataset.LookupGeography(snap.Manifest.Geography)
 	if err != nil {
 		return nil, fmt.Errorf("api: lake version %s: %w", snap.Manifest.Version, err)
 	}
-	v := &version{snap: snap, cubes: cubes, disc: disc, geo: geo, reports: map[string]*lazy[*reportAnswer]{}, indexes: idx}
+	v := &version{snap: snap, cubes: cubes, disc: disc, geo: geo, reports: map[string]*lazy[*reportAnswer]{}, indexes: idx, stored: stored}
 	for _, def := range defsByGeography[geo.Name] {
 		ds := &datasetState{def: def, periods: newLazy(func() ([]period, error) { return cubes.periods(def.cube, def.quarterly) })}
 		if m := snap.Manifest.Datasets[def.cube]; m != nil {
@@ -140,14 +157,20 @@ func assemble(snap *lake.Snapshot, cubes *cubeSet, disc Disclosure, idx *indexes
 		return nil, err
 	}
 	for id := range specs {
-		v.reports[id] = newLazy(func() (*reportAnswer, error) { return v.buildReport(id) })
+		v.reports[id] = newLazy(func() (*reportAnswer, error) { return v.reportFrom(stored, id) })
 	}
 	return v, nil
 }
 
-// load reads every dataset of the version, so that a version whose files
-// are damaged is refused before it replaces the one served.
+// load reads every dataset of the version and its disclosure pattern, so
+// that a version whose files are damaged is refused before it replaces
+// the one served.
 func (v *version) load() error {
+	if v.pattern == nil {
+		// a version of cubes already made (tests) has its pattern read
+	} else if _, err := v.pattern.get(); err != nil {
+		return fmt.Errorf("api: disclosure control of lake version %s: %w", v.lakeVersion(), err)
+	}
 	for _, name := range slices.Sorted(maps.Keys(v.cubes.by)) {
 		if _, err := v.cubes.by[name].read(nil); err != nil {
 			return err
@@ -187,11 +210,19 @@ func (v *version) dataset(name string) (*datasetState, bool) {
 // none of them), a quarterly cube's quarters are read.
 func (s *cubeSet) periods(name string, quarterly bool) ([]period, error) {
 	if quarterly {
-		c, err := s.get(name)
+		yc, err := s.cubeYears(name)
 		if err != nil {
 			return nil, err
 		}
-		return periodsOf(c, true), nil
+		parts, err := yc.read(nil)
+		if err != nil {
+			return nil, err
+		}
+		var out []period
+		for _, y := range slices.Sorted(maps.Keys(parts)) {
+			out = append(out, quartersOf(parts[y].x)...)
+		}
+		return out, nil
 	}
 	yc, err := s.cubeYears(name)
 	if err != nil {
@@ -204,6 +235,47 @@ func (s *cubeSet) periods(name string, quarterly bool) ([]period, error) {
 		}
 	}
 	return out, nil
+}
+
+// quartersOf lists the periods (year and quarter) an index of a
+// quarterly cube has rows for, in order, from its code integers.
+func quartersOf(x *cubeIndex) []period {
+	ai, qi := slices.Index(x.dims, "ar"), slices.Index(x.dims, "kvartal")
+	if ai < 0 {
+		return nil
+	}
+	seen := map[[2]uint16]bool{}
+	for r := range x.rows {
+		k := [2]uint16{x.col[ai][r]}
+		if qi >= 0 {
+			k[1] = x.col[qi][r]
+		}
+		seen[k] = true
+	}
+	out := make([]period, 0, len(seen))
+	for k := range seen {
+		p := period{}
+		p.year, _ = strconv.Atoi(x.codes[ai][k[0]])
+		if qi >= 0 {
+			p.quarter, _ = strconv.Atoi(x.codes[qi][k[1]])
+		}
+		out = append(out, p)
+	}
+	sortPeriods(out)
+	return out
+}
+
+// sortPeriods sorts periods in time order.
+func sortPeriods(out []period) {
+	slices.SortFunc(out, func(a, b period) int {
+		if a.less(b) {
+			return -1
+		}
+		if b.less(a) {
+			return 1
+		}
+		return 0
+	})
 }
 
 // periodsOf lists the periods a cube has rows for, in order.
@@ -222,15 +294,7 @@ func periodsOf(c *cube.Cube, quarterly bool) []period {
 	for p := range seen {
 		out = append(out, p)
 	}
-	slices.SortFunc(out, func(a, b period) int {
-		if a.less(b) {
-			return -1
-		}
-		if b.less(a) {
-			return 1
-		}
-		return 0
-	})
+	sortPeriods(out)
 	return out
 }
 

@@ -108,9 +108,14 @@ func JoinValid(values []string) string {
 	return fmt.Sprintf("%s, …, %s (%d in all)", strings.Join(values[:5], ", "), strings.Join(values[len(values)-2:], ", "), len(values))
 }
 
+// dashes makes every dash, underscore and space a hyphen (fold); a
+// Replacer is safe for concurrent use, and made once: building one costs
+// more than using it.
+var dashes = strings.NewReplacer("–", "-", "—", "-", "_", "-", " ", "-")
+
 func fold(s string) string {
 	s = strings.ToLower(strings.TrimSpace(s))
-	s = strings.NewReplacer("–", "-", "—", "-", "_", "-", " ", "-").Replace(s)
+	s = dashes.Replace(s)
 	for strings.Contains(s, "--") {
 		s = strings.ReplaceAll(s, "--", "-")
 	}

@@ -52,6 +52,7 @@ import (
 	"time"
 
 	"github.com/stockholm/insyn/internal/aggregate"
+	"github.com/stockholm/insyn/internal/api"
 	"github.com/stockholm/insyn/internal/dataset"
 	"github.com/stockholm/insyn/internal/lake"
 	v1 "github.com/stockholm/insyn/internal/lake/vparquet1"
@@ -572,6 +573,9 @@ func publish(ctx context.Context, st store.Store, good []accepted, geo dataset.G
 		return "", false, err
 	}
 	if err := v.SetDisclosure(pattern); err != nil {
+		return "", false, err
+	}
+	if err := api.StoreReports(ctx, v); err != nil {
 		return "", false, err
 	}
 	if !empty && v.Manifest.Version == cur.Manifest.Version {

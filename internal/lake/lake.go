@@ -7,6 +7,8 @@
 //	manifest.json                                          what is published
 //	aggregates/dataset=<name>/ar=<year>/part-<hash>.parquet  read by the API
 //	raw/dataset=<name>/ar=<year>/part-<hash>.parquet         microdata: ingest only
+//	aggregates/_disclosure/pattern-<hash>.json               the disclosure pattern
+//	aggregates/_reports/reports-<hash>.json                  the seed tables' answers
 //
 // <hash> is the first 16 hex digits of the SHA-256 of the file's bytes. Files
 // are content-addressed: a new lake version writes new keys next to the old
@@ -100,6 +102,17 @@ func DisclosureKey(sha256 string) string {
 		return DisclosurePrefix + "pattern-" + sha256 + ".json"
 	}
 	return DisclosurePrefix + "pattern-" + sha256[:hashLen] + ".json"
+}
+
+// ReportsPrefix holds the stored answers of the seed tables, computed
+// where the version is written; like DisclosurePrefix it starts with "_",
+// so Hive-partitioned readers skip it.
+const ReportsPrefix = AggregatesPrefix + "_reports/"
+
+// ReportsKey returns the key of a stored reports file with the given hex
+// SHA-256.
+func ReportsKey(sha256 string) string {
+	return ReportsPrefix + "reports-" + sha256[:min(len(sha256), hashLen)] + ".json"
 }
 
 // hashLen is the number of hex digits of a file's SHA-256 in its key.

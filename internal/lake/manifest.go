@@ -35,6 +35,12 @@ type Manifest struct {
 	// under DisclosurePrefix, so the API never computes it; it enters
 	// Version. Ar is 0.
 	Disclosure *File `json:"disclosure,omitempty"`
+	// Reports are the answers of the seed tables, computed from the
+	// aggregates and the disclosure pattern where the version is written
+	// (the API's ComputeReports) and stored under ReportsPrefix, so an
+	// instance serves them without reading the datasets they sum; they
+	// enter Version. Absent, the API computes them. Ar is 0.
+	Reports *File `json:"reports,omitempty"`
 }
 
 // DatasetFiles is one dataset's entry in the manifest.
@@ -130,6 +136,10 @@ func (m *Manifest) validate() error {
 		f.Key != DisclosureKey(f.SHA256)) {
 		return fmt.Errorf("disclosure: file %s is not %s for sha256 %q", f.Key, DisclosureKey("<sha256>"), f.SHA256)
 	}
+	if f := m.Reports; f != nil && (!strings.HasPrefix(f.Key, ReportsPrefix) || len(f.SHA256) != 2*sha256.Size ||
+		f.Key != ReportsKey(f.SHA256)) {
+		return fmt.Errorf("reports: file %s is not %s for sha256 %q", f.Key, ReportsKey("<sha256>"), f.SHA256)
+	}
 	if want := m.computeVersion(); m.Version != want {
 		return fmt.Errorf("version is %s but the aggregate files give %s", m.Version, want)
 	}
@@ -143,8 +153,8 @@ func listName(prefix string) string {
 	return "files"
 }
 
-// computeVersion hashes every aggregate file of every dataset, and the
-// disclosure pattern.
+// computeVersion hashes every aggregate file of every dataset, the
+// disclosure pattern and the stored reports.
 func (m *Manifest) computeVersion() string {
 	var all []File
 	for _, d := range m.Datasets {
@@ -152,6 +162,9 @@ func (m *Manifest) computeVersion() string {
 	}
 	if m.Disclosure != nil {
 		all = append(all, *m.Disclosure)
+	}
+	if m.Reports != nil {
+		all = append(all, *m.Reports)
 	}
 	return filesVersion(all)
 }

@@ -137,6 +137,19 @@ func open(ctx context.Context, st store.Store, m *Manifest, etag string, lazy bo
 	return snap, nil
 }
 
+// ReadFile reads a file m lists (the stored reports, say), checked
+// against its size and SHA-256.
+func ReadFile(ctx context.Context, st store.Store, f File) ([]byte, error) {
+	data, err := fetch(ctx, st, f.Key)
+	if err != nil {
+		return nil, fmt.Errorf("lake: %w", err)
+	}
+	if err := checkFile(f, data); err != nil {
+		return nil, fmt.Errorf("lake: %s: %w", f.Key, err)
+	}
+	return data, nil
+}
+
 // Refresh returns the currently published version, reading only what
 // changed: s itself when the manifest is unchanged (a conditional GET), a
 // snapshot sharing s's tables when only the raw files changed, and a fresh

@@ -97,14 +97,39 @@ func (v *Version) SetGeography(geo dataset.Geography) error {
 
 // SetDisclosure stores the version's disclosure pattern (the bytes of
 // protect's MarshalPatterns) and updates the manifest and its version.
+// Stored reports, computed under the pattern it replaces, are dropped.
 func (v *Version) SetDisclosure(pattern []byte) error {
-	if old := v.Manifest.Disclosure; old != nil {
-		delete(v.Files, old.Key)
+	if pattern == nil {
+		pattern = []byte{}
 	}
-	hash := sha256Hex(pattern)
-	f := &File{Key: DisclosureKey(hash), Bytes: int64(len(pattern)), SHA256: hash}
-	v.Files[f.Key] = pattern
-	v.Manifest.Disclosure = f
+	v.setFile(&v.Manifest.Reports, "", nil)
+	v.setFile(&v.Manifest.Disclosure, DisclosureKey(sha256Hex(pattern)), pattern)
+	return v.remarshal()
+}
+
+// SetReports stores the answers of the version's seed tables (the bytes
+// of the API's ComputeReports, computed from this version's aggregates
+// and disclosure pattern) and updates the manifest and its version.
+func (v *Version) SetReports(data []byte) error {
+	v.setFile(&v.Manifest.Reports, ReportsKey(sha256Hex(data)), data)
+	return v.remarshal()
+}
+
+// setFile replaces the file *f of the manifest with data at key (none
+// when data is nil).
+func (v *Version) setFile(f **File, key string, data []byte) {
+	if *f != nil {
+		delete(v.Files, (*f).Key)
+		*f = nil
+	}
+	if data != nil {
+		*f = &File{Key: key, Bytes: int64(len(data)), SHA256: sha256Hex(data)}
+		v.Files[key] = data
+	}
+}
+
+// remarshal recomputes the manifest's version and bytes.
+func (v *Version) remarshal() error {
 	v.Manifest.Version = v.Manifest.computeVersion()
 	b, err := v.Manifest.Marshal()
 	if err != nil {

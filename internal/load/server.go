@@ -23,12 +23,18 @@ import (
 // CGO off, -trimpath, -s -w) from the module in moduleDir into dir, and
 // returns its path.
 func BuildAPI(ctx context.Context, moduleDir, dir string) (string, error) {
-	bin := filepath.Join(dir, "insyn-api")
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "./functions/api")
+	return Build(ctx, moduleDir, "./functions/api", filepath.Join(dir, "insyn-api"))
+}
+
+// Build builds the main package pkg of the module in moduleDir as the API
+// is deployed (CGO off, -trimpath, -s -w) into the file bin, and returns
+// bin.
+func Build(ctx context.Context, moduleDir, pkg, bin string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, pkg)
 	cmd.Dir = moduleDir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("load: go build ./functions/api: %w\n%s", err, out)
+		return "", fmt.Errorf("load: go build %s: %w\n%s", pkg, err, out)
 	}
 	return bin, nil
 }

@@ -182,6 +182,15 @@ func (d definition) protected(p Period) (*Protected, error) {
 		Possible: d.possible, Structure: s, Period: p}, nil
 }
 
+// inPeriod is p for another period, as definition.protected lays out
+// every period alike: its hierarchies, views and cells are p's (read
+// only, as UnmarshalLake's structures are).
+func (p *Protected) inPeriod(period Period) *Protected {
+	q := *p
+	q.Period = period
+	return &q
+}
+
 // periods lists the years (and quarters) a cube has rows for, in order.
 func periods(c *cube.Cube) []Period {
 	ai, qi := slices.Index(c.Dims, "ar"), slices.Index(c.Dims, "kvartal")

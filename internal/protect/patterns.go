@@ -93,7 +93,8 @@ func (l *Lake) MarshalPatterns(r Rules) ([]byte, error) {
 
 // UnmarshalLake reads stored patterns into a Lake that answers Mark and
 // FigureMark: its structures have their cells (from the definitions) but no
-// atoms and no values. It returns the rules the patterns were computed under.
+// atoms and no values, and are read only: the periods of one definition
+// share them. It returns the rules the patterns were computed under.
 func UnmarshalLake(data []byte) (*Lake, Rules, error) {
 	var in storedPatterns
 	if err := json.Unmarshal(data, &in); err != nil {
@@ -119,14 +120,23 @@ func UnmarshalLake(data []byte) (*Lake, Rules, error) {
 		defs[d.name] = d
 	}
 	l := &Lake{Geography: geo.Name, Method: method, Linked: in.Linked}
+	// A definition's cells are the same in every period: they are laid
+	// out once and shared by its periods' structures.
+	laidOut := map[string]*Protected{}
 	for _, st := range in.Structures {
 		d, ok := defs[st.Name]
 		if !ok {
 			return nil, Rules{}, fmt.Errorf("disclosure pattern: unknown structure %q", st.Name)
 		}
-		p, err := d.protected(Period{Year: st.Year, Quarter: st.Quarter})
-		if err != nil {
-			return nil, Rules{}, err
+		period := Period{Year: st.Year, Quarter: st.Quarter}
+		p, ok := laidOut[st.Name]
+		if ok {
+			p = p.inPeriod(period)
+		} else {
+			if p, err = d.protected(period); err != nil {
+				return nil, Rules{}, err
+			}
+			laidOut[st.Name] = p
 		}
 		if len(p.Structure.Cells) != st.Cells {
 			return nil, Rules{}, fmt.Errorf("disclosure pattern: %s %s has %d cells, but the pattern was computed for %d: recompute it with this build",

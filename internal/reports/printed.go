@@ -7,6 +7,7 @@
 package reports
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -195,6 +196,48 @@ var tables = sync.OnceValues(func() ([]*Printed, error) {
 // in report order (9:1 … 9:23, then ev:1 … ev:6). They are parsed once and
 // shared: callers must not modify them.
 func Tables() ([]*Printed, error) { return tables() }
+
+// Table returns the seed table id as transcribed, like the one of
+// Tables but parsed alone (a reader of one table need not parse the 29):
+// each is parsed once and shared, and callers must not modify it.
+func Table(id string) (*Printed, error) {
+	if p, ok := single.Load(id); ok {
+		return p.(*Printed), nil
+	}
+	name := ""
+	if prefix, n, ok := strings.Cut(id, ":"); ok {
+		if i, err := strconv.Atoi(n); err == nil && prefix == "9" {
+			name = fmt.Sprintf("9-%02d.json", i)
+		} else if err == nil {
+			name = fmt.Sprintf("%s-%d.json", prefix, i)
+		}
+	}
+	p := &Printed{file: name}
+	b, err := printedFS.ReadFile(path.Join(PrintedDir, name))
+	if err == nil {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		err = dec.Decode(p)
+	}
+	if err != nil || p.validate() != nil || p.ID != id {
+		// Not a file of that name: look among them all.
+		tables, err := Tables()
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range tables {
+			if t.ID == id {
+				return t, nil
+			}
+		}
+		return nil, fmt.Errorf("no seed table %q", id)
+	}
+	got, _ := single.LoadOrStore(id, p)
+	return got.(*Printed), nil
+}
+
+// single holds the tables Table parsed, by id.
+var single sync.Map
 
 // LoadPrinted reads every *.json table in dir, sorted by report order
 // (9:1 … 9:23, then ev:1 … ev:6).

@@ -255,3 +255,23 @@ func TestLoadPrintedMatchesEmbedded(t *testing.T) {
 		}
 	}
 }
+
+// TestTableAsTables: each table parsed alone is the one Tables parses.
+func TestTableAsTables(t *testing.T) {
+	tables, err := Tables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range tables {
+		got, err := Table(want.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("Table(%q) differs from Tables' %s", want.ID, want.ID)
+		}
+	}
+	if _, err := Table("9:99"); err == nil {
+		t.Error("Table(9:99) gave a table")
+	}
+}

@@ -10,6 +10,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/stockholm/insyn/internal/aggregate"
+	"github.com/stockholm/insyn/internal/api"
 	"github.com/stockholm/insyn/internal/dataset"
 	"github.com/stockholm/insyn/internal/ingest"
 	"github.com/stockholm/insyn/internal/lake"
@@ -112,6 +114,12 @@ func run(o options, log *slog.Logger) error {
 		return err
 	}
 	log.Info("disclosure pattern computed", "method", o.pattern, "seconds", since(step))
+	// the seed tables' answers, computed once here and served by the API
+	step = time.Now()
+	if err := api.StoreReports(context.Background(), v); err != nil {
+		return err
+	}
+	log.Info("seed tables computed", "bytes", v.Manifest.Reports.Bytes, "seconds", since(step))
 	if o.check {
 		diff, err := v.DiffDir(o.out)
 		if err != nil {
