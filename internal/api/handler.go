@@ -243,15 +243,7 @@ func (h *Handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	defer held.finish() // after the answer is written (and compressed)
 	rq := &request{
 		ctx: ctx, answerBytes: h.opts.Limits.AnswerBytes, v: v, rules: h.lake.rules, log: h.opts.Logger, base: base, splices: &splices{},
-		budget: &budget{limit: h.opts.MaxCells, heavyAt: h.opts.Limits.HeavyCells, heavy: func() error {
-			serve.LogAttrs(r.Context(), slog.Bool("heavy", true))
-			release, err := h.heavy.admit(ctx)
-			if err != nil {
-				return &queryError{code: CodeTimeout, message: "the request waited for its turn among heavy requests longer than its limit (" + EnvTimeout + ")"}
-			}
-			held.hold(release)
-			return nil
-		}},
+		budget: h.newBudget(ctx, r, h.opts.MaxCells, &held),
 	}
 	status, body, failed := h.execute(ctx, doc, req, rq)
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -272,6 +264,21 @@ func (h *Handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	}
 	h.answers.put(key, body)
 	writeBody(w, status, body, public)
+}
+
+// newBudget returns a request's budget of limit cells, whose heavy part
+// waits its turn (throttle.go) under ctx; held gives the turn back once
+// the answer is written.
+func (h *Handler) newBudget(ctx context.Context, r *http.Request, limit int, held *ticket) *budget {
+	return &budget{limit: limit, heavyAt: h.opts.Limits.HeavyCells, heavy: func() error {
+		serve.LogAttrs(r.Context(), slog.Bool("heavy", true))
+		release, err := h.heavy.admit(ctx)
+		if err != nil {
+			return &queryError{code: CodeTimeout, message: "the request waited for its turn among heavy requests longer than its limit (" + EnvTimeout + ")"}
+		}
+		held.hold(release)
+		return nil
+	}}
 }
 
 // execute answers a checked document for one request: the executor's

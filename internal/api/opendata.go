@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -268,7 +269,11 @@ func (h *Handler) serveOpenData(w http.ResponseWriter, r *http.Request) {
 	v := h.lake.current(r.Context())
 	// Roll-ups the table queued are built after the answer is written.
 	defer v.indexes.work.start()
-	req := &request{v: v, budget: &budget{limit: h.opts.MaxCells}, rules: h.lake.rules, log: h.opts.Logger, base: base}
+	ctx, cancel := context.WithTimeout(r.Context(), h.opts.Limits.Timeout)
+	defer cancel()
+	var held ticket
+	defer held.finish() // after the file is written
+	req := &request{ctx: ctx, v: v, budget: h.newBudget(ctx, r, h.opts.MaxCells, &held), rules: h.lake.rules, log: h.opts.Logger, base: base}
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		fail(w, r, http.StatusBadRequest, CodeBadInput, "the query string: "+err.Error()+" (separate parameters with &, encode ; & = + % in values)")
@@ -632,8 +637,11 @@ func (h *Handler) writeOpenDataError(w http.ResponseWriter, r *http.Request, err
 		return
 	}
 	status := http.StatusBadRequest
-	if qe.code == CodeNotFound {
+	switch qe.code {
+	case CodeNotFound:
 		status = http.StatusNotFound
+	case CodeTimeout:
+		status = http.StatusServiceUnavailable
 	}
 	serve.LogAttrs(r.Context(), slog.String("refused", qe.code))
 	writeJSON(w, status, gqlErrors{Errors: []gqlerrors.FormattedError{{Message: qe.Error(), Extensions: qe.Extensions()}}}, "no-store")

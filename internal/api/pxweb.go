@@ -102,7 +102,9 @@ func (h *Handler) servePx(w http.ResponseWriter, r *http.Request, route func(*re
 	// need, under the request's deadline.
 	ctx, cancel := context.WithTimeout(r.Context(), h.opts.Limits.Timeout)
 	defer cancel()
-	req := &request{ctx: ctx, v: v, budget: &budget{limit: math.MaxInt}, rules: h.lake.rules, log: h.opts.Logger, base: base}
+	var held ticket
+	defer held.finish() // after the answer is written
+	req := &request{ctx: ctx, v: v, budget: h.newBudget(ctx, r, math.MaxInt, &held), rules: h.lake.rules, log: h.opts.Logger, base: base}
 	if err := pxLang(r.URL.Query()); err != nil {
 		h.writePxError(w, r, err)
 		return
