@@ -47,6 +47,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -528,17 +529,18 @@ func publish(ctx context.Context, st store.Store, good []accepted, geo dataset.G
 	}
 	m := &aggregate.Microdata{Insatser: map[int][]v1.Insats{}, Beslut: map[int][]v1.Beslut{},
 		EjVerkstallda: map[int][]v1.EjVerkstallt{}, KBF: map[int][]v1.KBF{}}
-	ext := &aggregate.External{}
+	ext := &aggregate.External{Lov: map[int][]v1.LovCell{}, Befolkning: map[int][]v1.BefolkningCell{}, SFB: map[int][]v1.SFBCell{}}
 	etag := ""
 	if !empty {
 		if m, err = lake.ReadRaw(ctx, st, cur.Manifest); err != nil {
 			return "", false, fmt.Errorf("ingest: read the served microdata: %w", err)
 		}
-		ext = &aggregate.External{Lov: cur.Set.Lov, Befolkning: cur.Set.Befolkning, SFB: cur.Set.SFB}
+		// Cloned: replace must not change the served set.
+		ext = &aggregate.External{Lov: cloneMap(cur.Set.Lov), Befolkning: cloneMap(cur.Set.Befolkning), SFB: cloneMap(cur.Set.SFB)}
 		etag = cur.ETag
 	}
 	for _, a := range good {
-		replace(m, a.file)
+		replace(m, ext, a.file)
 	}
 	set, err := aggregate.Build(m, ext)
 	if err != nil {
@@ -651,12 +653,18 @@ func sameContent(a, b *lake.Manifest) bool {
 	return true
 }
 
-// replace puts the rows of f in place of its period's rows in m: a year
-// file replaces the whole year, a quarter file (ej_verkstallda) that
-// quarter of the year.
-func replace(m *aggregate.Microdata, f *upload.File) {
+// replace puts the rows of f in place of its period's rows in m (or, for
+// an aggregate, its cells in e): a year file replaces the whole year, a
+// quarter file (ej_verkstallda) that quarter of the year.
+func replace(m *aggregate.Microdata, e *aggregate.External, f *upload.File) {
 	y := f.Period.Year
 	switch f.Dataset {
+	case upload.Lov:
+		e.Lov[y] = slices.Clone(f.Lov)
+	case upload.Befolkning:
+		e.Befolkning[y] = slices.Clone(f.Befolkning)
+	case upload.SFB:
+		e.SFB[y] = slices.Clone(f.SFB)
 	case upload.Insatser:
 		m.Insatser[y] = slices.Clone(f.Insatser)
 	case upload.Beslut:
@@ -673,6 +681,14 @@ func replace(m *aggregate.Microdata, f *upload.File) {
 		})
 		m.EjVerkstallda[y] = append(kept, f.EjVerkstallda...)
 	}
+}
+
+// cloneMap copies a map of cells by year (the slices stay shared: replace
+// swaps whole years, never edits a cell). A nil map gives an empty one.
+func cloneMap[T any](m map[int][]T) map[int][]T {
+	out := make(map[int][]T, len(m))
+	maps.Copy(out, m)
+	return out
 }
 
 // retain keeps the served version and the keep-1 newest superseded ones

@@ -33,6 +33,9 @@ const (
 	cOrsak
 	cStatus
 	cBelopp
+	cAntalVerksamheter
+	cAntalInvanare
+	cAntalPersoner
 	numColumns
 )
 
@@ -68,6 +71,9 @@ var columns = [numColumns]column{
 	cOrsak:                {"orsak", "Orsak", []string{"Orsak till ej verkställt"}},
 	cStatus:               {"status", "Status", []string{"Status vid kvartalets slut"}},
 	cBelopp:               {"belopp_kr", "Belopp", []string{"Belopp kr", "Belopp (kr)", "Belopp i kronor", "KBF-belopp", "Utbetalt belopp"}},
+	cAntalVerksamheter:    {"antal_verksamheter", "Antal verksamheter", []string{"Verksamheter", "Antal utförare", "Utförare", "Antal LOV-avtal", "Verksamheter med LOV-avtal"}},
+	cAntalInvanare:        {"antal_invanare", "Antal invånare", []string{"Invånare", "Folkmängd", "Befolkning"}},
+	cAntalPersoner:        {"antal_personer", "Antal personer", []string{"Personer", "Antal personer med assistansersättning", "Assistansersättning"}},
 }
 
 // spec is the contract of one dataset's file: its columns in the order
@@ -109,6 +115,24 @@ var specs = map[Dataset]*spec{
 		columns:    []colID{cAr, cPersonID, cNamnd, cKon, cBelopp},
 		optional:   map[colID]bool{cAr: true},
 		sheetNames: []string{"kbf", "bostadsbidrag"},
+	},
+	Lov: {
+		dataset:    Lov,
+		columns:    []colID{cAr, cInsats, cAntalVerksamheter},
+		optional:   map[colID]bool{cAr: true},
+		sheetNames: []string{"lov", "lov-avtal", "valfrihetssystem"},
+	},
+	Befolkning: {
+		dataset:    Befolkning,
+		columns:    []colID{cAr, cNamnd, cAntalInvanare},
+		optional:   map[colID]bool{cAr: true},
+		sheetNames: []string{"befolkning", "folkmangd", "invanare"},
+	},
+	SFB: {
+		dataset:    SFB,
+		columns:    []colID{cAr, cKon, cAntalPersoner},
+		optional:   map[colID]bool{cAr: true},
+		sheetNames: []string{"sfb", "assistansersattning", "forsakringskassan"},
 	},
 }
 
@@ -167,8 +191,7 @@ func foldHeader(s string) string {
 	return b.String()
 }
 
-// knownColumns counts the cells of a row that name a column of any dataset,
-// to tell the header row from title rows.
+// knownColumns counts the cells of a row that name a column of any dataset.
 func knownColumns(cells []string) int {
 	n := 0
 	for _, c := range cells {
@@ -179,9 +202,40 @@ func knownColumns(cells []string) int {
 	return n
 }
 
-// minHeaderColumns is how many known column names make a row the header.
-// Every dataset has at least four columns; a title row ("Insatser 2024")
-// names none.
+// isHeader tells the header row from title rows: it names at least
+// minHeaderColumns columns of any dataset, or every required column of
+// one (the aggregates have two).
+func isHeader(cells []string) bool {
+	names := map[colID]bool{}
+	for _, c := range cells {
+		if id, ok := headerIndex[foldHeader(c)]; ok {
+			names[id] = true
+		}
+	}
+	if len(names) >= minHeaderColumns {
+		return true
+	}
+	for _, d := range Datasets {
+		if specs[d].hasRequired(names) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasRequired reports whether names holds every column a file of the
+// dataset must have.
+func (s *spec) hasRequired(names map[colID]bool) bool {
+	for _, id := range s.columns {
+		if !s.optional[id] && !names[id] {
+			return false
+		}
+	}
+	return true
+}
+
+// minHeaderColumns is how many known column names make a row the header
+// of any dataset; a title row ("Insatser 2024") names none.
 const minHeaderColumns = 3
 
 // headerSearchRows is how many rows may precede the header (titles, notes,

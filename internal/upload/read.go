@@ -59,6 +59,7 @@ type reader struct {
 	dupMore  map[uint64][]int32
 	persons  map[string]personState
 	kbfFirst map[string]int32
+	agg      *aggState
 	slab     []float64
 }
 
@@ -147,7 +148,7 @@ func (rd *reader) readHeader(src source, tgt target) bool {
 	for n := 0; ; n++ {
 		cells, row, err := src.next()
 		if errors.Is(err, io.EOF) || n == headerSearchRows {
-			msg := fmt.Sprintf("no header: none of the first %d rows names %d or more columns of an upload (such as Person-id, Nämnd, Kön)", headerSearchRows, minHeaderColumns)
+			msg := fmt.Sprintf("no header: none of the first %d rows names %d or more columns of an upload (such as Person-id, Nämnd, Kön) or every column of an aggregate (such as Nämnd and Antal invånare)", headerSearchRows, minHeaderColumns)
 			if first != "" {
 				msg += fmt.Sprintf("; the first row reads %q", first)
 			}
@@ -164,7 +165,7 @@ func (rd *reader) readHeader(src source, tgt target) bool {
 		if first == "" && !blank(cells) {
 			first = preview(cells, rd.delimiterOr('|'))
 		}
-		if knownColumns(cells) >= minHeaderColumns {
+		if isHeader(cells) {
 			rd.dialect.HeaderRow = row
 			rd.header = make([]string, len(cells))
 			for i, c := range cells {
@@ -369,6 +370,8 @@ func (rd *reader) init() {
 	case KBF:
 		rd.file.KBF = make([]v1.KBF, 0, n)
 		rd.kbfFirst = make(map[string]int32, n)
+	case Lov, Befolkning, SFB:
+		rd.initAggregate()
 	}
 	rd.rowNums = make([]int32, 0, n)
 }
@@ -410,11 +413,17 @@ func (rd *reader) readRows(src source) {
 			rd.ejVerkstalltRow(before)
 		case KBF:
 			rd.kbfRow(before)
+		case Lov, Befolkning, SFB:
+			rd.aggregateRow(before)
 		}
 	}
 	if rd.rep.Rows == 0 && rd.rep.Counts[ReasonTooLarge] == 0 {
 		rd.rep.add(Problem{Reason: ReasonNoRows,
 			Message: "the file has a header but no rows; an upload replaces its whole period, so an empty file is refused rather than read as none"})
+		return
+	}
+	if rd.spec.dataset.Aggregate() {
+		rd.aggregateComplete()
 	}
 }
 

@@ -38,6 +38,7 @@ const (
 	ReasonNoRows        Reason = "no_rows"          // a header and nothing under it
 	ReasonTooLarge      Reason = "too_large"        // beyond a limit: file, unpacked size, rows, columns, cell
 	ReasonBadName       Reason = "bad_name"         // a key the contract does not allow as an upload's name
+	ReasonMissingRow    Reason = "missing_row"      // an aggregate without a row for one of its categories
 )
 
 // Reasons are all reasons, in the order schema/uploads.md explains them.
@@ -46,7 +47,7 @@ var Reasons = []Reason{
 	ReasonMissingColumn, ReasonUnknownColumn, ReasonDuplicateCol, ReasonFieldCount, ReasonEmptyValue,
 	ReasonUnknownCode, ReasonWrongType, ReasonNegative, ReasonOutOfRange, ReasonOutsidePeriod,
 	ReasonInconsistent, ReasonDuplicateRow, ReasonContradiction, ReasonPersonTwice, ReasonPersonnummer, ReasonNoRows,
-	ReasonTooLarge, ReasonBadName,
+	ReasonMissingRow, ReasonTooLarge, ReasonBadName,
 }
 
 // MaxProblems is how many problems a report lists; the rest are counted.

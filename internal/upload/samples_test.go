@@ -31,23 +31,23 @@ var (
 
 // samples generates the sample uploads as `go run ./testdata/uploads/gen`
 // does, with the microdata they come from.
-func samples(t *testing.T) (*aggregate.Microdata, []uploadtest.Sample) {
+func samples(t *testing.T) (*aggregate.Microdata, *aggregate.External, []uploadtest.Sample) {
 	t.Helper()
-	m, _, err := synth.Generate()
+	m, e, err := synth.Generate()
 	if err != nil {
 		t.Fatalf("synth.Generate: %v", err)
 	}
-	files, err := uploadtest.All(m)
+	files, err := uploadtest.All(m, e)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m, files
+	return m, e, files
 }
 
 // TestSampleUploadsUpToDate requires testdata/uploads to be what the
 // generator makes now, byte for byte.
 func TestSampleUploadsUpToDate(t *testing.T) {
-	_, files := samples(t)
+	_, _, files := samples(t)
 	drift, err := uploadtest.Diff(uploadsDir, files)
 	if err != nil {
 		t.Fatal(err)
@@ -60,9 +60,10 @@ func TestSampleUploadsUpToDate(t *testing.T) {
 // readGood reads every committed good upload and collects its rows by
 // dataset and year, files of a year in the order of their paths (so the
 // quarters of ej_verkstallda 2024 follow each other).
-func readGood(t *testing.T, files []uploadtest.Sample) *aggregate.Microdata {
+func readGood(t *testing.T, files []uploadtest.Sample) (*aggregate.Microdata, *aggregate.External) {
 	t.Helper()
 	got := &aggregate.Microdata{Insatser: map[int][]v1.Insats{}, Beslut: map[int][]v1.Beslut{}, EjVerkstallda: map[int][]v1.EjVerkstallt{}, KBF: map[int][]v1.KBF{}}
+	ext := &aggregate.External{Lov: map[int][]v1.LovCell{}, Befolkning: map[int][]v1.BefolkningCell{}, SFB: map[int][]v1.SFBCell{}}
 	slices.SortFunc(files, func(a, b uploadtest.Sample) int { return strings.Compare(a.Path, b.Path) })
 	for _, s := range files {
 		if strings.HasPrefix(s.Path, "bad/") || s.Path == "README.md" {
@@ -86,9 +87,15 @@ func readGood(t *testing.T, files []uploadtest.Sample) *aggregate.Microdata {
 			got.EjVerkstallda[y] = append(got.EjVerkstallda[y], f.EjVerkstallda...)
 		case upload.KBF:
 			got.KBF[y] = append(got.KBF[y], f.KBF...)
+		case upload.Lov:
+			ext.Lov[y] = append(ext.Lov[y], f.Lov...)
+		case upload.Befolkning:
+			ext.Befolkning[y] = append(ext.Befolkning[y], f.Befolkning...)
+		case upload.SFB:
+			ext.SFB[y] = append(ext.SFB[y], f.SFB...)
 		}
 	}
-	return got
+	return got, ext
 }
 
 func reportText(err error) string {
@@ -102,8 +109,8 @@ func reportText(err error) string {
 // synthetic microdata of its dataset and year, in order: the uploads are a
 // complete and faithful copy of what built the sample lake.
 func TestGoodUploads(t *testing.T) {
-	m, files := samples(t)
-	got := readGood(t, files)
+	m, e, files := samples(t)
+	got, gotExt := readGood(t, files)
 	for _, c := range []struct {
 		name      string
 		got, want any
@@ -112,6 +119,9 @@ func TestGoodUploads(t *testing.T) {
 		{"beslut", got.Beslut, m.Beslut},
 		{"ej_verkstallda", got.EjVerkstallda, m.EjVerkstallda},
 		{"kbf", got.KBF, m.KBF},
+		{"lov", gotExt.Lov, e.Lov},
+		{"befolkning", gotExt.Befolkning, e.Befolkning},
+		{"sfb", gotExt.SFB, e.SFB},
 	} {
 		if !reflect.DeepEqual(c.got, c.want) {
 			g, w := reflect.ValueOf(c.got), reflect.ValueOf(c.want)
@@ -127,13 +137,12 @@ func TestGoodUploads(t *testing.T) {
 	}
 }
 
-// TestLakeFromUploads rebuilds the sample lake from the uploads (and the
-// aggregates that do not arrive as uploads: lov, befolkning, sfb) and
+// TestLakeFromUploads rebuilds the sample lake from the uploads alone and
 // requires the committed testdata/lake, file for file (its disclosure
 // pattern carried over).
 func TestLakeFromUploads(t *testing.T) {
-	_, files := samples(t)
-	m := readGood(t, files)
+	_, _, files := samples(t)
+	m, ext := readGood(t, files)
 	st, err := dirstore.New(lakeDir)
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +151,7 @@ func TestLakeFromUploads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := aggregate.Build(m, &aggregate.External{Lov: snap.Set.Lov, Befolkning: snap.Set.Befolkning, SFB: snap.Set.SFB})
+	set, err := aggregate.Build(m, ext)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +188,7 @@ func TestLakeFromUploads(t *testing.T) {
 // the committed one next to it (<name>.expected.txt); -update rewrites
 // them. Together the samples must show every reason.
 func TestBadUploads(t *testing.T) {
-	_, files := samples(t)
+	_, _, files := samples(t)
 	seen := map[upload.Reason]bool{}
 	n := 0
 	for _, s := range files {

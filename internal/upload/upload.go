@@ -28,16 +28,30 @@ import (
 // those of the lake (schema/datasets.md) and of the upload folders.
 type Dataset string
 
-// The datasets staff upload as microdata.
+// The datasets staff upload: microdata (one row per decision, person or
+// recipient) and aggregates delivered by others (one row per category).
 const (
 	Insatser      Dataset = "insatser"
 	Beslut        Dataset = "beslut"
 	EjVerkstallda Dataset = "ej_verkstallda"
 	KBF           Dataset = "kbf"
+	// Lov is the number of providers with a LOV contract per insats
+	// category (table 9:21).
+	Lov Dataset = "lov"
+	// Befolkning is the number of inhabitants per district on 31 December
+	// (SCB), the denominator of rates per 10 000 invånare.
+	Befolkning Dataset = "befolkning"
+	// SFB is the number of persons with assistansersättning per kön in
+	// December (Försäkringskassan).
+	SFB Dataset = "sfb"
 )
 
 // Datasets are the upload datasets in the order of schema/uploads.md.
-var Datasets = []Dataset{Insatser, Beslut, EjVerkstallda, KBF}
+var Datasets = []Dataset{Insatser, Beslut, EjVerkstallda, KBF, Lov, Befolkning, SFB}
+
+// Aggregate reports whether d arrives as counts per category rather than
+// as microdata.
+func (d Dataset) Aggregate() bool { return d == Lov || d == Befolkning || d == SFB }
 
 func datasetNamed(s string) (Dataset, bool) {
 	for _, d := range Datasets {
@@ -159,11 +173,18 @@ type File struct {
 	Beslut        []v1.Beslut
 	EjVerkstallda []v1.EjVerkstallt
 	KBF           []v1.KBF
+
+	// The aggregates: one cell per category of the code list, the rows of
+	// former districts added up into their district.
+	Lov        []v1.LovCell
+	Befolkning []v1.BefolkningCell
+	SFB        []v1.SFBCell
 }
 
-// Len returns the number of rows.
+// Len returns the number of rows (of an aggregate: of cells).
 func (f *File) Len() int {
-	return len(f.Insatser) + len(f.Beslut) + len(f.EjVerkstallda) + len(f.KBF)
+	return len(f.Insatser) + len(f.Beslut) + len(f.EjVerkstallda) + len(f.KBF) +
+		len(f.Lov) + len(f.Befolkning) + len(f.SFB)
 }
 
 // Read reads and validates one upload. key is the object key or file name;

@@ -77,12 +77,39 @@ var goodSamples = []sampleSpec{
 	{upload.KBF, upload.Period{Year: 2024}, "kbf_2024.csv",
 		"semicolon-separated UTF-8 with BOM, machine codes instead of labels, amounts with a decimal comma",
 		Style{Delimiter: ';', Encoding: UTF8BOM, CRLF: true, Codes: true, Decimals: 2, DecimalComma: true}},
+	{upload.Lov, upload.Period{Year: 2022}, "lov_2022.xlsx",
+		"LOV providers per insats category as XLSX on a sheet named LOV under a title row",
+		Style{Format: upload.XLSX, Sheet: "LOV", Title: []string{"Verksamheter med LOV-avtal 2022"}}},
+	{upload.Lov, upload.Period{Year: 2023}, "lov_2023.csv",
+		"semicolon-separated Windows-1252 with CRLF, the header \"Antal utförare\"",
+		Style{Delimiter: ';', Encoding: Windows1252, CRLF: true, Headers: map[string]string{"antal_verksamheter": "Antal utförare"}}},
+	{upload.Lov, upload.Period{Year: 2024}, "lov_2024.csv",
+		"comma-separated UTF-8 with an År column and machine codes instead of labels",
+		Style{Delimiter: ',', Encoding: UTF8, Year: true, Codes: true}},
+	{upload.Befolkning, upload.Period{Year: 2022}, "befolkning_2022.csv",
+		"SCB's inhabitants per district with the districts before July 2023 (Rinkeby-Kista and Spånga-Tensta, Norrmalm and Östermalm as rows of their own, added up), \"Folkmängd\" with a space between thousands",
+		Style{Delimiter: ';', Encoding: UTF8BOM, CRLF: true, OldDistricts: true, Thousands: " ", Headers: map[string]string{"namnd": "Stadsdelsnämnd", "antal_invanare": "Folkmängd"}}},
+	{upload.Befolkning, upload.Period{Year: 2023}, "befolkning_2023.xlsx",
+		"XLSX with an År column and numbers as numbers",
+		Style{Format: upload.XLSX, Sheet: "Befolkning", Year: true}},
+	{upload.Befolkning, upload.Period{Year: 2024}, "befolkning_2024.csv",
+		"UTF-8 with a \"sep=;\" first line, labels in title case, a no-break space between thousands",
+		Style{Delimiter: ';', Encoding: UTF8, SepLine: true, TitleCase: true, Thousands: "\u00a0"}},
+	{upload.SFB, upload.Period{Year: 2022}, "sfb_2022.csv",
+		"Försäkringskassan's persons with assistansersättning per kön: comma-separated UTF-8, kön Kvinna/Man",
+		Style{Delimiter: ',', Encoding: UTF8, Kon: kvinnaMan}},
+	{upload.SFB, upload.Period{Year: 2023}, "sfb_2023.csv",
+		"semicolon-separated Windows-1252 with CRLF and an År column, kön K/M",
+		Style{Delimiter: ';', Encoding: Windows1252, CRLF: true, Year: true, Kon: [2]string{"K", "M"}}},
+	{upload.SFB, upload.Period{Year: 2024}, "sfb_2024.xlsx",
+		"XLSX under two title rows, kön as labels (Kvinnor, Män)",
+		Style{Format: upload.XLSX, Sheet: "SFB", Title: []string{"Personer med assistansersättning, december 2024", "Källa: Försäkringskassan"}}},
 }
 
-// Samples writes the good sample uploads: every microdata dataset and
-// year of m, each file in the dialect of one real export. Reading them
-// back gives m exactly (the test in internal/upload checks it).
-func Samples(m *aggregate.Microdata) ([]Sample, error) {
+// Samples writes the good sample uploads: every dataset and year of m and
+// e, each file in the dialect of one real export. Reading them back gives
+// m and e exactly (the test in internal/upload checks it).
+func Samples(m *aggregate.Microdata, e *aggregate.External) ([]Sample, error) {
 	var out []Sample
 	for _, s := range goodSamples {
 		f := &upload.File{Dataset: s.dataset, Period: s.period}
@@ -101,9 +128,15 @@ func Samples(m *aggregate.Microdata) ([]Sample, error) {
 			}
 		case upload.KBF:
 			f.KBF = m.KBF[y]
+		case upload.Lov:
+			f.Lov = e.Lov[y]
+		case upload.Befolkning:
+			f.Befolkning = e.Befolkning[y]
+		case upload.SFB:
+			f.SFB = e.SFB[y]
 		}
 		if f.Len() == 0 {
-			return nil, fmt.Errorf("sample %s/%s: no rows in the microdata", s.dataset, s.period)
+			return nil, fmt.Errorf("sample %s/%s: no rows in the synthetic data", s.dataset, s.period)
 		}
 		data, err := Encode(f, s.style)
 		if err != nil {
@@ -150,8 +183,8 @@ gets (` + "`*.expected.txt`" + `, rewritten by
 
 // All is every file of testdata/uploads the generator writes: the good
 // samples, the rejected ones under bad/ and README.md.
-func All(m *aggregate.Microdata) ([]Sample, error) {
-	good, err := Samples(m)
+func All(m *aggregate.Microdata, e *aggregate.External) ([]Sample, error) {
+	good, err := Samples(m, e)
 	if err != nil {
 		return nil, err
 	}

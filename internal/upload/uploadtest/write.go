@@ -187,6 +187,23 @@ func FromFile(f *upload.File, s Style) (Table, error) {
 			"ar": year, "person_id": r.PersonID, "namnd": s.namnd(r.Namnd, r.PersonID), "kon": s.kon(r.Kon), "belopp_kr": Amount(r.BeloppKr),
 		})
 	}
+	for _, c := range f.Lov {
+		add(map[string]any{"ar": year, "insats": s.label(dataset.LovInsats, c.Insats), "antal_verksamheter": Amount(c.AntalVerksamheter)})
+	}
+	for _, c := range f.Befolkning {
+		// With OldDistricts a merged district is written as the rows of
+		// its former districts, which the reader adds up again.
+		if old, ok := oldNames[c.Namnd]; ok && s.OldDistricts {
+			first := c.AntalInvanare / 2
+			add(map[string]any{"ar": year, "namnd": old[0], "antal_invanare": Amount(first)})
+			add(map[string]any{"ar": year, "namnd": old[1], "antal_invanare": Amount(c.AntalInvanare - first)})
+			continue
+		}
+		add(map[string]any{"ar": year, "namnd": s.label(dataset.Namnd, c.Namnd), "antal_invanare": Amount(c.AntalInvanare)})
+	}
+	for _, c := range f.SFB {
+		add(map[string]any{"ar": year, "kon": s.kon(c.Kon), "antal_personer": Amount(c.AntalPersoner)})
+	}
 	return t, nil
 }
 

@@ -30,11 +30,11 @@ func main() {
 }
 
 func run(out string, check bool, log *slog.Logger) error {
-	m, _, err := synth.Generate()
+	m, e, err := synth.Generate()
 	if err != nil {
 		return fmt.Errorf("synth: %w", err)
 	}
-	files, err := uploadtest.All(m)
+	files, err := uploadtest.All(m, e)
 	if err != nil {
 		return err
 	}
